@@ -1,0 +1,174 @@
+package parallel
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sync"
+)
+
+// Codec turns a task's input and output into bytes and back, so that the
+// task can cross a process or machine boundary. [JSON] and [Gob] are
+// provided.
+type Codec interface {
+	Marshal(v any) ([]byte, error)
+	Unmarshal(data []byte, v any) error
+}
+
+// JSON is the [Codec] of encoding/json: readable on the wire, and the
+// default of [Register].
+var JSON Codec = jsonCodec{}
+
+// Gob is the [Codec] of encoding/gob: compact for byte slices and binary
+// data, Go-only.
+var Gob Codec = gobCodec{}
+
+type jsonCodec struct{}
+
+func (jsonCodec) Marshal(v any) ([]byte, error)      { return json.Marshal(v) }
+func (jsonCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+type gobCodec struct{}
+
+func (gobCodec) Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (gobCodec) Unmarshal(data []byte, v any) error {
+	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
+}
+
+// Registry maps task names to functions. Both sides of a process or machine
+// boundary hold the same registry value: the submitter to name the task and
+// encode its input, the worker to find the function and run it. A Registry
+// is an explicit value, built by the program (never filled by init), so that
+// what a worker can run is visible where it is made.
+//
+// The zero Registry is empty and ready to use. A Registry is safe for
+// concurrent use; register every task before the first call runs.
+type Registry struct {
+	mu    sync.RWMutex
+	tasks map[string]invoker // guarded by mu
+}
+
+// invoker runs a task on encoded input and returns encoded output.
+type invoker interface {
+	invoke(ctx context.Context, input []byte) ([]byte, error)
+}
+
+// Task is a named function registered in a [Registry]. Run it with [Call],
+// which runs it in-process or on the executor's [Backend].
+type Task[In, Out any] struct {
+	name  string
+	fn    func(context.Context, In) (Out, error)
+	codec Codec
+}
+
+// Register adds fn to r under name and returns the typed handle that call
+// sites use. codec encodes the input and output when the task crosses a
+// boundary; nil means [JSON]. Register panics if name is empty or already
+// registered: both are programming errors.
+func Register[In, Out any](r *Registry, name string, codec Codec, fn func(context.Context, In) (Out, error)) *Task[In, Out] {
+	if name == "" {
+		panic("parallel: Register with empty task name")
+	}
+	if fn == nil {
+		panic("parallel: Register " + name + " with nil function")
+	}
+	if codec == nil {
+		codec = JSON
+	}
+	t := &Task[In, Out]{name: name, fn: fn, codec: codec}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.tasks[name]; dup {
+		panic("parallel: task " + name + " registered twice")
+	}
+	if r.tasks == nil {
+		r.tasks = make(map[string]invoker)
+	}
+	r.tasks[name] = t
+	return t
+}
+
+// Name returns the name the task was registered under.
+func (t *Task[In, Out]) Name() string { return t.name }
+
+// Func returns the task's function, to call it directly in-process.
+func (t *Task[In, Out]) Func() func(context.Context, In) (Out, error) { return t.fn }
+
+// Codec returns the codec that encodes the task's input and output.
+func (t *Task[In, Out]) Codec() Codec { return t.codec }
+
+// invoke decodes input, runs the function with panics turned into
+// [*PanicError], and encodes the output. A decode error is permanent:
+// sending the same bytes again cannot help.
+func (t *Task[In, Out]) invoke(ctx context.Context, input []byte) ([]byte, error) {
+	var in In
+	if err := t.codec.Unmarshal(input, &in); err != nil {
+		return nil, Permanent(fmt.Errorf("parallel: task %s: decode input: %w", t.name, err))
+	}
+	out, err := Protect(ctx, func(ctx context.Context) (Out, error) { return t.fn(ctx, in) })
+	if err != nil {
+		return nil, err
+	}
+	b, err := t.codec.Marshal(out)
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("parallel: task %s: encode output: %w", t.name, err))
+	}
+	return b, nil
+}
+
+// Invoke runs the task registered as name on encoded input and returns its
+// encoded output. It is the worker side of every [Backend]: the process and
+// cluster workers call it for each task they receive. A panic in the task
+// is returned as a [*PanicError]. It returns an error wrapping
+// [ErrUnknownTask] if name is not registered.
+func (r *Registry) Invoke(ctx context.Context, name string, input []byte) ([]byte, error) {
+	r.mu.RLock()
+	t, ok := r.tasks[name]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, Permanent(fmt.Errorf("%w: %q", ErrUnknownTask, name))
+	}
+	return t.invoke(ctx, input)
+}
+
+// Has reports whether a task is registered as name.
+func (r *Registry) Has(name string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.tasks[name]
+	return ok
+}
+
+// Names returns the registered task names in sorted order.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	names := make([]string, 0, len(r.tasks))
+	for name := range r.tasks {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Protect calls f and turns a panic in it into a [*PanicError] holding the
+// panic value and the stack. Every backend runs task code through it.
+func Protect[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return f(ctx)
+}
