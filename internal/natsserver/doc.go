@@ -1,0 +1,13 @@
+// Package natsserver starts a NATS server with JetStream inside the current
+// process. The fanout server command uses it for single-node clusters, and
+// the tests of the cluster backend use it so that they run offline in
+// milliseconds.
+//
+// Authentication is on unless the caller asks for none: with neither a token
+// nor a user and password in [Options], [Start] generates a random token,
+// which [Server.Token] returns. TLS is enabled by a certificate and key; a CA
+// file in addition makes the server verify client certificates.
+//
+// A multi-node cluster is run with the nats-server binary itself, not with
+// this package; see parallel/natsjs/BENCH.md.
+package natsserver
