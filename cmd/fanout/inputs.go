@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// imageExts are the file extensions a folder walk picks up. Files named on
+// the command line are taken whatever their name: their format is sniffed
+// from their bytes.
+var imageExts = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
+
+// sources expands the command line's inputs into a lazy sequence of image
+// sources (URLs and file paths), in order: a URL or file as given, a folder
+// as the image files beneath it (sorted), "@FILE" or a --list file as one
+// source per line (blank lines and lines starting with # skipped), and "-"
+// as the same from stdin. A source that cannot be expanded (a missing list
+// file, an unreadable folder) is yielded with its error so that the batch
+// reports it and carries on.
+func sources(ctx context.Context, args, lists []string, stdin io.Reader) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for _, l := range lists {
+			if !expandList(ctx, l, stdin, yield) {
+				return
+			}
+		}
+		for _, a := range args {
+			if ctx.Err() != nil {
+				return
+			}
+			var ok bool
+			switch {
+			case a == "-":
+				ok = expandList(ctx, "-", stdin, yield)
+			case strings.HasPrefix(a, "@"):
+				ok = expandList(ctx, a[1:], stdin, yield)
+			case isURL(a):
+				ok = yield(a, nil)
+			default:
+				ok = expandPath(ctx, a, yield)
+			}
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// isURL reports whether s names a remote or file URL rather than a path.
+func isURL(s string) bool {
+	for _, p := range []string{"http://", "https://", "file://"} {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandPath yields a file as it is, and a folder as the image files in it.
+func expandPath(ctx context.Context, p string, yield func(string, error) bool) bool {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() {
+		// A missing file is yielded too: fetching it reports the error
+		// against its name, like every other failed item.
+		return yield(p, nil)
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.Type().IsRegular() && slices.Contains(imageExts, strings.ToLower(filepath.Ext(path))) && !strings.HasPrefix(d.Name(), ".") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		if !yield(p, fmt.Errorf("read folder %s: %w", p, err)) {
+			return false
+		}
+	}
+	for _, f := range files {
+		if !yield(f, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// expandList yields one source per non-blank, non-comment line of the list
+// file name, or of stdin when name is "-".
+func expandList(ctx context.Context, name string, stdin io.Reader, yield func(string, error) bool) bool {
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return yield("@"+name, fmt.Errorf("read list: %w", err))
+		}
+		defer f.Close()
+		r = f
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return false
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !isURL(line) {
+			if !expandPath(ctx, line, yield) {
+				return false
+			}
+			continue
+		}
+		if !yield(line, nil) {
+			return false
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return yield("@"+name, fmt.Errorf("read list: %w", err))
+	}
+	return true
+}
