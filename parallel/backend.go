@@ -1,6 +1,9 @@
 package parallel
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Backend runs named tasks somewhere other than the caller's goroutine: in
 // worker processes (package proc), or on a cluster (package natsjs). An
@@ -40,12 +43,20 @@ type Local struct {
 
 var _ Backend = (*Local)(nil)
 
-// Run runs the named task on the calling goroutine.
+// Run runs the named task on the calling goroutine. If ctx ends while the
+// task runs and the task returns ctx.Err(), Run returns
+// context.Cause(ctx) instead, as the Backend contract asks.
 func (l *Local) Run(ctx context.Context, name string, input []byte) ([]byte, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	return l.Registry.Invoke(ctx, name, input)
+	out, err := l.Registry.Invoke(ctx, name, input)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		if cause := context.Cause(ctx); !errors.Is(err, cause) {
+			return nil, cause
+		}
+	}
+	return out, err
 }
 
 // Close does nothing and returns nil.

@@ -1,0 +1,45 @@
+// Package parallel runs work concurrently and hands back futures, in the
+// manner of Python's concurrent.futures, with Go's idioms: contexts,
+// iterators, typed results and explicit ownership.
+//
+// An [Executor] runs tasks on a fixed set of worker goroutines fed by a
+// bounded queue. [Submit] queues a closure and returns a [Future]: wait on
+// it with [Future.Result] (ctx bounds the wait only), select on
+// [Future.Done], cancel it with [Future.Cancel], or react with
+// [Future.OnDone]. [AsCompleted] yields futures as they finish, [Wait]
+// implements Python's wait(return_when=...), and [Map], [MapUnordered]
+// and [MapWith] stream an iter.Seq through the executor with a bounded
+// window of tasks in flight.
+//
+// Named tasks cross process and machine boundaries: a [Registry] maps a
+// name to a function and a [Codec], and [Call] runs a registered [Task]
+// either in-process or on the executor's [Backend] (worker processes in
+// package proc, a NATS JetStream cluster in package natsjs). The executor
+// keeps the queue, limits, timeouts, cancellation and counters for every
+// backend; a backend only carries the work.
+//
+// # Errors
+//
+// A task's error rides in its future. A panic becomes a [*PanicError]
+// holding the value and stack; it never crashes the program and is never
+// swallowed. A run timeout (Config.RunTimeout) cancels the task's ctx with
+// a [*TimeoutError] as cause, and [Future.Cancel] with [ErrCancelled].
+// Submitting to a closed executor yields [ErrClosed], and [TrySubmit] on a
+// full queue [ErrQueueFull].
+//
+// # Goroutines and lifetime
+//
+// Every goroutine the package starts is a worker of an Executor, started
+// with its first task and stopped by [Executor.Close] or
+// [Executor.Shutdown], which wait for it. [Map] and [AsCompleted] start no
+// goroutine: they run inside the caller's loop, and breaking out of a Map
+// loop cancels its outstanding tasks and waits for them.
+//
+// # Cost
+//
+// The hot path is one allocation (the future) and one channel send per
+// task; counters are per worker, so workers never contend on them. A
+// task's context is made lazily, the first time the task looks at it, so
+// a task that never does costs no context allocation. Figures against
+// other Go pools are in the bench module's BENCH-executor.md.
+package parallel

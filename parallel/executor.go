@@ -1,0 +1,398 @@
+package parallel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultQueueSize is the number of tasks that may wait for a worker when
+// Config.QueueSize is zero.
+const DefaultQueueSize = 1024
+
+// Config configures an [Executor]. The zero Config is valid: GOMAXPROCS
+// workers, a queue of [DefaultQueueSize] tasks, no run timeout, tasks run
+// in-process.
+type Config struct {
+	// Workers is the number of tasks that run at once. Zero means
+	// runtime.GOMAXPROCS(0), right for CPU-bound work; I/O-bound work
+	// (downloads) wants an explicit, larger number. Negative is treated as
+	// zero.
+	Workers int
+
+	// QueueSize is the number of submitted tasks that may wait for a free
+	// worker; a Submit beyond it blocks (backpressure) and a TrySubmit
+	// fails with ErrQueueFull. Zero means DefaultQueueSize. Negative means
+	// no waiting room at all: a task is handed straight to an idle worker,
+	// and Submit blocks until one is free. The queue is never unbounded.
+	QueueSize int
+
+	// RunTimeout bounds each task's run, counted from when a worker starts
+	// it (time spent queued does not count). When it fires, the task's ctx
+	// is cancelled with a [*TimeoutError] as its cause, and a task that
+	// then returns ctx.Err() fails with that *TimeoutError. Zero means no
+	// timeout. A task that never looks at its ctx cannot be stopped.
+	RunTimeout time.Duration
+
+	// Backend runs the named tasks of [Call]. Nil means in-process: Call
+	// calls the task's function directly, with no encoding. The executor
+	// does not close the Backend: whoever made it does, after the
+	// executor's Close.
+	Backend Backend
+}
+
+// Executor runs tasks on a fixed set of worker goroutines fed by a bounded
+// queue, and hands back a [Future] for each task. Submit closures with
+// [Submit] or [TrySubmit], named tasks with [Call], streams with [Map].
+//
+// The zero Executor is ready to use, with the defaults of a zero [Config].
+// Workers start with the first task, not before. An Executor must not be
+// copied after first use, and its configuration must not change.
+//
+// Whoever makes an Executor must call [Executor.Close] (or Shutdown) when
+// done with it: that stops the worker goroutines and waits for them.
+//
+// All methods are safe for concurrent use by multiple goroutines.
+type Executor struct {
+	cfg   Config
+	once  sync.Once
+	ready atomic.Bool // init has run: workers and the fields it sets may be read
+
+	// queue carries tasks to the workers. Senders hold sendMu for
+	// reading while they send; shutdown sets closed, closes quit (which
+	// wakes senders blocked on a full queue), then takes sendMu for
+	// writing: once it has it, no send is in progress and none can start
+	// (every sender checks closed under sendMu), so closing queue is safe.
+	queue  chan runner
+	sendMu sync.RWMutex
+	closed atomic.Bool
+	quit   chan struct{}
+
+	// dropQueued tells the workers to complete the tasks they take from
+	// the queue as cancelled instead of running them.
+	dropQueued atomic.Bool
+	// life is cancelled to cancel every running task's ctx.
+	life       context.Context
+	cancelLife context.CancelCauseFunc
+
+	stopOnce sync.Once
+	workers  []*worker
+	live     atomic.Int32  // workers not yet exited
+	stopped  chan struct{} // closed by the last worker to exit
+	wg       sync.WaitGroup
+
+	submitted       atomic.Uint64
+	rejected        atomic.Uint64
+	droppedQueued   atomic.Uint64 // cancelled with Cancel while queued
+	cancelledQueued atomic.Uint64 // every task cancelled before it started
+}
+
+// New returns an Executor configured by cfg. It starts no goroutine: the
+// workers start with the first task.
+func New(cfg Config) *Executor {
+	return &Executor{cfg: cfg}
+}
+
+// Errors given to tasks stopped by a shutdown. Both match ErrClosed and
+// context.Canceled.
+var (
+	errShutdownQueued  = fmt.Errorf("%w before the task started: %w", ErrClosed, context.Canceled)
+	errShutdownRunning = fmt.Errorf("%w while the task was running: %w", ErrClosed, context.Canceled)
+)
+
+var errNilExecutor = errors.New("parallel: nil executor")
+
+// init applies the defaults and starts the workers, once.
+func (ex *Executor) init() {
+	ex.once.Do(func() {
+		if ex.cfg.Workers <= 0 {
+			ex.cfg.Workers = runtime.GOMAXPROCS(0)
+		}
+		switch {
+		case ex.cfg.QueueSize == 0:
+			ex.cfg.QueueSize = DefaultQueueSize
+		case ex.cfg.QueueSize < 0:
+			ex.cfg.QueueSize = 0
+		}
+		ex.queue = make(chan runner, ex.cfg.QueueSize)
+		ex.quit = make(chan struct{})
+		ex.stopped = make(chan struct{})
+		ex.life, ex.cancelLife = context.WithCancelCause(context.Background())
+		ex.workers = make([]*worker, ex.cfg.Workers)
+		ex.live.Store(int32(ex.cfg.Workers))
+		for i := range ex.workers {
+			w := new(worker)
+			ex.workers[i] = w
+			ex.wg.Go(func() { ex.work(w) })
+		}
+		ex.ready.Store(true)
+	})
+}
+
+// work is a worker goroutine's loop. The last worker to leave closes
+// stopped.
+func (ex *Executor) work(w *worker) {
+	defer func() {
+		if ex.live.Add(-1) == 0 {
+			close(ex.stopped)
+		}
+	}()
+	for r := range ex.queue {
+		r.run(w)
+	}
+}
+
+// enqueue puts r on the queue, waiting for room unless try is set. It
+// returns ErrClosed, ErrQueueFull (try only) or ctx's cause.
+func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
+	ex.sendMu.RLock()
+	if ex.closed.Load() {
+		ex.sendMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case ex.queue <- r:
+		ex.sendMu.RUnlock()
+		return nil
+	default:
+	}
+	if try {
+		ex.sendMu.RUnlock()
+		return ErrQueueFull
+	}
+	var err error
+	select {
+	case ex.queue <- r:
+	case <-ex.quit:
+		err = ErrClosed
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	}
+	ex.sendMu.RUnlock()
+	return err
+}
+
+// submit queues a task, and turns a refusal into a completed future.
+// A non-nil notify receives the future when it completes (it must have
+// room); a refused future is not sent.
+func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error), try bool, notify chan<- runner) (*Future[T], error) {
+	switch {
+	case ex == nil:
+		return failed[T](errNilExecutor, Failed), errNilExecutor
+	case f == nil:
+		err := errors.New("parallel: submit: nil task function")
+		return failed[T](err, Failed), err
+	case ctx == nil:
+		ctx = context.Background()
+	}
+	ex.init()
+	fut := &Future[T]{fn: f}
+	fut.ex = ex
+	fut.self = fut
+	fut.tc.parent = ctx
+	fut.notify = notify
+	fut.submitted = time.Now()
+	if err := ex.enqueue(ctx, fut, try); err != nil {
+		ex.rejected.Add(1)
+		st := Failed
+		if !errors.Is(err, ErrClosed) && !errors.Is(err, ErrQueueFull) {
+			st = Cancelled
+		}
+		fut.fn = nil
+		fut.notify = nil
+		fut.err = err
+		fut.state.Store(int32(st))
+		fut.done = closedChan
+		return fut, err
+	}
+	ex.submitted.Add(1)
+	return fut, nil
+}
+
+// Submit queues f to run on ex and returns its future. If the queue is
+// full, Submit waits for room (backpressure) until ctx is done.
+//
+// ctx is the task's parent context: f runs with a context derived from it
+// (cancelled by [Future.Cancel], by Config.RunTimeout, and by a shutdown
+// that cancels running work). If ctx is done before a worker starts the
+// task, the task never runs and its future is [Cancelled] with
+// context.Cause(ctx).
+//
+// Submit never panics and never returns nil: a refused task gets a future
+// that has already completed, with [ErrClosed] if ex is shut down, with
+// context.Cause(ctx) if ctx ended while Submit waited for room, or with an
+// error saying that ex or f is nil. A panic in f becomes a [*PanicError] on
+// the future.
+//
+// Cost: one allocation (the future) and one channel send per task; see
+// BENCH-executor.md in the bench module for figures.
+func Submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) *Future[T] {
+	fut, _ := submit(ctx, ex, f, false, nil)
+	return fut
+}
+
+// TrySubmit is [Submit] without waiting: if the queue has no free slot it
+// returns [ErrQueueFull] at once, and after a shutdown [ErrClosed]. On
+// error the future is nil and f is never run.
+func TrySubmit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) (*Future[T], error) {
+	fut, err := submit(ctx, ex, f, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	return fut, nil
+}
+
+// Call queues the named task t with input in, and returns its future. With
+// ex's Config.Backend nil, the task's function is called directly on a
+// worker, with no encoding. Otherwise the input is encoded with t's codec,
+// the task runs through Backend.Run while it holds one of ex's worker
+// slots, and the output is decoded: the executor keeps the queue, limits,
+// timeouts, cancellation and counters, and the backend only carries the
+// work. Errors are as for [Submit], plus encode and decode errors (which
+// wrap [ErrPermanent]) and the backend's own.
+func Call[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], in In) *Future[Out] {
+	if t == nil {
+		return failed[Out](errNilTask, Failed)
+	}
+	fn := taskFunc(ex, t)
+	return Submit(ctx, ex, func(ctx context.Context) (Out, error) { return fn(ctx, in) })
+}
+
+// MapCall is [MapWith] for a named task: it runs t on every element of
+// inputs as [Call] does (on ex's Backend, if it has one), and yields one
+// finished future per input as cfg says.
+func MapCall[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], inputs iter.Seq[In], cfg MapConfig) iter.Seq[*Future[Out]] {
+	if t == nil {
+		return func(yield func(*Future[Out]) bool) {
+			yield(failed[Out](errNilTask, Failed))
+		}
+	}
+	return MapWith(ctx, ex, inputs, taskFunc(ex, t), cfg)
+}
+
+var errNilTask = errors.New("parallel: call: nil task")
+
+// taskFunc returns the function that runs t the way ex runs named tasks.
+func taskFunc[In, Out any](ex *Executor, t *Task[In, Out]) func(context.Context, In) (Out, error) {
+	if ex == nil || ex.cfg.Backend == nil {
+		return t.fn
+	}
+	b := ex.cfg.Backend
+	return func(ctx context.Context, in In) (Out, error) {
+		var out Out
+		input, err := t.codec.Marshal(in)
+		if err != nil {
+			return out, Permanent(fmt.Errorf("parallel: task %s: encode input: %w", t.name, err))
+		}
+		output, err := b.Run(ctx, t.name, input)
+		if err != nil {
+			return out, err
+		}
+		if err := t.codec.Unmarshal(output, &out); err != nil {
+			return out, Permanent(fmt.Errorf("parallel: task %s: decode output: %w", t.name, err))
+		}
+		return out, nil
+	}
+}
+
+// ShutdownMode says what [Executor.Shutdown] does with unfinished work.
+type ShutdownMode int
+
+const (
+	// Drain runs every queued and running task to completion.
+	Drain ShutdownMode = iota
+	// CancelQueued completes every queued task as [Cancelled] without
+	// running it (its error matches ErrClosed and context.Canceled) and
+	// lets running tasks finish.
+	CancelQueued
+	// CancelAll does what CancelQueued does and also cancels the ctx of
+	// every running task, with a cause that matches ErrClosed.
+	CancelAll
+)
+
+// String returns the mode's name: "drain", "cancel-queued" or "cancel-all".
+func (m ShutdownMode) String() string {
+	switch m {
+	case Drain:
+		return "drain"
+	case CancelQueued:
+		return "cancel-queued"
+	case CancelAll:
+		return "cancel-all"
+	}
+	return "ShutdownMode(" + itoa(int(m)) + ")"
+}
+
+// Shutdown stops ex from taking new tasks and deals with unfinished ones
+// as mode says, then waits for the workers to exit. From the moment
+// Shutdown is called, submits fail with [ErrClosed] (Submit's future
+// completes with it; a Submit blocked on a full queue gives up with it).
+//
+// ctx bounds the wait. If ctx ends first, Shutdown escalates to CancelAll
+// and returns an error wrapping context.Cause(ctx) without waiting longer;
+// tasks that ignore their ctx may still be running then, and
+// [Executor.Close] waits for them.
+//
+// Shutdown may be called more than once, and with a stronger mode than
+// before to escalate. It does not close the Backend.
+func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
+	if ex == nil {
+		return errNilExecutor
+	}
+	ex.init()
+	ex.stopOnce.Do(func() {
+		ex.closed.Store(true)
+		close(ex.quit)
+		ex.sendMu.Lock()
+		// No send is in progress and none can start: closing is safe.
+		close(ex.queue)
+		ex.sendMu.Unlock()
+	})
+	if mode >= CancelQueued {
+		ex.dropQueued.Store(true)
+	}
+	if mode >= CancelAll {
+		ex.cancelLife(errShutdownRunning)
+	}
+	select {
+	case <-ex.stopped:
+		return nil
+	default:
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	select {
+	case <-ex.stopped:
+		return nil
+	case <-ctx.Done():
+		ex.dropQueued.Store(true)
+		ex.cancelLife(errShutdownRunning)
+		return fmt.Errorf("parallel: shutdown: %w", context.Cause(ctx))
+	}
+}
+
+// Close drains ex: it refuses new tasks, lets queued and running tasks
+// finish, and waits for every worker goroutine to exit. It is
+// Shutdown(context.Background(), Drain) followed by a wait for all
+// workers, and always returns nil; calling it again is harmless.
+func (ex *Executor) Close() error {
+	if ex == nil {
+		return nil
+	}
+	_ = ex.Shutdown(context.Background(), Drain) // cannot fail: the ctx never ends
+	ex.wg.Wait()
+	ex.cancelLife(ErrClosed)
+	return nil
+}
+
+// newPanicError records a recovered panic value with the current stack.
+func newPanicError(p any) *PanicError {
+	return &PanicError{Value: p, Stack: debug.Stack()}
+}

@@ -1,0 +1,174 @@
+package parallel
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// MapConfig configures [MapWith]. The zero MapConfig is [Map]'s behaviour.
+type MapConfig struct {
+	// Window is the most tasks in flight (queued, running, or finished
+	// but not yet yielded) at once. Zero means twice the executor's
+	// workers, enough to keep every worker busy while the loop body runs.
+	Window int
+
+	// Unordered yields futures in completion order instead of input
+	// order, as [MapUnordered] does.
+	Unordered bool
+}
+
+// errMapStopped is the cause given to the outstanding tasks of a Map
+// whose loop stopped early.
+var errMapStopped = fmt.Errorf("parallel: map loop stopped before the task finished: %w", context.Canceled)
+
+// Map runs fn on every element of inputs on ex, and yields one finished
+// future per input, in input order. It is [MapWith] with a zero
+// [MapConfig].
+func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error)) iter.Seq[*Future[Out]] {
+	return MapWith(ctx, ex, inputs, fn, MapConfig{})
+}
+
+// MapUnordered is [Map] yielding futures in completion order, so that a
+// slow task does not hold back the results behind it.
+func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error)) iter.Seq[*Future[Out]] {
+	return MapWith(ctx, ex, inputs, fn, MapConfig{Unordered: true})
+}
+
+// MapWith runs fn on every element of inputs on ex and yields one finished
+// future per input: in input order, or in completion order if
+// cfg.Unordered is set.
+//
+// Inputs are read lazily, as the loop consumes futures: at most cfg.Window
+// tasks are in flight, so an endless inputs works and memory does not grow
+// with the number of inputs. Nothing runs until the loop starts; each run
+// of the loop reads inputs afresh.
+//
+// Errors ride in the futures: a failed task does not stop the map, and the
+// loop body decides what an error means (break to stop at the first one).
+//
+// Breaking out of the loop cancels every outstanding task (queued ones
+// never run; running ones see their ctx cancelled) and waits for them, so
+// that when the loop statement ends no call of fn is running and no
+// goroutine is left behind. If ctx ends, the map stops reading inputs and
+// yields the futures in flight, which fail with ctx's cause unless they
+// finish anyway.
+func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
+	return func(yield func(*Future[Out]) bool) {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(errMapStopped)
+		window := cfg.Window
+		if window <= 0 {
+			window = 2
+			if ex != nil {
+				ex.init()
+				window = 2 * ex.cfg.Workers
+			}
+		}
+		task := func(in In) func(context.Context) (Out, error) {
+			return func(ctx context.Context) (Out, error) { return fn(ctx, in) }
+		}
+		if cfg.Unordered {
+			mapUnordered(ctx, cancel, ex, inputs, task, window, yield)
+			return
+		}
+		mapOrdered(ctx, cancel, ex, inputs, task, window, yield)
+	}
+}
+
+func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc, ex *Executor, inputs iter.Seq[In],
+	task func(In) func(context.Context) (Out, error), window int, yield func(*Future[Out]) bool) {
+	// pending is a FIFO ring of the futures in flight, oldest at head.
+	pending := make([]*Future[Out], window)
+	head, n := 0, 0
+	stop := func() {
+		cancel(errMapStopped)
+		for i := range n {
+			pending[(head+i)%window].Cancel()
+		}
+		for i := range n {
+			<-pending[(head+i)%window].Done()
+		}
+	}
+	pop := func() *Future[Out] {
+		f := pending[head]
+		pending[head] = nil
+		head = (head + 1) % window
+		n--
+		<-f.Done()
+		return f
+	}
+	done := ctx.Done()
+	for in := range inputs {
+		select {
+		case <-done:
+		default:
+			f, _ := submit(ctx, ex, task(in), false, nil)
+			pending[(head+n)%window] = f
+			n++
+			if n < window {
+				continue
+			}
+			if yield(pop()) {
+				continue
+			}
+			stop()
+			return
+		}
+		break // ctx ended: stop reading inputs
+	}
+	for n > 0 {
+		if !yield(pop()) {
+			stop()
+			return
+		}
+	}
+}
+
+func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc, ex *Executor, inputs iter.Seq[In],
+	task func(In) func(context.Context) (Out, error), window int, yield func(*Future[Out]) bool) {
+	// Every future in flight sends itself to finished when it completes;
+	// the channel has room for all of them, so completion never blocks.
+	finished := make(chan runner, window)
+	n := 0
+	stop := func() {
+		cancel(errMapStopped)
+		for ; n > 0; n-- {
+			<-finished
+		}
+	}
+	next := func() *Future[Out] {
+		n--
+		return (<-finished).(*Future[Out])
+	}
+	done := ctx.Done()
+	for in := range inputs {
+		select {
+		case <-done:
+		default:
+			f, err := submit(ctx, ex, task(in), false, finished)
+			if err != nil {
+				finished <- f // refused: complete already, never notified
+			}
+			n++
+			if n < window {
+				continue
+			}
+			if yield(next()) {
+				continue
+			}
+			stop()
+			return
+		}
+		break
+	}
+	for n > 0 {
+		if !yield(next()) {
+			stop()
+			return
+		}
+	}
+}

@@ -1,0 +1,16 @@
+package paralleltest_test
+
+import (
+	"testing"
+
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/paralleltest"
+)
+
+func TestLocal(t *testing.T) {
+	paralleltest.TestBackend(t, func(t *testing.T) parallel.Backend {
+		r := new(parallel.Registry)
+		paralleltest.Register(r)
+		return &parallel.Local{Registry: r}
+	})
+}

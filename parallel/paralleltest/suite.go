@@ -1,0 +1,244 @@
+package paralleltest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// prompt is how long a cancelled or timed-out task may take to return. It
+// is generous on purpose: it tells "stopped" from "ran to the end" (the
+// sleeps are far longer), not fast from slow.
+const prompt = 10 * time.Second
+
+// TestBackend runs the backend contract against the backends newBackend
+// returns. newBackend is called once per subtest; the Backend it returns
+// must serve a registry that includes the tasks of [Register]. TestBackend
+// closes each backend at the end of its subtest.
+func TestBackend(t *testing.T, newBackend func(t *testing.T) parallel.Backend) {
+	t.Helper()
+	ts := submitSide()
+	tests := []struct {
+		name string
+		cfg  parallel.Config
+		run  func(t *testing.T, ex *parallel.Executor, ts *tasks)
+	}{
+		{"results", parallel.Config{Workers: 8}, testResults},
+		{"map-order", parallel.Config{Workers: 4}, testMapOrder},
+		{"error-text", parallel.Config{}, testErrorText},
+		{"panic", parallel.Config{}, testPanic},
+		{"unknown-task", parallel.Config{}, testUnknown},
+		{"run-timeout", parallel.Config{RunTimeout: 200 * time.Millisecond}, testRunTimeout},
+		{"cancel-running", parallel.Config{}, testCancelRunning},
+		{"large-payload", parallel.Config{Workers: 2}, testLargePayload},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBackend(t)
+			if b == nil {
+				t.Fatal("newBackend returned nil")
+			}
+			cfg := tc.cfg
+			cfg.Backend = b
+			ex := parallel.New(cfg)
+			t.Cleanup(func() {
+				if err := ex.Close(); err != nil {
+					t.Errorf("Executor.Close: %v", err)
+				}
+				if err := b.Close(); err != nil {
+					t.Errorf("Backend.Close: %v", err)
+				}
+			})
+			tc.run(t, ex, ts)
+		})
+	}
+}
+
+func testResults(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	const n = 200
+	squares := make([]*parallel.Future[int], n)
+	echoes := make([]*parallel.Future[string], n)
+	for i := range n {
+		squares[i] = parallel.Call(ctx, ex, ts.square, i)
+		echoes[i] = parallel.Call(ctx, ex, ts.echo, fmt.Sprintf("echo %d ✓", i))
+	}
+	for i := range n {
+		if got, err := squares[i].Result(ctx); err != nil || got != i*i {
+			t.Errorf("%s(%d) = %d, %v; want %d, nil", Square, i, got, err, i*i)
+		}
+		want := fmt.Sprintf("echo %d ✓", i)
+		if got, err := echoes[i].Result(ctx); err != nil || got != want {
+			t.Errorf("%s(%q) = %q, %v; want the same, nil", Echo, want, got, err)
+		}
+	}
+}
+
+func testMapOrder(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	// Sleeps of random length make tasks finish out of order.
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 40
+	delays := make([]int, n)
+	for i := range delays {
+		delays[i] = rng.IntN(20)
+	}
+	i := 0
+	for f := range parallel.MapCall(ctx, ex, ts.sleep, seq(delays), parallel.MapConfig{Window: 8}) {
+		got, err := f.Result(ctx)
+		if err != nil || got != delays[i] {
+			t.Errorf("Map item %d = %d, %v; want %d, nil", i, got, err, delays[i])
+		}
+		i++
+	}
+	if i != n {
+		t.Errorf("Map yielded %d futures, want %d", i, n)
+	}
+	var total, count int
+	for f := range parallel.MapCall(ctx, ex, ts.square, seq([]int{1, 2, 3, 4, 5}), parallel.MapConfig{Unordered: true, Window: 2}) {
+		v, err := f.Result(ctx)
+		if err != nil {
+			t.Errorf("unordered Map: %v", err)
+		}
+		total += v
+		count++
+	}
+	if count != 5 || total != 55 {
+		t.Errorf("unordered Map of squares of 1..5: %d results summing to %d, want 5 summing to 55", count, total)
+	}
+}
+
+func testErrorText(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	for _, msg := range []string{"boom", "paralleltest: disk full: /tmp/x", "ünïcode: ✗"} {
+		_, err := parallel.Call(ctx, ex, ts.fail, msg).Result(ctx)
+		if err == nil || err.Error() != msg {
+			t.Errorf("%s(%q) error = %v, want exactly %q", Fail, msg, err, msg)
+		}
+	}
+}
+
+func testPanic(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	const msg = "paralleltest: deliberate panic"
+	f := parallel.Call(ctx, ex, ts.panic, msg)
+	ok := parallel.Call(ctx, ex, ts.echo, "still fine")
+	_, err := f.Result(ctx)
+	var pe *parallel.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("%s error = %v (%T), want a *parallel.PanicError", Panic, err, err)
+	}
+	if got := fmt.Sprint(pe.Value); got != msg {
+		t.Errorf("PanicError.Value = %q, want %q", got, msg)
+	}
+	if f.State() != parallel.Failed {
+		t.Errorf("panicked task state = %v, want failed", f.State())
+	}
+	if got, err := ok.Result(ctx); err != nil || got != "still fine" {
+		t.Errorf("task next to a panic = %q, %v; want \"still fine\", nil", got, err)
+	}
+}
+
+func testUnknown(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	_, err := parallel.Call(ctx, ex, ts.unknown, "x").Result(ctx)
+	if !errors.Is(err, parallel.ErrUnknownTask) {
+		t.Errorf("unknown task error = %v, want one wrapping ErrUnknownTask", err)
+	}
+}
+
+func testRunTimeout(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	start := time.Now()
+	_, err := parallel.Call(ctx, ex, ts.sleep, 60_000).Result(ctx)
+	elapsed := time.Since(start)
+	var te *parallel.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("%s past RunTimeout: error = %v (%T), want a *parallel.TimeoutError", Sleep, err, err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout error %v does not match context.DeadlineExceeded", err)
+	}
+	if elapsed > prompt {
+		t.Errorf("timed-out task returned after %v, want promptly after the 200ms timeout", elapsed)
+	}
+	if got, err := parallel.Call(ctx, ex, ts.sleep, 1).Result(ctx); err != nil || got != 1 {
+		t.Errorf("%s(1) after a timeout = %d, %v; want 1, nil", Sleep, got, err)
+	}
+}
+
+func testCancelRunning(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	f := parallel.Call(ctx, ex, ts.sleep, 60_000)
+	waitRunning(t, f)
+	start := time.Now()
+	if !f.Cancel() {
+		t.Fatal("Cancel of a running task returned false")
+	}
+	_, err := f.Result(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled %s error = %v, want one matching context.Canceled", Sleep, err)
+	}
+	if elapsed := time.Since(start); elapsed > prompt {
+		t.Errorf("cancelled task returned after %v, want promptly", elapsed)
+	}
+	if got, err := parallel.Call(ctx, ex, ts.square, 7).Result(ctx); err != nil || got != 49 {
+		t.Errorf("%s(7) after a cancel = %d, %v; want 49, nil", Square, got, err)
+	}
+}
+
+// waitRunning waits until a worker has started f. It polls: the state of
+// a task in another process has no event to wait on.
+func waitRunning[T any](t *testing.T, f *parallel.Future[T]) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(prompt)
+	for f.State() == parallel.Queued {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("task still queued")
+		}
+	}
+}
+
+func testLargePayload(t *testing.T, ex *parallel.Executor, ts *tasks) {
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, size := range []int{0, 1, 64<<10 + 3, 1<<20 + 7, 3 << 20} {
+		in := make([]byte, size)
+		for i := range in {
+			in[i] = byte(rng.Uint32())
+		}
+		got, err := parallel.Call(ctx, ex, ts.bytes, in).Result(ctx)
+		if err != nil {
+			t.Errorf("%s of %d bytes: %v", Bytes, size, err)
+			continue
+		}
+		want := bytes.Clone(in)
+		for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+			want[i], want[j] = want[j], want[i]
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s of %d bytes: got %d bytes, not the input reversed", Bytes, size, len(got))
+		}
+	}
+}
+
+func seq[T any](s []T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for _, v := range s {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
