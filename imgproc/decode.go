@@ -1,0 +1,267 @@
+package imgproc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+)
+
+// DefaultMaxPixels is the pixel budget [Decode] enforces when
+// DecodeOptions.MaxPixels is zero: Pillow's Image.MAX_IMAGE_PIXELS, about
+// 89.5 megapixels (1024×1024×1024 / 4 / 3: a gigabyte of 24-bit RGBX).
+const DefaultMaxPixels = 89_478_485
+
+// Sentinel errors of [Decode] and [Encode]. Test for them with errors.Is;
+// the errors returned also wrap the decoder's own error where there is one.
+var (
+	// ErrFormat means the bytes are not an image in a format imgproc reads.
+	ErrFormat = errors.New("imgproc: unknown image format")
+	// ErrTooLarge means the image header declares more pixels than the
+	// budget allows; the error is a *TooLargeError.
+	ErrTooLarge = errors.New("imgproc: image too large")
+	// ErrTruncated means the data ends before the image does.
+	ErrTruncated = errors.New("imgproc: truncated image")
+	// ErrCorrupt means the data breaks its format's rules.
+	ErrCorrupt = errors.New("imgproc: corrupt image")
+	// ErrUnsupported means a valid image uses a feature, or asks for a
+	// format, that imgproc's codecs do not handle (12-bit or arithmetic-coded
+	// JPEG, AVIF, encoding WebP...).
+	ErrUnsupported = errors.New("imgproc: unsupported image feature")
+)
+
+// TooLargeError reports an image over the pixel budget. It is returned
+// before any pixel memory is allocated, and errors.Is(err, ErrTooLarge) holds.
+type TooLargeError struct {
+	Format        Format
+	Width, Height int
+	MaxPixels     int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("imgproc: %s image is %dx%d (%d pixels), over the limit of %d pixels",
+		e.Format, e.Width, e.Height, int64(e.Width)*int64(e.Height), e.MaxPixels)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
+
+// DecodeOptions adjusts [Decode]. A nil *DecodeOptions means the zero value.
+type DecodeOptions struct {
+	// MaxPixels is the largest width×height accepted, checked from the
+	// header before any pixel is allocated. Zero means DefaultMaxPixels;
+	// a negative value means no limit.
+	MaxPixels int64
+	// KeepOrientation leaves the pixels as stored instead of applying the
+	// EXIF orientation; Picture.Orientation still reports it.
+	KeepOrientation bool
+	// JPEG chooses the JPEG decoder; the zero value, JPEGAuto, uses
+	// libjpeg-turbo when the system has it.
+	JPEG JPEGCodec
+}
+
+// Picture is a decoded image with what an encoder needs to write it back.
+type Picture struct {
+	// Image holds the pixels: *image.YCbCr for colour JPEG (planes as
+	// stored, chroma subsampled), *image.Gray for grey JPEG, RGB for CMYK
+	// JPEG (converted), and what the format's decoder returns otherwise
+	// (*image.NRGBA, *image.NRGBA64, *image.Gray16, *image.Paletted, ...).
+	Image image.Image
+	// Format is the format sniffed from the data.
+	Format Format
+	// ICC is the embedded colour profile, or nil. [Encode] writes it back.
+	ICC []byte
+	// Orientation is the EXIF orientation stored in the file (OrientNormal
+	// when there is none).
+	Orientation Orientation
+	// Oriented reports whether Orientation has been applied to Image, so
+	// that Image is upright.
+	Oriented bool
+	// Frames is the number of frames in an animated image (GIF); 1 for
+	// still images. Only the first frame is decoded: see [Decode].
+	Frames int
+	// Codec names the decoder that produced Image, for example "image/jpeg".
+	Codec string
+}
+
+// Decode decodes one image from data. The format is sniffed from the bytes
+// (JPEG, PNG, GIF, WebP, BMP and TIFF), never taken from a name or a
+// Content-Type. The header is read first and an image over the pixel budget
+// is refused with a *TooLargeError before any pixel is allocated. Unless
+// opts.KeepOrientation is set, the EXIF orientation (JPEG, PNG eXIf, WebP,
+// TIFF) is applied so that Picture.Image is upright. The ICC profile is
+// kept in Picture.ICC. A CMYK or YCCK JPEG (Adobe-inverted, as Photoshop
+// writes them) is converted to RGB with Pillow's formula, without a
+// profile.
+//
+// Animated GIFs: Decode returns the first frame only, with its full logical
+// screen, and sets Picture.Frames to the number of frames; an operation list
+// then applies to that frame and [Encode] writes a still image.
+//
+// Errors wrap ErrFormat (unknown or unsniffable data), ErrTooLarge,
+// ErrTruncated, ErrCorrupt or ErrUnsupported, together with the decoder's
+// own error; they do not name the input, which the caller should add.
+// Decode is safe to call concurrently.
+func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
+	var o DecodeOptions
+	if opts != nil {
+		o = *opts
+	}
+	f, err := Sniff(data)
+	if err != nil {
+		return nil, err
+	}
+	budget := o.MaxPixels
+	if budget == 0 {
+		budget = DefaultMaxPixels
+	}
+	cfg, err := decodeConfig(f, data)
+	if err != nil {
+		return nil, decodeError(f, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("imgproc: decode %s: %w: image is %dx%d", f, ErrCorrupt, cfg.Width, cfg.Height)
+	}
+	if budget > 0 && int64(cfg.Width)*int64(cfg.Height) > budget {
+		return nil, &TooLargeError{Format: f, Width: cfg.Width, Height: cfg.Height, MaxPixels: budget}
+	}
+	meta := readMeta(f, data)
+	pic = &Picture{Format: f, ICC: meta.icc, Orientation: meta.orientation, Frames: 1}
+	defer func() {
+		// The decoders come from the standard library and x/image; a panic
+		// on hostile input there must not take the caller down.
+		if r := recover(); r != nil {
+			pic, err = nil, fmt.Errorf("imgproc: decode %s: %w: decoder panicked: %v", f, ErrCorrupt, r)
+		}
+	}()
+	var img image.Image
+	switch f {
+	case JPEG:
+		img, pic.Codec, err = decodeJPEG(data, o.JPEG)
+	case PNG:
+		img, err = png.Decode(bytes.NewReader(data))
+	case GIF:
+		img, err = gif.Decode(bytes.NewReader(data))
+		pic.Frames = gifFrames(data)
+	case WebP:
+		img, err = webp.Decode(bytes.NewReader(data))
+	case BMP:
+		img, err = bmp.Decode(bytes.NewReader(data))
+	case TIFF:
+		img, err = tiff.Decode(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, decodeError(f, err)
+	}
+	if pic.Codec == "" {
+		pic.Codec = "image/" + string(f)
+		if f == WebP || f == BMP || f == TIFF {
+			pic.Codec = "golang.org/x/image/" + string(f)
+		}
+	}
+	if _, ok := img.(*image.CMYK); ok {
+		img = toNRGBA(img)
+	}
+	pic.Image = img
+	if !o.KeepOrientation {
+		if pic.Orientation != OrientNormal {
+			if pic.Image, err = Orient(img, pic.Orientation); err != nil {
+				return nil, err
+			}
+		}
+		pic.Oriented = true
+	}
+	return pic, nil
+}
+
+func decodeConfig(f Format, data []byte) (image.Config, error) {
+	r := bytes.NewReader(data)
+	switch f {
+	case JPEG:
+		return jpeg.DecodeConfig(r)
+	case PNG:
+		return png.DecodeConfig(r)
+	case GIF:
+		return gif.DecodeConfig(r)
+	case WebP:
+		return webp.DecodeConfig(r)
+	case BMP:
+		return bmp.DecodeConfig(r)
+	case TIFF:
+		return tiff.DecodeConfig(r)
+	}
+	return image.Config{}, ErrFormat
+}
+
+// decodeError classifies a decoder's error.
+func decodeError(f Format, err error) error {
+	var kind error
+	var ju jpeg.UnsupportedError
+	var pu png.UnsupportedError
+	var tu tiff.UnsupportedError
+	var bu = bmp.ErrUnsupported
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		kind = ErrTruncated
+	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu) || errors.Is(err, bu):
+		kind = ErrUnsupported
+	default:
+		kind = ErrCorrupt
+	}
+	return fmt.Errorf("imgproc: decode %s: %w: %w", f, kind, err)
+}
+
+// gifFrames counts the image descriptors of a GIF without decoding pixels.
+// It returns at least 1, and stops counting at the first malformed block.
+func gifFrames(data []byte) int {
+	if len(data) < 13 {
+		return 1
+	}
+	i := 13
+	if data[10]&0x80 != 0 {
+		i += 3 << (data[10]&7 + 1)
+	}
+	frames := 0
+	skipSubBlocks := func(i int) int {
+		for i < len(data) {
+			n := int(data[i])
+			i++
+			if n == 0 {
+				return i
+			}
+			i += n
+		}
+		return -1
+	}
+	for i >= 0 && i < len(data) {
+		switch data[i] {
+		case 0x21: // extension
+			if i+2 > len(data) {
+				return max(frames, 1)
+			}
+			i = skipSubBlocks(i + 2)
+		case 0x2C: // image descriptor
+			frames++
+			if i+10 > len(data) {
+				return max(frames, 1)
+			}
+			flags := data[i+9]
+			i += 10
+			if flags&0x80 != 0 {
+				i += 3 << (flags&7 + 1)
+			}
+			i = skipSubBlocks(i + 1) // LZW minimum code size, then data
+		default: // 0x3B trailer, or garbage
+			return max(frames, 1)
+		}
+	}
+	return max(frames, 1)
+}

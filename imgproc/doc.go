@@ -1,0 +1,3 @@
+// Package imgproc decodes, transforms and encodes images for batch jobs,
+// with Pillow as its reference for results.
+package imgproc

@@ -1,0 +1,216 @@
+package imgproc
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+)
+
+// DefaultQuality is the JPEG quality [Encode] uses when
+// EncodeOptions.Quality is zero: 75, as in Pillow and image/jpeg.
+const DefaultQuality = 75
+
+// EncodeOptions adjusts [Encode]. A nil *EncodeOptions means the zero value.
+type EncodeOptions struct {
+	// Format is the format to write. The empty Format means the picture's
+	// own format (Picture.Format); see [FormatFromExt] to pick one from an
+	// output file name.
+	Format Format
+	// Quality is the JPEG quality, 1 to 100; 0 means DefaultQuality.
+	Quality int
+	// PNGCompression is the PNG compression level; the zero value is
+	// png.DefaultCompression.
+	PNGCompression png.CompressionLevel
+	// DropICC leaves the ICC profile out. By default a JPEG or PNG keeps
+	// Picture.ICC; other metadata (EXIF, XMP, comments) is never written.
+	DropICC bool
+	// Background is the colour a translucent image is flattened on for
+	// formats without alpha (JPEG). Nil means white.
+	Background color.Color
+	// JPEG chooses the JPEG encoder; the zero value, JPEGAuto, uses
+	// libjpeg-turbo when the system has it.
+	JPEG JPEGCodec
+}
+
+// Encode writes p to w in opts.Format. The output is always upright: if p
+// still holds pixels as stored (Picture.Oriented false), the orientation is
+// applied first, and no EXIF orientation is written. The ICC profile is kept
+// for JPEG (APP2 ICC_PROFILE segments) and PNG (an iCCP chunk) unless
+// opts.DropICC is set; all other metadata is dropped. JPEG has no alpha, so
+// a translucent image is composited over opts.Background (white by default).
+// GIF output is a single frame with the standard library's quantiser (Plan 9
+// palette, Floyd-Steinberg dithering) unless the image is already paletted.
+//
+// Encode returns an error wrapping ErrUnsupported for WebP and formats it
+// does not know, a parameter error for a bad quality, and w's errors. It
+// writes nothing to w if encoding fails before the first byte; a failing w
+// may leave partial output, so callers write to a temporary file and rename.
+// Encode is safe to call concurrently.
+func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
+	var o EncodeOptions
+	if opts != nil {
+		o = *opts
+	}
+	if p == nil || p.Image == nil {
+		return errors.New("imgproc: encode: nil picture")
+	}
+	f := o.Format
+	if f == "" {
+		f = p.Format
+	}
+	q := o.Quality
+	if q == 0 {
+		q = DefaultQuality
+	}
+	if q < 1 || q > 100 {
+		return fmt.Errorf("imgproc: JPEG quality must be between 1 and 100, not %d", q)
+	}
+	img := p.Image
+	if !p.Oriented && p.Orientation != OrientNormal && p.Orientation.Valid() {
+		var err error
+		if img, err = Orient(img, p.Orientation); err != nil {
+			return err
+		}
+	}
+	icc := p.ICC
+	if o.DropICC {
+		icc = nil
+	}
+	var data []byte
+	var err error
+	switch f {
+	case JPEG:
+		data, err = encodeJPEG(jpegReady(img, o.Background), q, o.JPEG)
+		if err == nil && len(icc) > 0 {
+			data = spliceJPEGICC(data, icc)
+		}
+	case PNG:
+		var buf bytes.Buffer
+		enc := png.Encoder{CompressionLevel: o.PNGCompression}
+		if err = enc.Encode(&buf, pngReady(img)); err == nil {
+			data = buf.Bytes()
+			if len(icc) > 0 {
+				data, err = splicePNGICC(data, icc)
+			}
+		}
+	case GIF:
+		var buf bytes.Buffer
+		if err = gif.Encode(&buf, img, nil); err == nil {
+			data = buf.Bytes()
+		}
+	case BMP:
+		var buf bytes.Buffer
+		if err = bmp.Encode(&buf, img); err == nil {
+			data = buf.Bytes()
+		}
+	case TIFF:
+		var buf bytes.Buffer
+		if err = tiff.Encode(&buf, img, &tiff.Options{Compression: tiff.Deflate, Predictor: true}); err == nil {
+			data = buf.Bytes()
+		}
+	default:
+		return fmt.Errorf("imgproc: encode: %w: cannot write %q images", ErrUnsupported, f)
+	}
+	if err != nil {
+		return fmt.Errorf("imgproc: encode %s: %w", f, err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("imgproc: encode %s: write: %w", f, err)
+	}
+	return nil
+}
+
+// jpegReady returns img in a form the JPEG encoders take without a per-pixel
+// interface call: opaque *image.YCbCr, *image.Gray or *image.RGBA, with any
+// transparency flattened on bg.
+func jpegReady(img image.Image, bg color.Color) image.Image {
+	switch m := img.(type) {
+	case *image.YCbCr, *image.Gray:
+		return m
+	case *image.RGBA:
+		if m.Opaque() {
+			return m
+		}
+	case *image.NRGBA:
+		if m.Opaque() {
+			// Opaque straight and premultiplied pixels are the same bytes.
+			return &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
+		}
+	case *image.Gray16:
+		return toGray(m)
+	}
+	if bg == nil {
+		bg = color.White
+	}
+	out := image.NewRGBA(img.Bounds())
+	draw.Draw(out, out.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
+	draw.Draw(out, out.Rect, img, img.Bounds().Min, draw.Over)
+	return out
+}
+
+// pngReady avoids image/png's per-pixel path for YCbCr input.
+func pngReady(img image.Image) image.Image {
+	if m, ok := img.(*image.YCbCr); ok {
+		return toNRGBA(m)
+	}
+	return img
+}
+
+// maxICCChunk is the ICC payload of one APP2 segment: 65535 bytes minus the
+// length field, the "ICC_PROFILE\0" signature and the two sequence bytes.
+const maxICCChunk = 65535 - 2 - 14
+
+// spliceJPEGICC inserts icc as APP2 ICC_PROFILE segments right after the SOI
+// marker of a JPEG.
+func spliceJPEGICC(data, icc []byte) []byte {
+	n := (len(icc) + maxICCChunk - 1) / maxICCChunk
+	if n > 255 || len(data) < 2 {
+		return data // more than 255 segments cannot be numbered; drop it
+	}
+	out := make([]byte, 0, len(data)+len(icc)+18*n)
+	out = append(out, data[:2]...)
+	for i := range n {
+		chunk := icc[i*maxICCChunk : min(len(icc), (i+1)*maxICCChunk)]
+		out = append(out, 0xff, 0xe2)
+		out = binary.BigEndian.AppendUint16(out, uint16(2+14+len(chunk)))
+		out = append(out, iccSig...)
+		out = append(out, byte(i+1), byte(n))
+		out = append(out, chunk...)
+	}
+	return append(out, data[2:]...)
+}
+
+// splicePNGICC inserts an iCCP chunk after the IHDR chunk of a PNG.
+func splicePNGICC(data, icc []byte) ([]byte, error) {
+	const ihdrEnd = 8 + 8 + 13 + 4
+	if len(data) < ihdrEnd {
+		return nil, errors.New("png output too short")
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(icc)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	body := append([]byte("ICC Profile\x00\x00"), z.Bytes()...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	chunk = append(chunk, "iCCP"...)
+	chunk = append(chunk, body...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := make([]byte, 0, len(data)+len(chunk))
+	out = append(out, data[:ihdrEnd]...)
+	out = append(out, chunk...)
+	return append(out, data[ihdrEnd:]...), nil
+}

@@ -1,0 +1,76 @@
+package imgproc
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/fanout-dev/fanout/internal/sniff"
+)
+
+// Format names an image file format. Its values are the lower-case names
+// used by the standard library's image.RegisterFormat ("jpeg", "png", ...).
+type Format string
+
+// The formats imgproc knows. All are decoded; [Encode] writes JPEG, PNG,
+// GIF, BMP and TIFF.
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	GIF  Format = "gif"
+	WebP Format = "webp"
+	BMP  Format = "bmp"
+	TIFF Format = "tiff"
+)
+
+// Ext returns the usual file extension for f, with its dot (".jpg" for JPEG).
+func (f Format) Ext() string {
+	switch f {
+	case JPEG:
+		return ".jpg"
+	case TIFF:
+		return ".tif"
+	}
+	return "." + string(f)
+}
+
+// Sniff returns the format of an encoded image from its first bytes. It
+// wraps ErrFormat when the data is no image imgproc knows, and
+// ErrUnsupported, naming the format, for AVIF and HEIC, which it recognises
+// but cannot decode.
+func Sniff(data []byte) (Format, error) {
+	switch f := sniff.Format(data); f {
+	case sniff.AVIF, sniff.HEIC:
+		return "", fmt.Errorf("%w: %s images cannot be decoded", ErrUnsupported, f)
+	case "":
+		if len(data) == 0 {
+			return "", fmt.Errorf("%w: empty data", ErrFormat)
+		}
+		return "", fmt.Errorf("%w: data starts with %q", ErrFormat, data[:min(len(data), 8)])
+	default:
+		return Format(f), nil
+	}
+}
+
+// FormatFromExt returns the format for a file name's extension (".jpg",
+// ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", any case), for
+// choosing an output format from an output path. An unknown extension wraps
+// ErrFormat.
+func FormatFromExt(name string) (Format, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch ext {
+	case ".jpg", ".jpeg", ".jpe", ".jfif":
+		return JPEG, nil
+	case ".png":
+		return PNG, nil
+	case ".gif":
+		return GIF, nil
+	case ".webp":
+		return WebP, nil
+	case ".bmp":
+		return BMP, nil
+	case ".tif", ".tiff":
+		return TIFF, nil
+	}
+	return "", fmt.Errorf("%w: no image format for extension %q of %q", ErrFormat, ext, name)
+}
