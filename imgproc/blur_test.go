@@ -179,5 +179,3 @@ func psnr(a, b image.Image) float64 {
 	}
 	return 10 * math.Log10(255*255/(sum/float64(n)))
 }
-
-

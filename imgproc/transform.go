@@ -139,7 +139,7 @@ func orientedRatio(r image.YCbCrSubsampleRatio, o Orientation) (image.YCbCrSubsa
 // or 270 (or the same angles negative, counter-clockwise). Types are kept as
 // by [Orient].
 func Rotate(img image.Image, degrees int) (image.Image, error) {
-	switch ((degrees%360)+360)%360 {
+	switch ((degrees % 360) + 360) % 360 {
 	case 0:
 		return Orient(img, OrientNormal)
 	case 90:
