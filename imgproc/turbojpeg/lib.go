@@ -1,0 +1,193 @@
+package turbojpeg
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// ErrUnsupported is wrapped by errors for input or platforms this package
+// cannot handle although the data may well be a valid JPEG: a chroma layout
+// image.YCbCr cannot hold, a colour space DecodeYCbCr does not produce, an
+// image type the encoders do not take, or a platform where the library
+// cannot be loaded. Callers fall back to image/jpeg when errors.Is(err,
+// ErrUnsupported).
+var ErrUnsupported = errors.New("turbojpeg: unsupported")
+
+// Lib is a loaded libjpeg-turbo. Obtain one from [Load] or [Open]; the zero
+// value is not usable. A Lib is safe for concurrent use by many goroutines.
+// The shared library stays loaded until the process exits.
+type Lib struct {
+	name string // the file name that was opened
+	api3 bool   // the library exports the TurboJPEG 3 API as well
+	fn   api
+
+	// Free lists of TurboJPEG handles. A handle is used by one goroutine
+	// at a time: it is taken out of the channel before use and put back
+	// after, so the channel operations order every use of a handle before
+	// the next. Handles that do not fit are destroyed.
+	dec, enc chan uintptr
+}
+
+// api holds the C functions, bound by bind.
+type api struct {
+	initDecompress        func() uintptr
+	initCompress          func() uintptr
+	destroy               func(h uintptr) int32
+	decompressHeader3     func(h uintptr, buf *byte, size culong, width, height, subsamp, colorspace *int32) int32
+	decompressToYUVPlanes func(h uintptr, buf *byte, size culong, planes **byte, width int32, strides *int32, height int32, flags int32) int32
+	decompress2           func(h uintptr, buf *byte, size culong, dst *byte, width, pitch, height, pixelFormat, flags int32) int32
+	compressFromYUVPlanes func(h uintptr, planes **byte, width int32, strides *int32, height, subsamp int32, out **byte, outSize *culong, quality, flags int32) int32
+	compress2             func(h uintptr, src *byte, width, pitch, height, pixelFormat int32, out **byte, outSize *culong, subsamp, quality, flags int32) int32
+	getErrorStr2          func(h uintptr) string
+	getErrorCode          func(h uintptr) int32
+	free                  func(p *byte)
+}
+
+// symbols lists the functions bound at load time, in the order bind
+// assigns them.
+var symbols = []string{
+	"tjInitDecompress", "tjInitCompress", "tjDestroy", "tjDecompressHeader3",
+	"tjDecompressToYUVPlanes", "tjDecompress2", "tjCompressFromYUVPlanes",
+	"tjCompress2", "tjGetErrorStr2", "tjGetErrorCode", "tjFree",
+}
+
+var loadDefault = sync.OnceValues(func() (*Lib, error) {
+	return openFirst(libraryNames)
+})
+
+// Load opens libjpeg-turbo's TurboJPEG library under its usual names for the
+// platform (libturbojpeg.so.0 then libturbojpeg.so on linux;
+// libturbojpeg.0.dylib, libturbojpeg.dylib and the Homebrew and MacPorts
+// locations on macOS; turbojpeg.dll and libturbojpeg.dll on Windows). It
+// loads at most once per process: later calls return the same Lib or the
+// same error. The error names every file tried and why each failed (not
+// found, or a missing symbol); on platforms where run-time loading is not
+// supported it wraps [ErrUnsupported]. Load is safe for concurrent use.
+func Load() (*Lib, error) {
+	return loadDefault()
+}
+
+// Open opens the TurboJPEG library at path (a file name searched the way the
+// platform's dynamic loader searches, or an absolute path). Unlike [Load] it
+// is not cached: each call binds the library again. It returns an error if
+// the file cannot be loaded or lacks one of the TurboJPEG 2 functions this
+// package calls.
+func Open(path string) (*Lib, error) {
+	return openFirst([]string{path})
+}
+
+func openFirst(names []string) (*Lib, error) {
+	var reasons []string
+	for _, name := range names {
+		l, err := open(name)
+		if err == nil {
+			return l, nil
+		}
+		if errors.Is(err, ErrUnsupported) {
+			return nil, err
+		}
+		reasons = append(reasons, err.Error())
+	}
+	return nil, fmt.Errorf("turbojpeg: load libjpeg-turbo (tried %s): %s",
+		strings.Join(names, ", "), strings.Join(reasons, "; "))
+}
+
+func open(name string) (*Lib, error) {
+	h, err := openLibrary(name)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lib{name: name}
+	if err := bind(&l.fn, h); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	l.api3 = hasSymbol(h, "tj3Init")
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	l.dec = make(chan uintptr, n)
+	l.enc = make(chan uintptr, n)
+	return l, nil
+}
+
+// String describes the library, for example
+// "libjpeg-turbo (libturbojpeg.so.0, TurboJPEG 2 API)". TurboJPEG 2 does not
+// report its version; a library exporting the TurboJPEG 3 functions is
+// described as "TurboJPEG 3 library, TurboJPEG 2 API".
+func (l *Lib) String() string {
+	if l.api3 {
+		return fmt.Sprintf("libjpeg-turbo (%s, TurboJPEG 3 library, TurboJPEG 2 API)", l.name)
+	}
+	return fmt.Sprintf("libjpeg-turbo (%s, TurboJPEG 2 API)", l.name)
+}
+
+// decoder returns a decompressor handle for the caller's exclusive use; give
+// it back with putDecoder.
+func (l *Lib) decoder() (uintptr, error) {
+	select {
+	case h := <-l.dec:
+		return h, nil
+	default:
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	h := l.fn.initDecompress()
+	if h == 0 {
+		return 0, fmt.Errorf("turbojpeg: decode: create decompressor: %s", l.fn.getErrorStr2(0))
+	}
+	return h, nil
+}
+
+// putDecoder returns h to the free list; ok false (the call failed) destroys
+// it instead, so that no handle is reused after a fatal library error.
+func (l *Lib) putDecoder(h uintptr, ok bool) {
+	if ok {
+		select {
+		case l.dec <- h:
+			return
+		default:
+		}
+	}
+	l.fn.destroy(h)
+}
+
+func (l *Lib) encoder() (uintptr, error) {
+	select {
+	case h := <-l.enc:
+		return h, nil
+	default:
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	h := l.fn.initCompress()
+	if h == 0 {
+		return 0, fmt.Errorf("turbojpeg: encode: create compressor: %s", l.fn.getErrorStr2(0))
+	}
+	return h, nil
+}
+
+func (l *Lib) putEncoder(h uintptr, ok bool) {
+	if ok {
+		select {
+		case l.enc <- h:
+			return
+		default:
+		}
+	}
+	l.fn.destroy(h)
+}
+
+// Error codes from tjGetErrorCode.
+const (
+	tjErrWarning = 0
+	tjErrFatal   = 1
+)
+
+// callError reads the library's message for a failed call on h. It must run
+// on the OS thread that made the call: libjpeg's messages are kept in
+// thread-local storage. warning reports whether the failure was a warning
+// (the call completed; the output may be damaged).
+func (l *Lib) callError(h uintptr) (msg string, warning bool) {
+	return l.fn.getErrorStr2(h), l.fn.getErrorCode(h) == tjErrWarning
+}
