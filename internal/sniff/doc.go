@@ -8,5 +8,7 @@
 // from HEIC.
 //
 // Format needs at most the first 512 bytes of a file (less for most formats);
-// passing more is harmless.
+// passing more is harmless. [Truncated] takes the whole file and tells
+// whether it ends before its own structure says it should, which catches
+// bodies cut short behind a lying Content-Length.
 package sniff
