@@ -59,6 +59,11 @@ func (l *Lib) header(h uintptr, data []byte) (width, height int, subsamp Subsamp
 		}
 		return 0, 0, 0, 0, fmt.Errorf("turbojpeg: decode: %s", msg)
 	}
+	if w == 0 && ht == 0 {
+		// jpeg_read_header found EOI before any frame: a tables-only
+		// stream, or garbage libjpeg skipped up to the end of the data.
+		return 0, 0, 0, 0, errors.New("turbojpeg: decode: no image in the data (no frame header before the end)")
+	}
 	if w < 1 || ht < 1 || w > maxDim || ht > maxDim {
 		return 0, 0, 0, 0, fmt.Errorf("turbojpeg: decode: invalid dimensions %dx%d", w, ht)
 	}
