@@ -346,6 +346,12 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 		return errNilExecutor
 	}
 	ex.init()
+	if mode >= CancelQueued {
+		ex.dropQueued.Store(true)
+	}
+	if mode >= CancelAll {
+		ex.cancelLife(errShutdownRunning)
+	}
 	ex.stopOnce.Do(func() {
 		ex.closed.Store(true)
 		close(ex.quit)
@@ -355,10 +361,11 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 		ex.sendMu.Unlock()
 	})
 	if mode >= CancelQueued {
-		ex.dropQueued.Store(true)
-	}
-	if mode >= CancelAll {
-		ex.cancelLife(errShutdownRunning)
+		// Complete the queued tasks now rather than when a worker gets
+		// to them, which may be long if the running ones are slow.
+		for r := range ex.queue {
+			r.abandon(errShutdownQueued)
+		}
 	}
 	select {
 	case <-ex.stopped:
@@ -374,6 +381,9 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 	case <-ctx.Done():
 		ex.dropQueued.Store(true)
 		ex.cancelLife(errShutdownRunning)
+		for r := range ex.queue {
+			r.abandon(errShutdownQueued)
+		}
 		return fmt.Errorf("parallel: shutdown: %w", context.Cause(ctx))
 	}
 }

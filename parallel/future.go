@@ -64,8 +64,9 @@ var closedChan = func() chan struct{} {
 // runner is a queued task as the workers see it: a *Future[T] for any T.
 type runner interface {
 	run(w *worker)
-	// drop completes a task that was never started with err and st.
-	drop(w *worker, st State, err error)
+	// abandon completes a queued task as cancelled with err, unless it
+	// has left the queued state.
+	abandon(err error)
 }
 
 // core is the part of a future that does not depend on its result type.
@@ -313,6 +314,12 @@ func (f *Future[T]) run(w *worker) {
 	f.finish(st)
 }
 
+func (f *Future[T]) abandon(err error) {
+	if f.state.CompareAndSwap(int32(Queued), int32(Running)) {
+		f.drop(nil, Cancelled, err)
+	}
+}
+
 // drop completes a task that will not run. The caller owns the future (it
 // moved it out of Queued).
 func (f *Future[T]) drop(w *worker, st State, err error) {
@@ -321,6 +328,8 @@ func (f *Future[T]) drop(w *worker, st State, err error) {
 	f.tc.stop()
 	if w != nil {
 		w.dropped.Add(1)
+	} else if f.ex != nil {
+		f.ex.droppedQueued.Add(1)
 	}
 	if st == Cancelled && f.ex != nil {
 		f.ex.cancelledQueued.Add(1)

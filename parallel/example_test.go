@@ -1,0 +1,222 @@
+package parallel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// doSomething is the tutorial's task: sleep for some seconds, honouring
+// ctx, and say so.
+func doSomething(ctx context.Context, seconds int) (string, error) {
+	select {
+	case <-time.After(time.Duration(seconds) * time.Second):
+		return fmt.Sprintf("Done sleeping...%d", seconds), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Two one-second tasks take about two seconds one after the other, and
+// about one second on an executor.
+func Example() {
+	ctx := context.Background()
+
+	start := time.Now()
+	for range 2 {
+		doSomething(ctx, 1)
+	}
+	fmt.Printf("sequential: finished in %v\n", time.Since(start).Round(time.Second))
+
+	ex := parallel.New(parallel.Config{Workers: 2})
+	defer ex.Close()
+	start = time.Now()
+	f1 := parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) { return doSomething(ctx, 1) })
+	f2 := parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) { return doSomething(ctx, 1) })
+	r1, _ := f1.Result(ctx)
+	r2, _ := f2.Result(ctx)
+	fmt.Println(r1)
+	fmt.Println(r2)
+	fmt.Printf("parallel: finished in %v\n", time.Since(start).Round(time.Second))
+	// Output:
+	// sequential: finished in 2s
+	// Done sleeping...1
+	// Done sleeping...1
+	// parallel: finished in 1s
+}
+
+func ExampleSubmit() {
+	var ex parallel.Executor // the zero Executor: GOMAXPROCS workers
+	defer ex.Close()
+	ctx := context.Background()
+	f := parallel.Submit(ctx, &ex, func(ctx context.Context) (int, error) {
+		return 6 * 7, nil
+	})
+	v, err := f.Result(ctx)
+	fmt.Println(v, err, f.State())
+	// Output: 42 <nil> succeeded
+}
+
+// AsCompleted yields futures as they finish. Here each task waits for the
+// one after it, so they finish in reverse order of submission.
+func ExampleAsCompleted() {
+	ex := parallel.New(parallel.Config{Workers: 10})
+	defer ex.Close()
+	ctx := context.Background()
+	finished := make([]chan struct{}, 11)
+	for i := range finished {
+		finished[i] = make(chan struct{})
+	}
+	close(finished[10])
+	var fs []*parallel.Future[string]
+	for i := range 10 {
+		fs = append(fs, parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) {
+			defer close(finished[i])
+			<-finished[i+1]
+			return fmt.Sprintf("task %d done", i), nil
+		}))
+	}
+	for f := range parallel.AsCompleted(ctx, fs) {
+		r, _ := f.Result(ctx)
+		fmt.Println(r)
+	}
+	// Output:
+	// task 9 done
+	// task 8 done
+	// task 7 done
+	// task 6 done
+	// task 5 done
+	// task 4 done
+	// task 3 done
+	// task 2 done
+	// task 1 done
+	// task 0 done
+}
+
+// Map yields results in input order, reading its input lazily.
+func ExampleMap() {
+	ex := parallel.New(parallel.Config{})
+	defer ex.Close()
+	ctx := context.Background()
+	names := slices.Values([]string{"a.jpg", "b.png", "c.gif"})
+	for f := range parallel.Map(ctx, ex, names, func(ctx context.Context, name string) (string, error) {
+		return "processed_" + name, nil
+	}) {
+		out, err := f.Result(ctx)
+		fmt.Println(out, err)
+	}
+	// Output:
+	// processed_a.jpg <nil>
+	// processed_b.png <nil>
+	// processed_c.gif <nil>
+}
+
+// Breaking out of a Map over an endless input cancels what is in flight.
+func ExampleMap_endless() {
+	ex := parallel.New(parallel.Config{})
+	defer ex.Close()
+	ctx := context.Background()
+	naturals := func(yield func(int) bool) {
+		for i := 1; yield(i); i++ {
+		}
+	}
+	for f := range parallel.Map(ctx, ex, naturals, func(ctx context.Context, n int) (int, error) {
+		return n * n, nil
+	}) {
+		v, _ := f.Result(ctx)
+		if v > 50 {
+			break
+		}
+		fmt.Print(v, " ")
+	}
+	fmt.Println()
+	// Output: 1 4 9 16 25 36 49
+}
+
+func ExampleMapUnordered() {
+	ex := parallel.New(parallel.Config{})
+	defer ex.Close()
+	ctx := context.Background()
+	sum := 0
+	for f := range parallel.MapUnordered(ctx, ex, slices.Values([]int{1, 2, 3, 4}), func(ctx context.Context, n int) (int, error) {
+		return n * n, nil
+	}) {
+		v, _ := f.Result(ctx) // futures come in completion order
+		sum += v
+	}
+	fmt.Println(sum)
+	// Output: 30
+}
+
+// Call runs a named task from a Registry: in-process here, in worker
+// processes or on a cluster with a Backend, with the same call site.
+func ExampleCall() {
+	var r parallel.Registry
+	upper := parallel.Register(&r, "upper", nil, func(ctx context.Context, s string) (string, error) {
+		return strings.ToUpper(s), nil
+	})
+
+	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: &r}})
+	defer ex.Close()
+	ctx := context.Background()
+	v, err := parallel.Call(ctx, ex, upper, "fanout").Result(ctx)
+	fmt.Println(v, err)
+	// Output: FANOUT <nil>
+}
+
+// Wait returns as soon as one task fails, like Python's
+// wait(return_when=FIRST_EXCEPTION).
+func ExampleWait() {
+	ex := parallel.New(parallel.Config{Workers: 3})
+	defer ex.Close()
+	ctx := context.Background()
+	release := make(chan struct{})
+	fs := []*parallel.Future[int]{
+		parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) { <-release; return 1, nil }),
+		parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) { return 0, errors.New("disk full") }),
+		parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) { <-release; return 3, nil }),
+	}
+	done, pending, err := parallel.Wait(ctx, fs, parallel.WaitFirstError)
+	fmt.Println(len(done), len(pending), err, done[0].Err())
+	close(release)
+
+	done, pending, err = parallel.Wait(ctx, fs, parallel.WaitAll)
+	fmt.Println(len(done), len(pending), err)
+	// Output:
+	// 1 2 <nil> disk full
+	// 3 0 <nil>
+}
+
+func ExampleFuture_OnDone() {
+	ex := parallel.New(parallel.Config{})
+	ctx := context.Background()
+	f := parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) { return "hello", nil })
+	f.OnDone(func(f *parallel.Future[string]) {
+		v, _ := f.Result(ctx)
+		fmt.Println("callback saw", v)
+	})
+	ex.Close() // waits for the task, and so for its callback
+	// Output: callback saw hello
+}
+
+func ExampleExecutor_Stats() {
+	ex := parallel.New(parallel.Config{Workers: 2})
+	ctx := context.Background()
+	for i := range 10 {
+		parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) {
+			if i%5 == 0 {
+				return 0, errors.New("no")
+			}
+			return i, nil
+		})
+	}
+	ex.Close()
+	s := ex.Stats()
+	fmt.Println(s.Submitted, s.Succeeded, s.Failed, s.Queued, s.Running, s.Run.Count)
+	// Output: 10 8 2 0 0 10
+}
