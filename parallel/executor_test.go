@@ -187,7 +187,9 @@ func TestCancelRunning(t *testing.T) {
 		{"returns context.Cause", func(ctx context.Context) error { return context.Cause(ctx) }, parallel.Cancelled,
 			func(err error) bool { return errors.Is(err, parallel.ErrCancelled) }},
 		{"wraps ctx.Err", func(ctx context.Context) error { return fmt.Errorf("fetch: %w", ctx.Err()) }, parallel.Cancelled,
-			func(err error) bool { return errors.Is(err, context.Canceled) && strings.HasPrefix(err.Error(), "fetch: ") }},
+			func(err error) bool {
+				return errors.Is(err, context.Canceled) && strings.HasPrefix(err.Error(), "fetch: ")
+			}},
 		{"succeeds anyway", func(ctx context.Context) error { return nil }, parallel.Succeeded,
 			func(err error) bool { return err == nil }},
 	}
