@@ -1,0 +1,254 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// Sentinel errors of the backend.
+var (
+	// ErrClosed is returned by [Backend.Run] after [Backend.Close], and by
+	// the Runs that Close interrupts. It wraps [parallel.ErrClosed].
+	ErrClosed = fmt.Errorf("natsjs: backend closed: %w", parallel.ErrClosed)
+
+	// ErrNoResult is returned (wrapped) by [Backend.Run] when no result
+	// came within [Config.ResultWait]. It matches
+	// [context.DeadlineExceeded] as well.
+	ErrNoResult = fmt.Errorf("natsjs: no result in time: %w", context.DeadlineExceeded)
+)
+
+// cleanupTimeout bounds the requests made after a Run's context is done
+// (deleting its task, raising its cancel flag, deleting objects).
+const cleanupTimeout = 5 * time.Second
+
+// Backend is the submitting side of a fanout cluster: a [parallel.Backend]
+// that runs named tasks on [Worker]s anywhere on a NATS JetStream cluster.
+//
+// Run publishes the task to the work-queue stream and waits for its result
+// on the results stream, which one ordered consumer per Backend reads and
+// hands to the waiting Runs. Delivery is at least once: a task whose worker
+// died runs again elsewhere, so tasks must be idempotent; the submitter
+// still sees exactly one result per Run.
+//
+// A Backend is safe for concurrent use. Its owner calls [Backend.Close];
+// the NATS connection stays the caller's to close, after Close.
+type Backend struct {
+	js     jetstream.JetStream
+	c      *cluster
+	cfg    Config
+	inline int
+	id     string // this Backend's results are on <prefix>.results.<id>.<task id>
+	cc     jetstream.ConsumeContext
+	done   chan struct{} // closed by Close
+
+	mu      sync.Mutex
+	waiting map[string]chan jetstream.Msg // guarded by mu: task id -> its Run's result slot
+	closed  bool                          // guarded by mu
+}
+
+var _ parallel.Backend = (*Backend)(nil)
+
+// New sets up the cluster's streams and buckets (see [Setup]) and starts
+// the consumer that collects this Backend's results. js is the caller's
+// client: New never dials. Requests made by New are bounded by js's default
+// timeout. New returns an error if cfg is invalid or the server refuses.
+func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background() // jetstream bounds each request by its default timeout
+	c, err := setup(ctx, js, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{
+		js:      js,
+		c:       c,
+		cfg:     cfg,
+		inline:  cfg.maxInline(js.Conn().MaxPayload()),
+		id:      nuid.Next(),
+		done:    make(chan struct{}),
+		waiting: make(map[string]chan jetstream.Msg),
+	}
+	cons, err := js.OrderedConsumer(ctx, cfg.resultsStream(), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{cfg.resultPrefix() + b.id + ".>"},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: create result consumer: %w", err)
+	}
+	b.cc, err = cons.Consume(b.deliver)
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: consume results: %w", err)
+	}
+	return b, nil
+}
+
+// deliver hands a result to the Run waiting for it. A result nobody waits
+// for (a duplicate from a task that ran twice, or the result of a cancelled
+// Run) is dropped, so each Run sees exactly one.
+func (b *Backend) deliver(m jetstream.Msg) {
+	subj := m.Subject()
+	id := subj[strings.LastIndexByte(subj, '.')+1:]
+	b.mu.Lock()
+	ch, ok := b.waiting[id]
+	delete(b.waiting, id)
+	b.mu.Unlock()
+	if ok {
+		ch <- m // buffered: never blocks
+	}
+}
+
+// Run runs the task registered as name on a worker and returns its encoded
+// output, or the task's error with its kind kept (see
+// [parallel.UnmarshalError]). It blocks until the result arrives, ctx is
+// done, [Config.ResultWait] passes or the Backend is closed.
+//
+// An input larger than [Config.MaxInline] goes through the object store
+// and is deleted once the result is in; so is a large output.
+//
+// When ctx is done first, Run deletes the task from the work queue, so that
+// a task still waiting is never run, and raises the task's cancel flag,
+// which the worker running it watches and turns into the cancellation of
+// the task's context. Stopping a running task is best effort: a task that
+// ignores its context runs to the end and its result is dropped. Run then
+// returns an error wrapping context.Cause(ctx).
+//
+// Other errors: [ErrClosed], an error wrapping [ErrNoResult], and failures
+// to reach the server ("natsjs: task NAME: publish: ...").
+func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, error) {
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("natsjs: task %s: %w", name, err)
+	}
+	id := nuid.Next()
+	slot := make(chan jetstream.Msg, 1)
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, ErrClosed
+	}
+	b.waiting[id] = slot // before publishing, so that no result can be missed
+	b.mu.Unlock()
+	defer b.forget(id)
+
+	msg := nats.NewMsg(b.cfg.taskSubject(name))
+	msg.Header.Set(hdrTask, name)
+	msg.Header.Set(hdrID, id)
+	msg.Header.Set(hdrReply, b.cfg.resultPrefix()+b.id+"."+id)
+	// Publish even if ctx ends meanwhile: knowing the task's sequence is
+	// what lets a cancellation delete it.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if len(input) > b.inline {
+		obj := inputObject(id)
+		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
+			return nil, fmt.Errorf("natsjs: task %s: store input: %w", name, err)
+		}
+		defer b.deleteObject(obj)
+		msg.Header.Set(hdrObject, obj)
+	} else {
+		msg.Data = input
+	}
+	ack, err := b.js.PublishMsg(pctx, msg, jetstream.WithMsgID(id))
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: task %s: publish: %w", name, err)
+	}
+
+	var timeout <-chan time.Time
+	if b.cfg.ResultWait > 0 {
+		t := time.NewTimer(b.cfg.ResultWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case m := <-slot:
+		return b.result(ctx, name, m)
+	case <-ctx.Done():
+		b.cancel(id, ack.Sequence)
+		return nil, fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
+	case <-timeout:
+		b.cancel(id, ack.Sequence)
+		return nil, fmt.Errorf("natsjs: task %s: %w after %v", name, ErrNoResult, b.cfg.ResultWait)
+	case <-b.done:
+		b.cancel(id, ack.Sequence)
+		return nil, ErrClosed
+	}
+}
+
+// result decodes the result message of task name.
+func (b *Backend) result(ctx context.Context, name string, m jetstream.Msg) ([]byte, error) {
+	data := m.Data()
+	if obj := m.Headers().Get(hdrObject); obj != "" {
+		var err error
+		data, err = b.c.objects.GetBytes(ctx, obj)
+		if err != nil {
+			return nil, fmt.Errorf("natsjs: task %s: fetch output %s: %w", name, obj, err)
+		}
+		b.deleteObject(obj)
+	}
+	if m.Headers().Get(hdrStatus) == statusError {
+		return nil, parallel.UnmarshalError(data)
+	}
+	return data, nil
+}
+
+// cancel deletes the task at sequence seq from the work queue and, if it
+// was still there (waiting, or running and not yet acknowledged), raises its
+// cancel flag for the worker that may be running it.
+func (b *Backend) cancel(id string, seq uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if err := b.c.tasks.DeleteMsg(ctx, seq); err != nil {
+		return // already done, or the server is unreachable: nothing more to do
+	}
+	b.c.cancels.Put(ctx, id, nil) // best effort: see Run
+}
+
+// deleteObject removes a claim-checked payload; the bucket's TTL removes it
+// if this fails.
+func (b *Backend) deleteObject(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	b.c.objects.Delete(ctx, name)
+}
+
+// forget removes the result slot of task id.
+func (b *Backend) forget(id string) {
+	b.mu.Lock()
+	delete(b.waiting, id)
+	b.mu.Unlock()
+}
+
+// Close stops collecting results. Runs still waiting return [ErrClosed] and
+// cancel their tasks. Close does not close the NATS connection. It always
+// returns nil and is safe to call more than once.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	close(b.done)
+	b.cc.Stop()
+	<-b.cc.Closed()
+	return nil
+}
+
+// errorsIsNotFound reports whether err says a message or object is gone.
+func errorsIsNotFound(err error) bool {
+	return errors.Is(err, jetstream.ErrMsgNotFound) || errors.Is(err, jetstream.ErrObjectNotFound) ||
+		errors.Is(err, jetstream.ErrKeyNotFound)
+}

@@ -1,0 +1,303 @@
+package natsjs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults of [Config].
+const (
+	DefaultPrefix     = "FANOUT"
+	DefaultAckWait    = 30 * time.Second
+	DefaultMaxDeliver = 5
+	DefaultResultTTL  = 24 * time.Hour
+)
+
+// Config names the streams, consumers and buckets of a fanout cluster and
+// sets its delivery policy. Submitters ([New]) and workers ([Worker]) of one
+// cluster must use the same Config. The zero value is ready to use: every
+// field has a documented default. A Config must not be modified after it
+// has been passed to New or Worker.Run.
+type Config struct {
+	// Prefix names everything the cluster creates: streams <Prefix>_TASKS,
+	// <Prefix>_RESULTS, <Prefix>_DLQ and <Prefix>_ADVISORIES, the object
+	// store <Prefix>_OBJECTS, the key-value bucket <Prefix>_CANCEL, and the
+	// subjects <Prefix>.tasks.>, <Prefix>.results.> and <Prefix>.dlq.>.
+	// Two clusters with different prefixes share a NATS account without
+	// seeing each other's work. It may hold letters, digits, '-' and '_';
+	// "" means [DefaultPrefix].
+	Prefix string
+
+	// Replicas is the number of copies of every stream and bucket: 1 for a
+	// single server, 3 on a three-node cluster. 0 means 1.
+	Replicas int
+
+	// AckWait is how long a task may run without a sign of life before it
+	// is given to another worker. Workers send a heartbeat every AckWait/3
+	// while a task runs, so AckWait bounds the time to notice a dead worker,
+	// not the length of a task. 0 means [DefaultAckWait].
+	AckWait time.Duration
+
+	// MaxDeliver is how many times a task is delivered before it is moved
+	// to the dead-letter stream: the first run plus MaxDeliver-1 retries.
+	// 0 means [DefaultMaxDeliver]; a negative value retries for ever.
+	MaxDeliver int
+
+	// Backoff returns how long to wait before delivering again a task whose
+	// delivered-th run failed with a transient error (delivered counts from
+	// 1). nil means 1s, 2s, 4s, ... capped at one minute.
+	Backoff func(delivered int) time.Duration
+
+	// ResultWait bounds how long [Backend.Run] waits for a result after
+	// publishing its task; when it passes, the task is cancelled and Run
+	// returns an error wrapping [ErrNoResult]. 0 means no bound other than
+	// Run's context.
+	ResultWait time.Duration
+
+	// ResultTTL is how long results, claim-check objects and cancel flags
+	// are kept when nobody collects or deletes them. 0 means
+	// [DefaultResultTTL].
+	ResultTTL time.Duration
+
+	// MaxInline is the largest input or output, in bytes, sent inside a
+	// message; larger payloads go through the object store (claim check).
+	// 0 means the server's maximum payload less 8 KiB for headers (1 MiB
+	// less 8 KiB on a default server).
+	MaxInline int
+}
+
+// withDefaults returns c with its zero fields replaced by their defaults, or
+// an error naming a field that cannot be used.
+func (c Config) withDefaults() (Config, error) {
+	if c.Prefix == "" {
+		c.Prefix = DefaultPrefix
+	}
+	if !validToken(c.Prefix) || strings.HasPrefix(c.Prefix, "_") {
+		return c, fmt.Errorf("natsjs: Prefix %q must be letters, digits, '-' and '_'", c.Prefix)
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.AckWait == 0 {
+		c.AckWait = DefaultAckWait
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = DefaultMaxDeliver
+	}
+	if c.MaxDeliver < 0 {
+		c.MaxDeliver = -1
+	}
+	if c.Backoff == nil {
+		c.Backoff = defaultBackoff
+	}
+	if c.ResultTTL == 0 {
+		c.ResultTTL = DefaultResultTTL
+	}
+	switch {
+	case c.Replicas < 0:
+		return c, fmt.Errorf("natsjs: Replicas %d must not be negative", c.Replicas)
+	case c.AckWait < 0:
+		return c, fmt.Errorf("natsjs: AckWait %v must not be negative", c.AckWait)
+	case c.ResultWait < 0:
+		return c, fmt.Errorf("natsjs: ResultWait %v must not be negative", c.ResultWait)
+	case c.ResultTTL < 0:
+		return c, fmt.Errorf("natsjs: ResultTTL %v must not be negative", c.ResultTTL)
+	case c.MaxInline < 0:
+		return c, fmt.Errorf("natsjs: MaxInline %d must not be negative", c.MaxInline)
+	}
+	return c, nil
+}
+
+// defaultBackoff doubles from one second up to a minute.
+func defaultBackoff(delivered int) time.Duration {
+	if delivered < 1 {
+		delivered = 1
+	}
+	if delivered > 7 {
+		return time.Minute
+	}
+	return min(time.Second<<(delivered-1), time.Minute)
+}
+
+// maxInline returns the inline payload limit for a connection whose server
+// accepts payloads of up to maxPayload bytes.
+func (c Config) maxInline(maxPayload int64) int {
+	limit := int(maxPayload) - 8<<10
+	if c.MaxInline > 0 && c.MaxInline < limit {
+		limit = c.MaxInline
+	}
+	return max(limit, 1)
+}
+
+func (c Config) tasksStream() string      { return c.Prefix + "_TASKS" }
+func (c Config) resultsStream() string    { return c.Prefix + "_RESULTS" }
+func (c Config) dlqStream() string        { return c.Prefix + "_DLQ" }
+func (c Config) advisoriesStream() string { return c.Prefix + "_ADVISORIES" }
+func (c Config) objectBucket() string     { return c.Prefix + "_OBJECTS" }
+func (c Config) cancelBucket() string     { return c.Prefix + "_CANCEL" }
+
+// taskSubject returns the subject tasks named name are published on.
+func (c Config) taskSubject(name string) string { return c.Prefix + ".tasks." + subjectName(name) }
+
+// dlqSubject returns the subject dead letters of task name are kept on.
+func (c Config) dlqSubject(name string) string { return c.Prefix + ".dlq." + subjectName(name) }
+
+// resultPrefix returns the subject prefix of every result.
+func (c Config) resultPrefix() string { return c.Prefix + ".results." }
+
+// subjectName turns a task name into subject tokens: the name itself when it
+// is made of safe tokens (so that "images.blur" reads as such in monitoring
+// tools), otherwise "_." and its hexadecimal bytes.
+func subjectName(name string) string {
+	if !strings.HasPrefix(name, "_") && validSubject(name) {
+		return name
+	}
+	return "_." + hex.EncodeToString([]byte(name))
+}
+
+// validSubject reports whether s is one or more dot-separated tokens of
+// letters, digits, '-' and '_'.
+func validSubject(s string) bool {
+	for tok := range strings.SplitSeq(s, ".") {
+		if !validToken(tok) {
+			return false
+		}
+	}
+	return true
+}
+
+// validToken reports whether s is a non-empty run of letters, digits, '-'
+// and '_': safe as a subject token and as a stream or consumer name.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// workerConsumer returns the durable name and subject filters of the pull
+// consumer shared by every worker that serves tasks: "workers" on all task
+// subjects when tasks is empty, otherwise a name derived from the set of
+// tasks, so that workers serving the same tasks share one consumer.
+func (c Config) workerConsumer(tasks []string) (string, []string) {
+	if len(tasks) == 0 {
+		return "workers", []string{c.Prefix + ".tasks.>"}
+	}
+	subjects := make([]string, len(tasks))
+	for i, name := range tasks {
+		subjects[i] = c.taskSubject(name)
+	}
+	slices.Sort(subjects)
+	subjects = slices.Compact(subjects)
+	sum := sha256.Sum256([]byte(strings.Join(subjects, "\n")))
+	return "workers_" + hex.EncodeToString(sum[:6]), subjects
+}
+
+// deadLetterConsumer is the durable consumer of the advisories stream shared
+// by the dead-letter movers of all workers.
+const deadLetterConsumer = "deadletter"
+
+// cluster holds the streams and buckets [Setup] made.
+type cluster struct {
+	cfg     Config
+	tasks   jetstream.Stream
+	objects jetstream.ObjectStore
+	cancels jetstream.KeyValue
+}
+
+// Setup creates or updates the streams, the object store and the key-value
+// bucket of the cluster that cfg names, so that they match cfg. It is
+// idempotent: [New] and [Worker.Run] call it, and an operator may call it
+// ahead of them. It returns an error if cfg is invalid or the server
+// refuses a change (for example a stream created with other subjects).
+func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	_, err = setup(ctx, js, cfg)
+	return err
+}
+
+// setup is [Setup] for a Config with its defaults applied.
+func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, error) {
+	if js == nil {
+		return nil, errors.New("natsjs: nil JetStream")
+	}
+	dup := min(2*time.Minute, cfg.ResultTTL)
+	streams := []jetstream.StreamConfig{{
+		Name:        cfg.tasksStream(),
+		Description: "fanout tasks waiting for a worker",
+		Subjects:    []string{cfg.Prefix + ".tasks.>"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Duplicates:  2 * time.Minute,
+	}, {
+		Name:        cfg.resultsStream(),
+		Description: "fanout task results, keyed by submitter and task id",
+		Subjects:    []string{cfg.resultPrefix() + ">"},
+		MaxAge:      cfg.ResultTTL,
+		Duplicates:  dup,
+	}, {
+		Name:        cfg.dlqStream(),
+		Description: "fanout tasks that exhausted their deliveries, with their last error",
+		Subjects:    []string{cfg.Prefix + ".dlq.>"},
+		Duplicates:  2 * time.Minute,
+	}, {
+		Name:        cfg.advisoriesStream(),
+		Description: "max-deliveries advisories of the fanout task stream, for the dead-letter mover",
+		Subjects:    []string{jsMaxDeliveriesAdvisory + "." + cfg.tasksStream() + ".*"},
+		Retention:   jetstream.WorkQueuePolicy,
+	}}
+	c := &cluster{cfg: cfg}
+	for _, sc := range streams {
+		sc.Storage = jetstream.FileStorage
+		sc.Replicas = cfg.Replicas
+		s, err := js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("natsjs: create stream %s: %w", sc.Name, err)
+		}
+		if sc.Name == cfg.tasksStream() {
+			c.tasks = s
+		}
+	}
+	var err error
+	c.objects, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      cfg.objectBucket(),
+		Description: "fanout payloads too large for a message (claim check)",
+		TTL:         cfg.ResultTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: create object store %s: %w", cfg.objectBucket(), err)
+	}
+	c.cancels, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      cfg.cancelBucket(),
+		Description: "fanout cancel flags of running tasks, keyed by task id",
+		TTL:         cfg.ResultTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
+	}
+	return c, nil
+}
+
+// jsMaxDeliveriesAdvisory is the subject prefix of the server's advisory
+// for a message that reached its consumer's MaxDeliver.
+const jsMaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"

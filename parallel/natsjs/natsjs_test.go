@@ -1,0 +1,418 @@
+package natsjs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/internal/natsserver"
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/natsjs"
+	"github.com/fanout-dev/fanout/parallel/paralleltest"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(workerEnv) != "" {
+		os.Exit(workerMain())
+	}
+	os.Exit(m.Run())
+}
+
+// testToken is the access token of the test servers.
+const testToken = "natsjs-test-token"
+
+// newTestServer starts an embedded server with JetStream on a random port
+// and a temporary store, requiring testToken.
+func newTestServer(t testing.TB) *natsserver.Server {
+	t.Helper()
+	s, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir(), Token: testToken, NoLog: true})
+	if err != nil {
+		t.Skipf("cannot run an embedded NATS server: %v", err)
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+// mustConnect opens a connection of its own to s and returns its JetStream
+// client; the connection closes at the end of the test.
+func mustConnect(t testing.TB, s *natsserver.Server) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(s.ClientURL(), nats.Token(testToken))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	return js
+}
+
+// testConfig keeps redelivery and retries fast.
+func testConfig() natsjs.Config {
+	return natsjs.Config{
+		AckWait:    time.Second,
+		MaxDeliver: 3,
+		Backoff:    func(int) time.Duration { return 10 * time.Millisecond },
+	}
+}
+
+// newTestBackend returns a Backend on its own connection to s, closed at
+// the end of the test.
+func newTestBackend(t testing.TB, s *natsserver.Server, cfg natsjs.Config) *natsjs.Backend {
+	t.Helper()
+	b, err := natsjs.New(mustConnect(t, s), cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// startWorker runs w on its own connection to s until the end of the test.
+func startWorker(t testing.TB, s *natsserver.Server, w *natsjs.Worker) {
+	t.Helper()
+	w.JS = mustConnect(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Worker.Run: %v", err)
+		}
+	})
+}
+
+// call runs task through b as an Executor would: encode, Run, decode.
+func call[In, Out any](ctx context.Context, b parallel.Backend, task *parallel.Task[In, Out], in In) (Out, error) {
+	var out Out
+	data, err := task.Codec().Marshal(in)
+	if err != nil {
+		return out, err
+	}
+	res, err := b.Run(ctx, task.Name(), data)
+	if err != nil {
+		return out, err
+	}
+	err = task.Codec().Unmarshal(res, &out)
+	return out, err
+}
+
+// counts counts runs per key; safe for concurrent use.
+type counts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counts) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = make(map[string]int)
+	}
+	c.n[key]++
+}
+
+func (c *counts) get(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
+}
+
+// testTasks are the tasks of the package's own tests.
+type testTasks struct {
+	runs      counts
+	echo      *parallel.Task[string, string]
+	transient *parallel.Task[string, string] // always fails, retryably
+	permanent *parallel.Task[string, string] // fails with parallel.Permanent
+	bytes     *parallel.Task[[]byte, []byte] // returns its input doubled
+	block     *parallel.Task[string, string] // waits for its ctx, reports the cause on blocked
+	blocked   chan error
+	started   chan string
+}
+
+func newTestTasks(r *parallel.Registry) *testTasks {
+	ts := &testTasks{blocked: make(chan error, 1), started: make(chan string, 16)}
+	ts.echo = parallel.Register(r, "test.echo", nil, func(_ context.Context, s string) (string, error) {
+		ts.runs.add("echo " + s)
+		return s, nil
+	})
+	ts.transient = parallel.Register(r, "test.transient", nil, func(_ context.Context, s string) (string, error) {
+		ts.runs.add("transient " + s)
+		return "", errors.New("disk on fire: " + s)
+	})
+	ts.permanent = parallel.Register(r, "test.permanent", nil, func(_ context.Context, s string) (string, error) {
+		ts.runs.add("permanent " + s)
+		return "", parallel.Permanent(errors.New("corrupt input: " + s))
+	})
+	ts.bytes = parallel.Register(r, "test.bytes", parallel.Gob, func(_ context.Context, b []byte) ([]byte, error) {
+		return append(b, b...), nil
+	})
+	ts.block = parallel.Register(r, "test.block", nil, func(ctx context.Context, s string) (string, error) {
+		ts.started <- s
+		<-ctx.Done()
+		ts.blocked <- context.Cause(ctx)
+		return "", ctx.Err()
+	})
+	return ts
+}
+
+// streamMsgs returns the number of messages in stream.
+func streamMsgs(t testing.TB, js jetstream.JetStream, stream string) uint64 {
+	t.Helper()
+	s, err := js.Stream(context.Background(), stream)
+	if err != nil {
+		t.Fatalf("stream %s: %v", stream, err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatalf("stream %s info: %v", stream, err)
+	}
+	return info.State.Msgs
+}
+
+func TestConformance(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	paralleltest.Register(r)
+	cfg := testConfig()
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 8})
+	paralleltest.TestBackend(t, func(t *testing.T) parallel.Backend {
+		b, err := natsjs.New(mustConnect(t, s), cfg)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		return b
+	})
+	js := mustConnect(t, s)
+	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
+		t.Errorf("work queue holds %d tasks after the suite, want 0", n)
+	}
+}
+
+func TestRun(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 4})
+	b := newTestBackend(t, s, cfg)
+	js := mustConnect(t, s)
+	ctx := t.Context()
+
+	t.Run("echo", func(t *testing.T) {
+		if got, err := call(ctx, b, ts.echo, "héllo"); err != nil || got != "héllo" {
+			t.Errorf("echo(héllo) = %q, %v; want héllo, nil", got, err)
+		}
+	})
+	t.Run("permanent error is terminated at once", func(t *testing.T) {
+		_, err := call(ctx, b, ts.permanent, "p1")
+		if !errors.Is(err, parallel.ErrPermanent) || err.Error() != "corrupt input: p1" {
+			t.Errorf("permanent(p1) error = %v, want the task's permanent error", err)
+		}
+		if got := ts.runs.get("permanent p1"); got != 1 {
+			t.Errorf("permanent task ran %d times, want 1", got)
+		}
+	})
+	t.Run("poison task is dead-lettered", func(t *testing.T) {
+		_, err := call(ctx, b, ts.transient, "p2")
+		if err == nil || err.Error() != "disk on fire: p2" {
+			t.Errorf("transient(p2) error = %v, want the task's error", err)
+		}
+		if got, want := ts.runs.get("transient p2"), cfg.MaxDeliver; got != want {
+			t.Errorf("poison task ran %d times, want MaxDeliver = %d", got, want)
+		}
+		dlq := lastDeadLetter(t, js)
+		if got := dlq.Header.Get("Fanout-Task"); got != ts.transient.Name() {
+			t.Errorf("dead letter of task %q, want %q", got, ts.transient.Name())
+		}
+		if got := dlq.Header.Get("Fanout-Error"); !strings.Contains(got, "disk on fire: p2") {
+			t.Errorf("dead letter error = %q, want it to hold the task's error", got)
+		}
+		if got := dlq.Header.Get("Fanout-Deliveries"); got != fmt.Sprint(cfg.MaxDeliver) {
+			t.Errorf("dead letter deliveries = %s, want %d", got, cfg.MaxDeliver)
+		}
+	})
+	t.Run("unknown task", func(t *testing.T) {
+		unknown := parallel.Register(new(parallel.Registry), "test.nobody-serves-this", nil,
+			func(context.Context, string) (string, error) { return "", nil })
+		_, err := call(ctx, b, unknown, "x")
+		if !errors.Is(err, parallel.ErrUnknownTask) {
+			t.Errorf("unknown task error = %v, want ErrUnknownTask", err)
+		}
+	})
+	t.Run("odd task name", func(t *testing.T) {
+		odd := parallel.Register(new(parallel.Registry), "no such > task *", nil,
+			func(context.Context, string) (string, error) { return "", nil })
+		_, err := call(ctx, b, odd, "x")
+		if !errors.Is(err, parallel.ErrUnknownTask) {
+			t.Errorf("task with a name unfit for a subject: error = %v, want ErrUnknownTask", err)
+		}
+	})
+	t.Run("large payloads", func(t *testing.T) {
+		in := make([]byte, 3<<20)
+		for i := range in {
+			in[i] = byte(i * 7)
+		}
+		got, err := call(ctx, b, ts.bytes, in)
+		if err != nil {
+			t.Fatalf("bytes(3 MiB): %v", err)
+		}
+		if len(got) != 2*len(in) || string(got[:len(in)]) != string(in) || string(got[len(in):]) != string(in) {
+			t.Errorf("bytes(3 MiB) = %d bytes, want the input twice", len(got))
+		}
+		// Both the input and the output went through the object store, and
+		// both were deleted once used.
+		obs, err := js.ObjectStore(ctx, "FANOUT_OBJECTS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if objs, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
+			t.Errorf("object store after the run: %d objects (%v), want none", len(objs), err)
+		}
+	})
+	t.Run("cancel running", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := call(ctx, b, ts.block, "c1")
+			errc <- err
+		}()
+		<-ts.started
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled Run error = %v, want context.Canceled", err)
+		}
+		if cause := <-ts.blocked; !errors.Is(cause, context.Canceled) {
+			t.Errorf("running task's context ended with %v, want a cancellation", cause)
+		}
+	})
+	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
+		t.Errorf("work queue holds %d tasks, want 0", n)
+	}
+}
+
+// lastDeadLetter returns the newest message of the dead-letter stream.
+func lastDeadLetter(t testing.TB, js jetstream.JetStream) *jetstream.RawStreamMsg {
+	t.Helper()
+	s, err := js.Stream(context.Background(), "FANOUT_DLQ")
+	if err != nil {
+		t.Fatalf("dead-letter stream: %v", err)
+	}
+	m, err := s.GetLastMsgForSubject(context.Background(), "FANOUT.dlq.>")
+	if err != nil {
+		t.Fatalf("dead-letter stream is empty: %v", err)
+	}
+	return m
+}
+
+func TestCancelQueued(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	b := newTestBackend(t, s, cfg)
+	js := mustConnect(t, s)
+
+	// No worker runs yet: watch the task arrive, then cancel its Run.
+	sub, err := js.Conn().SubscribeSync("FANOUT.tasks.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js.Conn().Flush()
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := call(ctx, b, ts.echo, "never")
+		errc <- err
+	}()
+	if _, err := sub.NextMsg(10 * time.Second); err != nil {
+		t.Fatalf("task not published: %v", err)
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Run error = %v, want context.Canceled", err)
+	}
+	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
+		t.Errorf("work queue holds %d tasks after the cancel, want 0", n)
+	}
+	// A worker started now runs the next task but never the cancelled one.
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 1})
+	if got, err := call(t.Context(), b, ts.echo, "after"); err != nil || got != "after" {
+		t.Fatalf("echo(after) = %q, %v", got, err)
+	}
+	if got := ts.runs.get("echo never"); got != 0 {
+		t.Errorf("cancelled task ran %d times, want 0", got)
+	}
+}
+
+func TestAbandonedTaskDeadLettered(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	cfg.MaxDeliver = 1
+	b := newTestBackend(t, s, cfg)
+	js := mustConnect(t, s)
+
+	// A worker that takes the task and dies: fetch it from the workers'
+	// consumer and never acknowledge it.
+	cons, err := js.CreateOrUpdateConsumer(t.Context(), "FANOUT_TASKS", jetstream.ConsumerConfig{
+		Durable: "workers", FilterSubjects: []string{"FANOUT.tasks.>"},
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver, MaxAckPending: 4096,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := call(t.Context(), b, ts.echo, "lost")
+		errc <- err
+	}()
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range batch.Messages() {
+	}
+	// A live worker's dead-letter mover handles the max-deliveries
+	// advisory when the ack wait of that only delivery passes.
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 1})
+	err = <-errc
+	if err == nil || !strings.Contains(err.Error(), "abandoned after 1 deliveries") {
+		t.Errorf("abandoned task error = %v, want the dead-letter mover's", err)
+	}
+	if got := lastDeadLetter(t, js).Header.Get("Fanout-Task"); got != ts.echo.Name() {
+		t.Errorf("dead letter of task %q, want %q", got, ts.echo.Name())
+	}
+	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
+		t.Errorf("work queue holds %d tasks, want 0", n)
+	}
+	if got := ts.runs.get("echo lost"); got != 0 {
+		t.Errorf("abandoned task ran %d times on the live worker, want 0", got)
+	}
+}
+
+func TestWrongTokenRefused(t *testing.T) {
+	s := newTestServer(t)
+	for _, tok := range []string{"", "guess"} {
+		nc, err := nats.Connect(s.ClientURL(), nats.Token(tok), nats.MaxReconnects(0))
+		if err == nil {
+			nc.Close()
+		}
+		if !errors.Is(err, nats.ErrAuthorization) {
+			t.Errorf("connect with token %q: %v, want %v", tok, err, nats.ErrAuthorization)
+		}
+	}
+}
+

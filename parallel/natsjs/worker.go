@@ -1,0 +1,463 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// errCancelled is the cause given to a task's context when its submitter
+// cancelled it.
+var errCancelled = fmt.Errorf("natsjs: task cancelled by its submitter: %w", context.Canceled)
+
+// Worker is the serving side of a fanout cluster: it takes tasks from the
+// work-queue stream and runs them with its Registry. Start as many as you
+// like, in one process or on many machines: all the workers that serve the
+// same tasks share one durable pull consumer, which is how the server
+// balances work between them.
+//
+// Each task runs under [parallel.Registry.Invoke] (a panic becomes a
+// [parallel.PanicError]) with a heartbeat that tells the server every
+// AckWait/3 that the task is alive. Then:
+//   - success: the result is published, then the task is acknowledged
+//     (DoubleAck), so a task is never lost between the two;
+//   - an error matching [parallel.ErrPermanent] (an unknown task, an input
+//     that does not decode): the task is terminated and its submitter gets
+//     the error at once;
+//   - another error: the task is delivered again after
+//     [Config.Backoff](delivered), until [Config.MaxDeliver] deliveries;
+//     after the last one it goes to the dead-letter stream with its error
+//     and the submitter gets the error;
+//   - a worker that dies mid-task: the server gives the task to another
+//     worker AckWait after the last heartbeat. If that was its last
+//     delivery, the dead-letter mover that every Worker runs moves it to the
+//     dead-letter stream, removes it from the work queue and tells the
+//     submitter, so nothing is left stranded.
+//
+// Set the exported fields, then call [Worker.Run]. The fields must not be
+// modified after Run is called.
+type Worker struct {
+	// JS is the client the worker uses; the caller dials and closes it.
+	// Each worker process should have its own connection. Required.
+	JS jetstream.JetStream
+
+	// Registry holds the tasks the worker can run. Required.
+	Registry *parallel.Registry
+
+	// Config names the cluster and its delivery policy; it must match the
+	// submitters' Config.
+	Config Config
+
+	// Concurrency is how many tasks run at once, and about how many more
+	// the worker fetches ahead. 0 means runtime.GOMAXPROCS(0).
+	Concurrency int
+
+	// Tasks lists the tasks this worker serves. Empty means all tasks,
+	// including names it does not know, which it fails at once with
+	// [parallel.ErrUnknownTask]. Workers serving the same list share a
+	// consumer; lists that differ must not overlap (a work-queue stream
+	// allows one consumer per subject), and a worker serving a list cannot
+	// run beside one serving all tasks. Every name must be in Registry.
+	Tasks []string
+
+	// TaskTimeout stops a task that runs longer: its context is cancelled
+	// and it fails, permanently, with a [parallel.TimeoutError]. 0 means
+	// no limit on the worker's side.
+	TaskTimeout time.Duration
+
+	// Logger receives the worker's failures to talk to the server and one
+	// line per failed task at debug level. nil discards.
+	Logger *slog.Logger
+}
+
+// worker is the state of one [Worker.Run].
+type worker struct {
+	*Worker
+	c      *cluster
+	cfg    Config
+	log    *slog.Logger
+	inline int
+
+	mu        sync.Mutex
+	running   map[string]context.CancelCauseFunc // guarded by mu: task id -> cancels its context
+	cancelled map[string]time.Time               // guarded by mu: task ids flagged as cancelled
+}
+
+// Run serves tasks until ctx is done, then stops fetching, hands back the
+// tasks fetched but not started (so that other workers take them at once),
+// lets the running tasks finish and report, and returns nil. It returns an
+// error if the Worker is misconfigured, if the cluster's streams or
+// consumers cannot be created, or if the server stops the consumer.
+func (w *Worker) Run(ctx context.Context) error {
+	if w.JS == nil {
+		return errors.New("natsjs: worker: nil JS")
+	}
+	if w.Registry == nil {
+		return errors.New("natsjs: worker: nil Registry")
+	}
+	for _, name := range w.Tasks {
+		if !w.Registry.Has(name) {
+			return fmt.Errorf("natsjs: worker: task %q is not in the registry (registered: %s)",
+				name, strings.Join(w.Registry.Names(), ", "))
+		}
+	}
+	if w.Concurrency < 0 {
+		return fmt.Errorf("natsjs: worker: Concurrency %d must not be negative", w.Concurrency)
+	}
+	cfg, err := w.Config.withDefaults()
+	if err != nil {
+		return err
+	}
+	c, err := setup(ctx, w.JS, cfg)
+	if err != nil {
+		return err
+	}
+	r := &worker{
+		Worker:    w,
+		c:         c,
+		cfg:       cfg,
+		log:       w.Logger,
+		inline:    cfg.maxInline(w.JS.Conn().MaxPayload()),
+		running:   make(map[string]context.CancelCauseFunc),
+		cancelled: make(map[string]time.Time),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	return r.run(ctx)
+}
+
+func (w *worker) run(ctx context.Context) error {
+	conc := w.Concurrency
+	if conc == 0 {
+		conc = runtime.GOMAXPROCS(0)
+	}
+	durable, filters := w.cfg.workerConsumer(w.Tasks)
+	cons, err := w.JS.CreateOrUpdateConsumer(ctx, w.cfg.tasksStream(), jetstream.ConsumerConfig{
+		Durable:        durable,
+		Description:    "fanout workers",
+		FilterSubjects: filters,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        w.cfg.AckWait,
+		MaxDeliver:     w.cfg.MaxDeliver,
+		MaxAckPending:  4096,
+	})
+	if err != nil {
+		return fmt.Errorf("natsjs: worker: create consumer %s (workers serving other task lists must not overlap): %w", durable, err)
+	}
+	dlq, err := w.JS.CreateOrUpdateConsumer(ctx, w.cfg.advisoriesStream(), jetstream.ConsumerConfig{
+		Durable:     deadLetterConsumer,
+		Description: "fanout dead-letter movers",
+		AckPolicy:   jetstream.AckExplicitPolicy,
+		AckWait:     30 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("natsjs: worker: create consumer %s: %w", deadLetterConsumer, err)
+	}
+	// The watcher and the mover outlive ctx until the running tasks are
+	// done, so that a cancellation still reaches a task that is draining.
+	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
+	watcher, err := w.c.cancels.WatchAll(bg)
+	if err != nil {
+		return fmt.Errorf("natsjs: worker: watch cancel flags: %w", err)
+	}
+	tasks, err := cons.Messages(jetstream.PullMaxMessages(conc))
+	if err != nil {
+		watcher.Stop()
+		return fmt.Errorf("natsjs: worker: consume %s: %w", durable, err)
+	}
+	letters, err := dlq.Messages(jetstream.PullMaxMessages(1))
+	if err != nil {
+		watcher.Stop()
+		tasks.Stop()
+		return fmt.Errorf("natsjs: worker: consume %s: %w", deadLetterConsumer, err)
+	}
+
+	var bgWG sync.WaitGroup
+	bgWG.Go(func() { w.watchCancels(watcher) })
+	bgWG.Go(func() { w.moveDeadLetters(bg, letters) })
+	stopFetching := context.AfterFunc(ctx, tasks.Drain)
+	defer stopFetching()
+
+	var taskWG sync.WaitGroup
+	sem := make(chan struct{}, conc)
+	var fatal error
+	for {
+		// Take a slot before the next message, so that at most conc tasks
+		// run and the rest wait in the client's buffer of conc messages.
+		acquired := false
+		select {
+		case sem <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		m, err := tasks.Next()
+		if err != nil || ctx.Err() != nil {
+			if acquired {
+				<-sem
+			}
+		}
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if ctx.Err() == nil {
+					fatal = fmt.Errorf("natsjs: worker: consumer %s stopped: %w", durable, err)
+				}
+				break
+			}
+			w.log.Warn("natsjs: worker: fetch", "err", err)
+			continue
+		}
+		if ctx.Err() != nil {
+			// Stopping: hand back what was fetched but not started, so
+			// that other workers take it now rather than after AckWait.
+			m.Nak()
+			continue
+		}
+		taskWG.Go(func() {
+			defer func() { <-sem }()
+			w.handle(bg, m)
+		})
+	}
+	taskWG.Wait()
+	stopBg()
+	letters.Stop()
+	watcher.Stop()
+	bgWG.Wait()
+	return fatal
+}
+
+// handle runs one delivered task and settles it with the server.
+func (w *worker) handle(ctx context.Context, m jetstream.Msg) {
+	h := m.Headers()
+	name, id, reply := h.Get(hdrTask), h.Get(hdrID), h.Get(hdrReply)
+	md, err := m.Metadata()
+	if err != nil || name == "" || id == "" || !strings.HasPrefix(reply, w.cfg.resultPrefix()) {
+		w.log.Warn("natsjs: worker: malformed task message dropped", "subject", m.Subject())
+		m.TermWithReason("malformed task message")
+		return
+	}
+	delivered := int(md.NumDelivered)
+	log := w.log.With("task", name, "id", id, "delivered", delivered)
+	if w.isCancelled(id) {
+		m.TermWithReason("cancelled")
+		return
+	}
+
+	input := m.Data()
+	if obj := h.Get(hdrObject); obj != "" {
+		input, err = w.c.objects.GetBytes(ctx, obj)
+		if err != nil {
+			err = fmt.Errorf("natsjs: task %s: fetch input %s: %w", name, obj, err)
+			if errorsIsNotFound(err) {
+				err = parallel.Permanent(err)
+			}
+			w.settle(ctx, log, m, name, id, reply, delivered, nil, err)
+			return
+		}
+	}
+
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if w.TaskTimeout > 0 {
+		var stop context.CancelFunc
+		tctx, stop = context.WithTimeoutCause(tctx, w.TaskTimeout, &parallel.TimeoutError{Timeout: w.TaskTimeout})
+		defer stop()
+	}
+	w.mu.Lock()
+	w.running[id] = cancel
+	w.mu.Unlock()
+	stopBeat := heartbeat(m, w.cfg.AckWait/3)
+	var out []byte
+	if len(w.Tasks) == 0 || w.Registry.Has(name) {
+		out, err = w.Registry.Invoke(tctx, name, input)
+	} else {
+		err = parallel.Permanent(fmt.Errorf("%w: %q", parallel.ErrUnknownTask, name))
+	}
+	stopBeat()
+	w.mu.Lock()
+	delete(w.running, id)
+	w.mu.Unlock()
+
+	var te *parallel.TimeoutError
+	switch cause := context.Cause(tctx); {
+	case errors.Is(cause, errCancelled):
+		m.TermWithReason("cancelled")
+		return
+	case err != nil && errors.As(cause, &te):
+		err = parallel.Permanent(te)
+	}
+	w.settle(ctx, log, m, name, id, reply, delivered, out, err)
+}
+
+// settle reports the outcome of a delivery: the result or the error to the
+// submitter, and the ack, nak or term to the server.
+func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, name, id, reply string, delivered int, out []byte, err error) {
+	last := w.cfg.MaxDeliver > 0 && delivered >= w.cfg.MaxDeliver
+	switch {
+	case err == nil:
+		if perr := w.publishResult(ctx, reply, id, out, false); perr != nil {
+			log.Warn("natsjs: worker: publish result", "err", perr)
+			m.NakWithDelay(w.cfg.Backoff(delivered))
+			return
+		}
+		if aerr := m.DoubleAck(ctx); aerr != nil {
+			// The result is out; the task may run again elsewhere and its
+			// second result will be dropped by the submitter.
+			log.Debug("natsjs: worker: ack", "err", aerr)
+		}
+	case errors.Is(err, parallel.ErrPermanent):
+		log.Debug("natsjs: worker: task failed permanently", "err", err)
+		w.fail(ctx, log, reply, id, err)
+		m.TermWithReason(truncate(err.Error(), 256))
+	case last:
+		log.Debug("natsjs: worker: task failed on its last delivery", "err", err)
+		md, _ := m.Metadata()
+		raw := &jetstream.RawStreamMsg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()}
+		if md != nil {
+			raw.Sequence = md.Sequence.Stream
+		}
+		// The dead letter says why it is there; the submitter gets the
+		// task's own error, unchanged.
+		why := fmt.Errorf("natsjs: task %s failed on all %d deliveries, the last with: %w", name, delivered, err)
+		if derr := w.deadLetter(ctx, raw, delivered, why); derr != nil {
+			log.Warn("natsjs: worker: dead letter", "err", derr)
+			m.NakWithDelay(w.cfg.Backoff(delivered)) // the mover will see the max-deliveries advisory
+			return
+		}
+		w.fail(ctx, log, reply, id, err)
+		m.TermWithReason("max deliveries reached")
+	default:
+		log.Debug("natsjs: worker: task failed, will retry", "err", err)
+		m.NakWithDelay(w.cfg.Backoff(delivered))
+	}
+}
+
+// fail sends err to the submitter as the task's result.
+func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, err error) {
+	if perr := w.publishResult(ctx, reply, id, parallel.MarshalError(err), true); perr != nil {
+		log.Warn("natsjs: worker: publish failure result", "err", perr)
+	}
+}
+
+// publishResult publishes a task's output (or its marshalled error) on
+// reply, through the object store if it is large. The message id makes a
+// second result for the same task a duplicate the server drops.
+func (w *worker) publishResult(ctx context.Context, reply, id string, data []byte, failed bool) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout+time.Duration(len(data)>>20)*time.Second)
+	defer cancel()
+	msg := nats.NewMsg(reply)
+	if failed {
+		msg.Header.Set(hdrStatus, statusError)
+	}
+	if len(data) > w.inline {
+		obj := outputObject(id)
+		if _, err := w.c.objects.PutBytes(ctx, obj, data); err != nil {
+			return fmt.Errorf("natsjs: store output: %w", err)
+		}
+		msg.Header.Set(hdrObject, obj)
+	} else {
+		msg.Data = data
+	}
+	_, err := w.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(resultMsgIDPrefix+id))
+	return err
+}
+
+// deadLetter copies a task message to the dead-letter stream with the error
+// that ended it.
+func (w *worker) deadLetter(ctx context.Context, raw *jetstream.RawStreamMsg, delivered int, cause error) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	name := raw.Header.Get(hdrTask)
+	msg := nats.NewMsg(w.cfg.dlqSubject(name))
+	for k, v := range raw.Header {
+		if !strings.HasPrefix(k, "Nats-") {
+			msg.Header[k] = v
+		}
+	}
+	msg.Header.Set(hdrError, truncate(cause.Error(), 4096))
+	msg.Header.Set(hdrDeliveries, strconv.Itoa(delivered))
+	msg.Header.Set(hdrStreamSeq, strconv.FormatUint(raw.Sequence, 10))
+	msg.Data = raw.Data
+	_, err := w.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(dlqMsgIDPrefix+raw.Header.Get(hdrID)))
+	return err
+}
+
+// heartbeat tells the server every interval that m is still being worked
+// on, until the returned function is called.
+func heartbeat(m jetstream.Msg, interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				m.InProgress()
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// watchCancels records the cancel flags raised by submitters and cancels
+// the matching running tasks, until the watcher stops.
+func (w *worker) watchCancels(watcher jetstream.KeyWatcher) {
+	for e := range watcher.Updates() {
+		if e == nil || e.Operation() != jetstream.KeyValuePut {
+			continue // nil marks the end of the initial values
+		}
+		w.mu.Lock()
+		w.cancelled[e.Key()] = e.Created()
+		if cancel, ok := w.running[e.Key()]; ok {
+			cancel(errCancelled)
+		}
+		if len(w.cancelled)%1024 == 0 {
+			w.pruneCancelledLocked()
+		}
+		w.mu.Unlock()
+	}
+}
+
+// pruneCancelledLocked forgets flags older than the bucket's TTL.
+func (w *worker) pruneCancelledLocked() {
+	cutoff := time.Now().Add(-w.cfg.ResultTTL)
+	for id, at := range w.cancelled {
+		if at.Before(cutoff) {
+			delete(w.cancelled, id)
+		}
+	}
+}
+
+// isCancelled reports whether task id's cancel flag has been seen.
+func (w *worker) isCancelled(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.cancelled[id]
+	return ok
+}
+
+// truncate shortens s to at most n bytes, for headers and term reasons.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
