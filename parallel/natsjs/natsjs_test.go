@@ -415,4 +415,3 @@ func TestWrongTokenRefused(t *testing.T) {
 		}
 	}
 }
-
