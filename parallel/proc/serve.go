@@ -1,0 +1,142 @@
+package proc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// workerFrameLimit bounds the task frames a worker accepts. The parent
+// already refuses inputs over its own [Config.MaxFrame]; this only guards
+// against a stream that is not the protocol at all.
+const workerFrameLimit = 1 << 30
+
+// errTerminated is the cause of a worker task's context when the worker is
+// asked to stop (SIGTERM: a timeout, a cancellation, Process.Terminate).
+var errTerminated = errors.New("proc: worker terminated")
+
+// ServeIfWorker makes the program usable as a worker of [Backend] and
+// [Process]. Call it first thing in main (and in TestMain, for tests that
+// start workers), with the registry of tasks the workers may run:
+//
+//	func main() {
+//		reg := newRegistry()
+//		proc.ServeIfWorker(reg)
+//		// the program proper
+//	}
+//
+// In an ordinary run it returns at once. In a process started as a worker
+// (the parent marks it so in the environment; see the package doc) it never
+// returns: it serves tasks with [parallel.Registry.Invoke] until its task
+// pipe reaches end of file (the parent closed it, or died), then exits 0.
+// On SIGTERM the running task's context is cancelled, and once the task has
+// returned the worker dies of SIGTERM.
+//
+// Code that runs before ServeIfWorker runs in every worker too, so it
+// should come first: this is Go's counterpart of Python's
+// `if __name__ == "__main__":` guard.
+func ServeIfWorker(reg *parallel.Registry) {
+	v, ok := os.LookupEnv(envWorker)
+	if !ok {
+		return
+	}
+	os.Unsetenv(envWorker)
+	if v != strconv.Itoa(protocolVersion) {
+		fmt.Fprintf(os.Stderr, "proc: worker speaks protocol %d, parent asked for %s\n", protocolVersion, v)
+		os.Exit(2)
+	}
+	// The pipes must not leak into processes the tasks start: a leaked
+	// result pipe would hide the worker's death from the parent.
+	syscall.CloseOnExec(taskFD)
+	syscall.CloseOnExec(resultFD)
+	in := os.NewFile(taskFD, "fanout-tasks")
+	out := os.NewFile(resultFD, "fanout-results")
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	os.Exit(serve(reg, in, out, term, dieOfSIGTERM))
+}
+
+// serve runs the worker loop: hello, then one task at a time. It returns
+// the process exit code. When term delivers, the running task's context is
+// cancelled and die is called once the task is over (at once if idle).
+func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.Signal, die func()) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+
+	// busy and ctx together decide who calls die: the signal goroutine
+	// cancels, then reads busy; the loop stores busy, then reads ctx. With
+	// sequentially consistent atomics one of them sees the other's write,
+	// so die runs whether the signal lands inside a task or between tasks.
+	var busy atomic.Bool
+	go func() {
+		if _, ok := <-term; !ok {
+			return
+		}
+		cancel(errTerminated)
+		if !busy.Load() {
+			die()
+		}
+	}()
+
+	if _, err := out.Write(appendFrame(nil, frame{kind: kindHello, version: protocolVersion})); err != nil {
+		fmt.Fprintf(os.Stderr, "proc: worker: write hello: %v\n", err)
+		return 2
+	}
+	br := bufio.NewReaderSize(in, 64<<10)
+	var buf []byte
+	for {
+		f, err := readFrame(br, workerFrameLimit)
+		if err == io.EOF {
+			return 0
+		}
+		if err == nil && f.kind != kindTask {
+			err = fmt.Errorf("proc: worker: unexpected frame %q", f.kind)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "proc: worker: read task: %v\n", err)
+			return 2
+		}
+		busy.Store(true)
+		if ctx.Err() != nil {
+			die()
+		}
+		res, err := reg.Invoke(ctx, f.name, f.payload)
+		reply := frame{kind: kindResult, id: f.id, payload: res}
+		if err != nil {
+			reply = frame{kind: kindError, id: f.id, payload: parallel.MarshalError(err)}
+		}
+		buf = appendFrame(buf[:0], reply)
+		if _, err := out.Write(buf); err != nil {
+			fmt.Fprintf(os.Stderr, "proc: worker: write result: %v\n", err)
+			return 2
+		}
+		if cap(buf) > 1<<20 {
+			buf = nil
+		}
+		busy.Store(false)
+		if ctx.Err() != nil {
+			die()
+		}
+	}
+}
+
+// dieOfSIGTERM ends the process by the default action of SIGTERM, so that
+// the parent sees a worker killed by SIGTERM.
+func dieOfSIGTERM() {
+	signal.Reset(syscall.SIGTERM)
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	// A signal a process sends itself is delivered before kill returns;
+	// this is only a fallback.
+	time.Sleep(time.Second)
+	os.Exit(128 + int(syscall.SIGTERM))
+}

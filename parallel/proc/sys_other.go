@@ -1,0 +1,23 @@
+//go:build !linux
+
+package proc
+
+import (
+	"errors"
+	"runtime"
+	"syscall"
+)
+
+// sysProcAttr puts the worker in a process group of its own. Outside Linux
+// there is no parent-death signal; workers still exit when their task pipe
+// reaches end of file, which happens when the parent dies.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// memoryLimitMechanism names how [Config.MemoryLimit] is enforced here.
+const memoryLimitMechanism = "unsupported"
+
+func limitMemory(pid int, extra int64) error {
+	return errors.New("proc: memory limit not supported on " + runtime.GOOS)
+}
