@@ -30,9 +30,11 @@ type CrashError struct {
 	ExitCode int            // the exit status, or -1 if a signal ended the worker
 	Signal   syscall.Signal // the signal that ended the worker, or 0
 
-	// MemoryLimit reports that the worker ran out of memory while a
-	// [Config.MemoryLimit] was in force: the allocation failed at the
-	// limit and the runtime aborted.
+	// MemoryLimit reports that the worker died of a failed allocation
+	// while a [Config.MemoryLimit] was in force. It is read from the
+	// runtime's report on stderr ("fatal error: runtime: out of memory",
+	// or the race detector's equivalents), which a Go worker prints when
+	// an allocation fails at the limit.
 	MemoryLimit bool
 
 	// Stderr is the tail of the worker's standard error (at most

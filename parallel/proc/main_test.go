@@ -24,7 +24,7 @@ var registry, tasks = newTestRegistry()
 type testTasks struct {
 	square, exit, crash, kill, spin, alloc, pid *parallel.Task[int, int]
 	forge                                       *parallel.Task[int, int]
-	print, hang, crashOnce                      *parallel.Task[string, string]
+	print, hang, wait, crashOnce                *parallel.Task[string, string]
 }
 
 func newTestRegistry() (*parallel.Registry, *testTasks) {
@@ -63,18 +63,18 @@ func newTestRegistry() (*parallel.Registry, *testTasks) {
 				n++
 			}
 		}),
-		// alloc allocates and touches its input in MiB, and returns how many
-		// it held.
+		// alloc allocates its input in MiB, 16 MiB at a time, and returns
+		// how many it held. RLIMIT_AS counts the address space reserved,
+		// so touching one byte of each block is enough (and keeps the task
+		// fast under the race detector).
 		alloc: parallel.Register(r, "alloc", nil, func(_ context.Context, mib int) (int, error) {
 			var held [][]byte
-			for range mib {
-				b := make([]byte, 1<<20)
-				for i := 0; i < len(b); i += 4096 {
-					b[i] = 1
-				}
+			for range mib / 16 {
+				b := make([]byte, 16<<20)
+				b[0] = 1
 				held = append(held, b)
 			}
-			return len(held), nil
+			return 16 * len(held), nil
 		}),
 		// print writes to stdout and stderr, including bytes that would be a
 		// valid frame on the result pipe, and returns its input.
@@ -104,6 +104,13 @@ func newTestRegistry() (*parallel.Registry, *testTasks) {
 			for {
 				time.Sleep(time.Hour)
 			}
+		}),
+		// wait says so on stdout, then waits for its ctx to be done and
+		// returns its cause.
+		wait: parallel.Register(r, "wait", nil, func(ctx context.Context, _ string) (string, error) {
+			fmt.Println("waiting")
+			<-ctx.Done()
+			return "", context.Cause(ctx)
 		}),
 		// forge writes a reply frame announcing a 1 GiB body straight to the
 		// result pipe, as a hostile or corrupted worker might.

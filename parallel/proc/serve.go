@@ -3,7 +3,6 @@ package proc
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,8 +21,10 @@ import (
 const workerFrameLimit = 1 << 30
 
 // errTerminated is the cause of a worker task's context when the worker is
-// asked to stop (SIGTERM: a timeout, a cancellation, Process.Terminate).
-var errTerminated = errors.New("proc: worker terminated")
+// asked to stop (SIGTERM: a timeout, a cancellation, Process.Terminate). It
+// wraps context.Canceled, so that a task returning it is reported as
+// cancelled on the parent's side too.
+var errTerminated = fmt.Errorf("proc: worker terminated: %w", context.Canceled)
 
 // ServeIfWorker makes the program usable as a worker of [Backend] and
 // [Process]. Call it first thing in main (and in TestMain, for tests that

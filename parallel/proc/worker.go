@@ -256,24 +256,33 @@ func (w *worker) terminate() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	err := w.signalLocked(syscall.SIGTERM)
-	w.armKillLocked()
+	w.armKillLocked(w.grace)
 	return err
 }
 
-func (w *worker) armKillLocked() {
+// exitWait is how long an idle worker whose task pipe was closed has to
+// exit by itself before it is killed. It is long because nothing waits on
+// it but Close and Join, and a worker built with the race detector sleeps
+// a second at exit.
+const exitWait = 10 * time.Second
+
+// armKillLocked arranges for SIGKILL to the worker's group after d, unless
+// a kill is already pending or the worker has been reaped.
+func (w *worker) armKillLocked(d time.Duration) {
 	if w.kill == nil && !w.reaped {
-		w.kill = time.AfterFunc(w.grace, func() { w.signal(syscall.SIGKILL) })
+		w.kill = time.AfterFunc(d, func() { w.signal(syscall.SIGKILL) })
 	}
 }
 
 // reap closes the task pipe, so that a live worker exits, waits for the
-// result pipe to reach end of file (SIGKILL follows after the grace period
-// if it does not), kills whatever is left of the worker's process group
-// (processes the task started), and waits for the worker.
+// result pipe to reach end of file (SIGKILL follows after exitWait if it
+// does not, or sooner if terminate armed it), kills whatever is left of
+// the worker's process group (processes the task started), and waits for
+// the worker.
 func (w *worker) reap() {
 	w.tasks.Close()
 	w.mu.Lock()
-	w.armKillLocked()
+	w.armKillLocked(exitWait)
 	w.mu.Unlock()
 
 	io.Copy(io.Discard, w.br)
