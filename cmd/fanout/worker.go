@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/parallel/natsjs"
+)
+
+const workerUsage = `Usage: fanout worker --nats URL [credentials] [--concurrency N] [--tasks a,b]
+
+Runs tasks from a fanout cluster (see "fanout server") until interrupted,
+then finishes the tasks it runs and hands back those it had fetched.
+Start one per machine; they share the work.
+
+Credentials (required unless --insecure-no-auth): --token, --creds, or
+--user and --password; or the environment variables NATS_TOKEN, NATS_USER
+and NATS_PASSWORD, which keep secrets out of the process list.
+
+Flags:
+`
+
+// natsOptions is the part of a command line that reaches a NATS cluster:
+// the URL, credentials and TLS files. The worker uses it, and so can any
+// command that submits to the cluster.
+type natsOptions struct {
+	url             string
+	token           string
+	creds           string
+	user, password  string
+	tlsCA           string
+	tlsCert, tlsKey string
+	insecureNoAuth  bool
+	prefix          string
+	ackWait         time.Duration
+	connectionName  string
+}
+
+// addFlags registers the connection flags on fs.
+func (o *natsOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.url, "nats", "", "`URL` of the NATS server or cluster (comma-separated for several)")
+	fs.StringVar(&o.token, "token", "", "access `token` (default $NATS_TOKEN)")
+	fs.StringVar(&o.creds, "creds", "", "NATS credentials `file` (JWT and nkey)")
+	fs.StringVar(&o.user, "user", "", "user `name` (default $NATS_USER)")
+	fs.StringVar(&o.password, "password", "", "`password` (default $NATS_PASSWORD)")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM `file` of the CA that signed the server's certificate")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM `file` of a client certificate, for servers that verify clients")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM `file` of the client certificate's key")
+	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "connect without credentials (only to a server started with --no-auth)")
+	fs.StringVar(&o.prefix, "prefix", natsjs.DefaultPrefix, "`name` prefix of the cluster's streams (as on the submitting side)")
+	fs.DurationVar(&o.ackWait, "ack-wait", natsjs.DefaultAckWait, "time after which a silent worker's task goes to another worker (as on the submitting side)")
+}
+
+// resolve fills the credentials from the environment when no flag gave
+// them, and checks that the options make sense. The error is a usage error.
+func (o *natsOptions) resolve(getenv func(string) string) error {
+	if o.url == "" {
+		return errors.New("--nats URL is required")
+	}
+	if o.token == "" && o.user == "" && o.creds == "" {
+		o.token = getenv("NATS_TOKEN")
+	}
+	if o.user == "" && o.token == "" && o.creds == "" {
+		o.user = getenv("NATS_USER")
+	}
+	if o.password == "" && o.user != "" {
+		o.password = getenv("NATS_PASSWORD")
+	}
+	inURL := urlHasUserinfo(o.url)
+	set := 0
+	for _, b := range []bool{o.token != "", o.user != "", o.creds != "", inURL} {
+		if b {
+			set++
+		}
+	}
+	switch {
+	case set > 1:
+		return errors.New("give one kind of credentials: --token, --creds, --user/--password, or a URL with user info")
+	case o.user != "" && o.password == "":
+		return errors.New("--user needs --password (or NATS_PASSWORD)")
+	case o.password != "" && o.user == "":
+		return errors.New("--password needs --user (or NATS_USER)")
+	case set == 0 && !o.insecureNoAuth:
+		return errors.New("no credentials: give --token, --creds or --user/--password (or NATS_TOKEN, NATS_USER/NATS_PASSWORD); --insecure-no-auth connects without")
+	case set > 0 && o.insecureNoAuth:
+		return errors.New("--insecure-no-auth excludes credentials")
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	return nil
+}
+
+// connect dials the cluster. Its errors never contain a secret: the URL is
+// redacted.
+func (o *natsOptions) connect() (*nats.Conn, error) {
+	opts := []nats.Option{
+		nats.Name(o.connectionName),
+		nats.Timeout(10 * time.Second),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+	}
+	switch {
+	case o.token != "":
+		opts = append(opts, nats.Token(o.token))
+	case o.user != "":
+		opts = append(opts, nats.UserInfo(o.user, o.password))
+	case o.creds != "":
+		opts = append(opts, nats.UserCredentials(o.creds))
+	}
+	if o.tlsCA != "" {
+		opts = append(opts, nats.RootCAs(o.tlsCA))
+	}
+	if o.tlsCert != "" {
+		opts = append(opts, nats.ClientCert(o.tlsCert, o.tlsKey))
+	}
+	nc, err := nats.Connect(o.url, opts...)
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), o.url, redactURL(o.url))
+		return nil, fmt.Errorf("connect to %s: %s", redactURL(o.url), msg)
+	}
+	return nc, nil
+}
+
+// urlHasUserinfo reports whether one of the comma-separated URLs carries a
+// user or token.
+func urlHasUserinfo(urls string) bool {
+	for s := range strings.SplitSeq(urls, ",") {
+		if u, err := url.Parse(strings.TrimSpace(s)); err == nil && u.User != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL replaces the user information (a token, or a user and
+// password) of each comma-separated URL with "redacted", so that a URL can
+// be printed.
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, s := range parts {
+		u, err := url.Parse(strings.TrimSpace(s))
+		switch {
+		case err != nil && strings.Contains(s, "@"):
+			parts[i] = "redacted@" + s[strings.LastIndex(s, "@")+1:]
+		case err == nil && u.User != nil:
+			u.User = url.User("redacted")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// runWorker is "fanout worker": it serves the tasks of newRegistry from a
+// cluster until ctx is done, and returns the exit status.
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := natsOptions{connectionName: "fanout worker"}
+	o.addFlags(fs)
+	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
+	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, workerUsage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "fanout worker: %v\n\n", err)
+		usage(stderr)
+		return exitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return exitOK
+		}
+		return fail(err)
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *concurrency < 1 {
+		return fail(fmt.Errorf("--concurrency %d must be at least 1", *concurrency))
+	}
+	if err := o.resolve(os.Getenv); err != nil {
+		return fail(err)
+	}
+	reg := newRegistry()
+	var names []string
+	if *tasks != "" {
+		for name := range strings.SplitSeq(*tasks, ",") {
+			name = strings.TrimSpace(name)
+			if !reg.Has(name) {
+				return fail(fmt.Errorf("--tasks: unknown task %q (this binary has: %s)", name, strings.Join(reg.Names(), ", ")))
+			}
+			names = append(names, name)
+		}
+	}
+
+	nc, err := o.connect()
+	if err != nil {
+		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
+		return exitFailed
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
+		return exitFailed
+	}
+	w := &natsjs.Worker{
+		JS:          js,
+		Registry:    reg,
+		Config:      natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait},
+		Concurrency: *concurrency,
+		Tasks:       names,
+		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	serving := "all tasks"
+	if len(names) > 0 {
+		serving = strings.Join(names, ", ")
+	}
+	fmt.Fprintf(stderr, "fanout worker: serving %s from %s, %d at a time\n", serving, redactURL(nc.ConnectedUrlRedacted()), *concurrency)
+	if err := w.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintln(stderr, "fanout worker: stopped")
+	return exitOK
+}

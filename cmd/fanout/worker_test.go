@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/internal/natsserver"
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/natsjs"
+)
+
+func TestWorkerUsage(t *testing.T) {
+	t.Setenv("NATS_TOKEN", "")
+	t.Setenv("NATS_USER", "")
+	t.Setenv("NATS_PASSWORD", "")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"help", []string{"-h"}, exitOK, "Usage: fanout worker"},
+		{"no url", []string{"--token", "t"}, exitUsage, "--nats URL is required"},
+		{"no credentials", []string{"--nats", "nats://127.0.0.1:1"}, exitUsage, "--insecure-no-auth"},
+		{"two kinds", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--user", "u", "--password", "p"}, exitUsage, "one kind"},
+		{"token and url userinfo", []string{"--nats", "nats://tok@127.0.0.1:1", "--token", "t"}, exitUsage, "one kind"},
+		{"user without password", []string{"--nats", "nats://127.0.0.1:1", "--user", "u"}, exitUsage, "--password"},
+		{"no-auth with token", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--insecure-no-auth"}, exitUsage, "excludes"},
+		{"zero concurrency", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--concurrency", "0"}, exitUsage, "--concurrency"},
+		{"unknown task", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--tasks", "nope"}, exitUsage, `unknown task "nope"`},
+		{"extra argument", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "more"}, exitUsage, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := runWorker(t.Context(), tc.args, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("runWorker(%q) = %d, want %d; stderr:\n%s", tc.args, code, tc.code, stderr.String())
+			}
+			if out := stdout.String() + stderr.String(); !strings.Contains(out, tc.want) {
+				t.Errorf("runWorker(%q) output does not contain %q:\n%s", tc.args, tc.want, out)
+			}
+		})
+	}
+}
+
+func newCmdTestServer(t *testing.T) *natsserver.Server {
+	t.Helper()
+	s, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir(), Token: "right-token", NoLog: true})
+	if err != nil {
+		t.Skipf("cannot run an embedded NATS server: %v", err)
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+func TestWorkerWrongTokenRefused(t *testing.T) {
+	s := newCmdTestServer(t)
+	hostPort := strings.TrimPrefix(s.ClientURL(), "nats://")
+	tests := []struct {
+		name   string
+		args   []string
+		secret string
+	}{
+		{"flag", []string{"--nats", s.ClientURL(), "--token", "wrong-secret"}, "wrong-secret"},
+		{"url", []string{"--nats", "nats://url-secret@" + hostPort}, "url-secret"},
+		{"user in url", []string{"--nats", "nats://bob:pw-secret@" + hostPort}, "pw-secret"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := runWorker(t.Context(), tc.args, &stdout, &stderr)
+			if code != exitFailed {
+				t.Errorf("runWorker with a wrong token = %d, want %d", code, exitFailed)
+			}
+			out := stdout.String() + stderr.String()
+			if !strings.Contains(strings.ToLower(out), "authorization") {
+				t.Errorf("output does not say authorization failed:\n%s", out)
+			}
+			if strings.Contains(out, tc.secret) {
+				t.Errorf("output shows the secret %q:\n%s", tc.secret, out)
+			}
+		})
+	}
+}
+
+func TestWorkerServes(t *testing.T) {
+	s := newCmdTestServer(t)
+	t.Setenv("NATS_TOKEN", "right-token")
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr strings.Builder
+	code := make(chan int, 1)
+	go func() {
+		code <- runWorker(ctx, []string{"--nats", s.ClientURL(), "--concurrency", "2", "--ack-wait", "2s"}, &stdout, &stderr)
+	}()
+
+	nc, err := nats.Connect(s.ClientURL(), nats.Token("right-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := natsjs.New(js, natsjs.Config{AckWait: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// The worker answers a task it does not know at once: proof that it
+	// is connected and serving.
+	_, err = b.Run(ctx, "cmd-test.no-such-task", []byte(`""`))
+	if !errors.Is(err, parallel.ErrUnknownTask) {
+		t.Errorf("Run of an unknown task through the worker: %v, want ErrUnknownTask", err)
+	}
+	cancel()
+	if c := <-code; c != exitOK {
+		t.Errorf("fanout worker exited with %d after ctx cancel, want 0; stderr:\n%s", c, stderr.String())
+	}
+	if out := stdout.String() + stderr.String(); strings.Contains(out, "right-token") {
+		t.Errorf("worker output shows the token:\n%s", out)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://s3cret@host:4222", "nats://redacted@host:4222"},
+		{"nats://bob:pw@host:4222", "nats://redacted@host:4222"},
+		{"nats://a:1@h1:4222,nats://h2:4222", "nats://redacted@h1:4222,nats://h2:4222"},
+		{"tls://tok%zz@host:4222", "redacted@host:4222"},
+	}
+	for _, tc := range tests {
+		if got := redactURL(tc.in); got != tc.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
