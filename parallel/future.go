@@ -3,7 +3,7 @@ package parallel
 import (
 	"context"
 	"errors"
-	"sync"
+		"sync"
 	"sync/atomic"
 	"time"
 )
@@ -70,6 +70,7 @@ type runner interface {
 }
 
 // core is the part of a future that does not depend on its result type.
+// It is kept small: every task allocates one.
 //
 // Ownership: the goroutine that moves state from Queued to Running (a
 // worker, or Cancel on a queued task) is the only one that writes err and
@@ -78,36 +79,41 @@ type runner interface {
 // load order the writes before the reads).
 type core struct {
 	state atomic.Int32
-	err   error
-	ex    *Executor
-	// submitted is when the task was queued (monotonic clock), for the
-	// queue latency figures.
-	submitted time.Time
+	// submitted is when the task was queued, in nanoseconds since the
+	// executor started (monotonic), for the queue latency figures.
+	submitted int64
+	err       error
 
-	tc taskCtx
+	tc taskCtx // tc.mu also guards done, waiter and tc.x.callbacks
 
-	mu        sync.Mutex
-	done      chan struct{} // guarded by mu; made on first wait
-	callbacks []func()      // guarded by mu; run once at completion
-	notify    chan<- runner // set before queueing; receives the future at completion
-	self      runner        // the *Future[T] holding this core, for notify
+	done   chan struct{} // guarded by tc.mu; made by the first Done
+	waiter chan struct{} // guarded by tc.mu; a Result waiting, woken by a send
+	notify chan<- runner // set before queueing; receives the future at completion
 }
 
 // finish stores the final state and wakes everyone waiting: the done
-// channel, the notify channel and the callbacks, in that order.
-func (c *core) finish(st State) {
-	c.mu.Lock()
+// channel, the notify channel (which gets self) and the callbacks.
+func (c *core) finish(self runner, st State) {
+	c.tc.mu.Lock()
 	c.state.Store(int32(st))
 	ch := c.done
 	c.done = closedChan
-	cbs := c.callbacks
-	c.callbacks = nil
-	c.mu.Unlock()
+	w := c.waiter
+	c.waiter = nil
+	var cbs []func()
+	if c.tc.x != nil {
+		cbs = c.tc.x.callbacks
+		c.tc.x.callbacks = nil
+	}
+	c.tc.mu.Unlock()
 	if ch != nil && ch != closedChan {
 		close(ch)
 	}
+	if w != nil {
+		w <- struct{}{} // never blocks: w is empty and has room for one
+	}
 	if c.notify != nil {
-		c.notify <- c.self
+		c.notify <- self
 	}
 	for _, cb := range cbs {
 		cb()
@@ -119,8 +125,8 @@ func (c *core) doneChan() <-chan struct{} {
 	if State(c.state.Load()).done() {
 		return closedChan
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.tc.mu.Lock()
+	defer c.tc.mu.Unlock()
 	if c.done == nil {
 		c.done = make(chan struct{})
 	}
@@ -128,15 +134,71 @@ func (c *core) doneChan() <-chan struct{} {
 }
 
 // wait blocks until the future is complete or ctx is done.
+//
+// The first goroutine to wait registers a channel taken from its
+// executor's pool as c.waiter, and finish sends one token on it; so a
+// Result costs no allocation. A pooled channel is always empty: its
+// owner either received the token or unregistered it before any token was
+// sent (both under tc.mu). Other goroutines waiting at the same time, and
+// Done, use the done channel.
 func (c *core) wait(ctx context.Context) error {
 	if State(c.state.Load()).done() {
 		return nil
 	}
+	ex := c.tc.ex
+	w, _ := ex.waiters.Get().(chan struct{})
+	if w == nil {
+		w = make(chan struct{}, 1)
+	}
+	c.tc.mu.Lock()
+	if State(c.state.Load()).done() {
+		c.tc.mu.Unlock()
+		ex.waiters.Put(w)
+		return nil
+	}
+	if c.waiter != nil {
+		c.tc.mu.Unlock()
+		ex.waiters.Put(w)
+		return c.waitDone(ctx)
+	}
+	c.waiter = w
+	c.tc.mu.Unlock()
+
+	ctxDone := ctx.Done()
+	if ctxDone == nil { // a ctx that never ends: a plain receive is cheaper than select
+		<-w
+		ex.waiters.Put(w)
+		return nil
+	}
+	select {
+	case <-w:
+		ex.waiters.Put(w)
+		return nil
+	case <-ctxDone:
+	}
+	c.tc.mu.Lock()
+	mine := c.waiter == w
+	if mine {
+		c.waiter = nil
+	}
+	c.tc.mu.Unlock()
+	if !mine {
+		// finish took w and is sending the token: the task is done.
+		<-w
+		ex.waiters.Put(w)
+		return nil
+	}
+	ex.waiters.Put(w)
+	// A cancelled wait leaves the future as it was.
+	return context.Cause(ctx)
+}
+
+// waitDone waits on the done channel.
+func (c *core) waitDone(ctx context.Context) error {
 	select {
 	case <-c.doneChan():
 		return nil
 	case <-ctx.Done():
-		// A cancelled wait leaves the future as it was.
 		if State(c.state.Load()).done() {
 			return nil
 		}
@@ -146,13 +208,16 @@ func (c *core) wait(ctx context.Context) error {
 
 // onDone registers cb to run once at completion, or runs it now.
 func (c *core) onDone(cb func()) {
-	c.mu.Lock()
+	c.tc.mu.Lock()
 	if !State(c.state.Load()).done() {
-		c.callbacks = append(c.callbacks, cb)
-		c.mu.Unlock()
+		if c.tc.x == nil {
+			c.tc.x = new(ctxState)
+		}
+		c.tc.x.callbacks = append(c.tc.x.callbacks, cb)
+		c.tc.mu.Unlock()
 		return
 	}
-	c.mu.Unlock()
+	c.tc.mu.Unlock()
 	cb()
 }
 
@@ -223,11 +288,11 @@ func (f *Future[T]) Cancel() bool {
 				continue // a worker took it, or another Cancel did
 			}
 			f.err = ErrCancelled
-			if f.ex != nil {
-				f.ex.droppedQueued.Add(1)
-				f.ex.cancelledQueued.Add(1)
+			if ex := f.tc.ex; ex != nil {
+				ex.droppedQueued.Add(1)
+				ex.cancelledQueued.Add(1)
 			}
-			f.finish(Cancelled)
+			f.finish(f, Cancelled)
 			return true
 		case Running:
 			f.tc.cancel(ErrCancelled)
@@ -255,7 +320,7 @@ func (f *Future[T]) run(w *worker) {
 	if !f.state.CompareAndSwap(int32(Queued), int32(Running)) {
 		return // cancelled while queued: Cancel completed it
 	}
-	ex := f.ex
+	ex := f.tc.ex
 	if ex.dropQueued.Load() {
 		f.drop(w, Cancelled, errShutdownQueued)
 		return
@@ -268,10 +333,10 @@ func (f *Future[T]) run(w *worker) {
 		default:
 		}
 	}
-	start := time.Now()
-	w.queueLat.record(start.Sub(f.submitted))
+	start := ex.now()
+	w.queueLat.record(start - f.submitted)
 	w.started.Add(1)
-	f.tc.start(ex, start)
+	f.tc.start = start
 
 	var v T
 	var err error
@@ -285,8 +350,7 @@ func (f *Future[T]) run(w *worker) {
 	}()
 
 	f.fn = nil // let the closure go
-	end := time.Now()
-	w.runLat.record(end.Sub(start))
+	w.runLat.record(ex.now() - start)
 	st := Succeeded
 	if err != nil {
 		st = Failed
@@ -311,7 +375,7 @@ func (f *Future[T]) run(w *worker) {
 	}
 	f.tc.stop()
 	f.val, f.err = v, err
-	f.finish(st)
+	f.finish(f, st)
 }
 
 func (f *Future[T]) abandon(err error) {
@@ -328,13 +392,13 @@ func (f *Future[T]) drop(w *worker, st State, err error) {
 	f.tc.stop()
 	if w != nil {
 		w.dropped.Add(1)
-	} else if f.ex != nil {
-		f.ex.droppedQueued.Add(1)
+	} else if ex := f.tc.ex; ex != nil {
+		ex.droppedQueued.Add(1)
 	}
-	if st == Cancelled && f.ex != nil {
-		f.ex.cancelledQueued.Add(1)
+	if st == Cancelled && f.tc.ex != nil {
+		f.tc.ex.cancelledQueued.Add(1)
 	}
-	f.finish(st)
+	f.finish(f, st)
 }
 
 // failed returns a future that has already failed with err: the result of
@@ -344,80 +408,94 @@ func failed[T any](err error, st State) *Future[T] {
 	f.err = err
 	f.state.Store(int32(st))
 	f.done = closedChan
-	f.self = f
 	return f
 }
 
-// taskCtx is the context a task runs with. It is materialised lazily: the
-// real context (context.WithCancelCause of the submit ctx, with the run
+// taskCtx is the context a task runs with. It is made lazily: the real
+// context (context.WithCancelCause of the submit ctx, under the run
 // timeout's deadline) is made the first time the task asks for Done, Err
 // or Value. A task that never looks at its ctx costs no allocation for it,
 // and a cancellation requested before then is applied at that moment.
 // Value is delegated to the real context, so context.Cause and contexts
-// derived from this one work as with any context.
+// derived from this one work as with any standard context.
 type taskCtx struct {
+	mu    sync.Mutex    // guards x after ctxReady, and core's done and callbacks
+	flags atomic.Uint32 // ctxReady, ctxEnded
+	// start is when the run started, in nanoseconds since the executor
+	// started; written by the worker before the task runs.
+	start  int64
 	parent context.Context
-	// deadline is the run timeout's deadline (zero if none); start sets it.
-	deadline time.Time
-	timeout  time.Duration
-	ex       *Executor
-
-	ready atomic.Bool // real, cancel and stopLife are set
-	mu    sync.Mutex
-	real  context.Context         // guarded by mu until ready
-	canc  context.CancelCauseFunc // guarded by mu
-	stopT context.CancelFunc      // guarded by mu; releases the deadline's timer
-	stopL func() bool             // guarded by mu; stops the executor-abort hook
-	// pending is a cancellation requested before the context was made.
-	pending error // guarded by mu
-	ended   bool  // guarded by mu; the task has returned
+	ex     *Executor
+	x      *ctxState // guarded by mu; its context fields are complete when ctxReady is set
 }
 
-// start prepares the context for a run beginning at start.
-func (c *taskCtx) start(ex *Executor, start time.Time) {
-	c.ex = ex
-	if d := ex.cfg.RunTimeout; d > 0 {
-		c.timeout = d
-		c.deadline = start.Add(d)
-	}
+const (
+	ctxReady uint32 = 1 << iota // x.ctx is made
+	ctxEnded                    // the task has returned
+)
+
+// ctxState is the part of a task's context that exists only once the task
+// has looked at its ctx, or was cancelled.
+type ctxState struct {
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	stopTimer context.CancelFunc // releases the run timeout's timer
+	stopLife  func() bool        // stops the executor-shutdown hook
+	pending   error              // a cancellation requested before ctx was made
+	callbacks []func()           // OnDone callbacks, run once at completion
 }
 
 func (c *taskCtx) get() context.Context {
-	if c.ready.Load() {
-		return c.real
+	if c.flags.Load()&ctxReady != 0 {
+		return c.x.ctx
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ready.Load() {
-		return c.real
+	if c.flags.Load()&ctxReady != 0 {
+		return c.x.ctx
 	}
+	if c.x == nil {
+		c.x = new(ctxState)
+	}
+	x := c.x
 	ctx := c.parent
-	if c.timeout > 0 {
-		ctx, c.stopT = context.WithDeadlineCause(ctx, c.deadline, &TimeoutError{Timeout: c.timeout})
+	if d, ok := c.runDeadline(); ok {
+		ctx, x.stopTimer = context.WithDeadlineCause(ctx, d, &TimeoutError{Timeout: c.ex.cfg.RunTimeout})
 	}
-	ctx, c.canc = context.WithCancelCause(ctx)
-	if c.ended {
-		c.canc(context.Canceled)
-		if c.stopT != nil {
-			c.stopT()
+	ctx, x.cancel = context.WithCancelCause(ctx)
+	x.ctx = ctx
+	if !c.flags.CompareAndSwap(0, ctxReady) {
+		// The task has returned already (its ctx escaped): release at once.
+		x.cancel(context.Canceled)
+		if x.stopTimer != nil {
+			x.stopTimer()
 		}
-	} else if c.pending != nil {
-		c.canc(c.pending)
-	} else if c.ex != nil && c.ex.life != nil {
-		cancel := c.canc
-		c.stopL = context.AfterFunc(c.ex.life, func() { cancel(errShutdownRunning) })
+		c.flags.Store(ctxReady | ctxEnded)
+		return ctx
 	}
-	c.real = ctx
-	c.ready.Store(true)
+	if x.pending != nil {
+		x.cancel(x.pending)
+	} else if c.ex != nil && c.ex.life != nil {
+		cancel := x.cancel
+		x.stopLife = context.AfterFunc(c.ex.life, func() { cancel(errShutdownRunning) })
+	}
 	return ctx
+}
+
+// runDeadline returns the run timeout's deadline, if there is one.
+func (c *taskCtx) runDeadline() (time.Time, bool) {
+	if c.ex == nil || c.ex.cfg.RunTimeout <= 0 {
+		return time.Time{}, false
+	}
+	return c.ex.base.Add(time.Duration(c.start) + c.ex.cfg.RunTimeout), true
 }
 
 // Deadline returns the run timeout's deadline or the submit ctx's,
 // whichever is earlier.
 func (c *taskCtx) Deadline() (time.Time, bool) {
 	d, ok := c.parent.Deadline()
-	if !c.deadline.IsZero() && (!ok || c.deadline.Before(d)) {
-		return c.deadline, true
+	if rd, rok := c.runDeadline(); rok && (!ok || rd.Before(d)) {
+		return rd, true
 	}
 	return d, ok
 }
@@ -433,42 +511,55 @@ func (c *taskCtx) String() string { return "parallel.taskContext" }
 func (c *taskCtx) cancel(cause error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ready.Load() {
-		c.canc(cause)
+	if c.flags.Load()&ctxReady != 0 {
+		c.x.cancel(cause)
 		return
 	}
-	if c.pending == nil {
-		c.pending = cause
+	if c.x == nil {
+		c.x = new(ctxState)
+	}
+	if c.x.pending == nil {
+		c.x.pending = cause
 	}
 }
 
 // stop releases the context once the task has returned.
 func (c *taskCtx) stop() {
-	if !c.ready.Load() {
-		c.mu.Lock()
-		c.ended = true
-		ready := c.ready.Load()
-		c.mu.Unlock()
-		if !ready {
-			return
-		}
+	if c.flags.CompareAndSwap(0, ctxEnded) {
+		return // never made: nothing to release
 	}
-	if c.stopL != nil {
-		c.stopL()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.flags.Load()&ctxEnded != 0 {
+		return
 	}
-	c.canc(context.Canceled)
-	if c.stopT != nil {
-		c.stopT()
+	c.flags.Store(ctxReady | ctxEnded)
+	x := c.x
+	if x.stopLife != nil {
+		x.stopLife()
 	}
+	x.cancel(context.Canceled)
+	if x.stopTimer != nil {
+		x.stopTimer()
+	}
+}
+
+// real returns the made context, or nil.
+func (c *taskCtx) real() context.Context {
+	if c.flags.Load()&ctxReady == 0 {
+		return nil
+	}
+	return c.x.ctx
 }
 
 // timedOut reports whether the run timeout fired.
 func (c *taskCtx) timedOut() bool {
-	if !c.ready.Load() || c.timeout == 0 {
+	ctx := c.real()
+	if ctx == nil {
 		return false
 	}
 	var te *TimeoutError
-	return errors.As(context.Cause(c.real), &te)
+	return errors.As(context.Cause(ctx), &te)
 }
 
 // explain makes a task's error say why its context ended: a function that
@@ -477,14 +568,15 @@ func (c *taskCtx) timedOut() bool {
 // context.DeadlineExceeded from a run timeout also matches the
 // [*TimeoutError].
 func (c *taskCtx) explain(err error) error {
-	if !c.ready.Load() {
+	ctx := c.real()
+	if ctx == nil {
 		return err
 	}
-	ctxErr := c.real.Err()
+	ctxErr := ctx.Err()
 	if ctxErr == nil {
 		return err
 	}
-	cause := context.Cause(c.real)
+	cause := context.Cause(ctx)
 	if cause == nil || errors.Is(err, cause) {
 		return err
 	}

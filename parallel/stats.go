@@ -124,9 +124,8 @@ func bucketMid(i int) int64 {
 	return m<<shift + (int64(1)<<shift)/2
 }
 
-// record adds d. It is called by one goroutine only.
-func (h *histogram) record(d time.Duration) {
-	v := int64(d)
+// record adds v nanoseconds. It is called by one goroutine only.
+func (h *histogram) record(v int64) {
 	h.buckets[bucketOf(v)].Add(1)
 	h.sum.Add(v)
 	if v > h.max.Load() {

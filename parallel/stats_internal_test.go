@@ -22,7 +22,7 @@ func TestHistogramBuckets(t *testing.T) {
 	}
 	var h histogram
 	for i := 1; i <= 1000; i++ {
-		h.record(time.Duration(i) * time.Microsecond)
+		h.record(int64(time.Duration(i) * time.Microsecond))
 	}
 	l := h.latency()
 	if l.Count != 1000 || l.Max != time.Millisecond || l.Mean != 500500*time.Nanosecond {
