@@ -3,7 +3,7 @@ package parallel
 import (
 	"context"
 	"errors"
-		"sync"
+	"sync"
 	"sync/atomic"
 	"time"
 )
