@@ -264,7 +264,7 @@ func TestFetchHTTP(t *testing.T) {
 		{
 			name: "Content-Length shorter than the body",
 			serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, hit int) {
-				head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg)/2)
+				head := fmt.Sprintf("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg)/2)
 				hijack(t, w, head, jpg).Close()
 			},
 			wantAttempts: 1, wantErr: download.ErrTruncated,
