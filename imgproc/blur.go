@@ -66,11 +66,14 @@ func checkRadius(name string, v float64, zeroOK bool) error {
 // Pillow. The cost per pixel does not depend on sigma.
 //
 // The result's type follows the input: a *image.YCbCr comes back as a
-// *image.YCbCr with the same subsampling (luma blurred at sigma, chroma at
-// sigma divided by its subsampling factor, so no colour conversion happens
-// either way), a *image.Gray as a *image.Gray, anything else as a
+// *image.YCbCr (luma blurred at sigma, chroma at sigma divided by its
+// subsampling factor, so no colour conversion happens either way), a
+// *image.Gray as a *image.Gray, anything else as a
 // *image.NRGBA (16-bit images are reduced to 8 bits per sample, as Pillow
-// does). The result has its own pixels and the bounds of img.
+// does). The result has its own pixels and the bounds of img. When sigma is
+// 2 or more, 4:4:4, 4:2:2 and 4:4:0 chroma is first averaged down to 4:2:0:
+// such a blur leaves no chroma detail finer than two pixels, JPEG encoders
+// write 4:2:0 anyway, and it halves the work.
 //
 // GaussianBlur returns an error, and no image, when sigma is not a finite
 // number in (0, [MaxSigma]]. It is safe to call concurrently; it allocates
@@ -83,7 +86,7 @@ func GaussianBlur(img image.Image, sigma float64, opts *BlurOptions) (image.Imag
 		bx := newBox(gaussianBoxRadius(float32(sx), 3))
 		by := newBox(gaussianBoxRadius(float32(sy), 3))
 		return bx, by, 3
-	}, sigma)
+	}, sigma, sigma >= 2)
 }
 
 // BoxBlur returns img blurred like Pillow's ImageFilter.BoxBlur(radius): one
@@ -96,14 +99,14 @@ func BoxBlur(img image.Image, radius float64, opts *BlurOptions) (image.Image, e
 	}
 	return blurImage(img, opts, func(rx, ry float64) (box, box, int) {
 		return newBox(float32(rx)), newBox(float32(ry)), 1
-	}, radius)
+	}, radius, false)
 }
 
 // kernelFunc returns the horizontal and vertical boxes and the number of
 // passes for a plane blurred at radius (x, y).
 type kernelFunc func(x, y float64) (bx, by box, passes int)
 
-func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float64) (image.Image, error) {
+func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float64, reduceChroma bool) (image.Image, error) {
 	var o BlurOptions
 	if opts != nil {
 		o = *opts
@@ -117,7 +120,7 @@ func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float
 	switch m := img.(type) {
 	case *image.YCbCr:
 		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && m.Rect.Min == (image.Point{}) {
-			return blurYCbCr(m, kern, radius, fx, fy), nil
+			return blurYCbCr(m, kern, radius, fx, fy, reduceChroma), nil
 		}
 	case *image.Gray:
 		out := image.NewGray(m.Rect)
@@ -128,7 +131,7 @@ func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float
 		}
 		return out, nil
 	case *image.Gray16:
-		return blurImage(toGray(m), opts, kern, radius)
+		return blurImage(toGray(m), opts, kern, radius, reduceChroma)
 	}
 	var n *image.NRGBA
 	premul := false
@@ -183,9 +186,14 @@ func chromaFactors(r image.YCbCrSubsampleRatio) (fx, fy int, ok bool) {
 	return 0, 0, false
 }
 
-func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int) *image.YCbCr {
-	out := image.NewYCbCr(m.Rect, m.SubsampleRatio)
+func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int, reduce bool) *image.YCbCr {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
+	src := m
+	if reduce && (fx == 1 || fy == 1) && fx <= 2 && fy <= 2 && w > 1 && h > 1 {
+		src = to420(m, fx, fy)
+		fx, fy = 2, 2
+	}
+	out := image.NewYCbCr(m.Rect, src.SubsampleRatio)
 	if w == 0 || h == 0 {
 		return out
 	}
@@ -193,8 +201,33 @@ func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int) *ima
 	bx, by, n := kern(radius, radius)
 	blurPlane(plane{pix: out.Y, w: w, h: h, stride: out.YStride}, plane{pix: m.Y, w: w, h: h, stride: m.YStride}, bx, by, n)
 	cbx, cby, _ := kern(radius/float64(fx), radius/float64(fy))
-	blurPlane(plane{pix: out.Cb, w: cw, h: ch, stride: out.CStride}, plane{pix: m.Cb, w: cw, h: ch, stride: m.CStride}, cbx, cby, n)
-	blurPlane(plane{pix: out.Cr, w: cw, h: ch, stride: out.CStride}, plane{pix: m.Cr, w: cw, h: ch, stride: m.CStride}, cbx, cby, n)
+	blurPlane(plane{pix: out.Cb, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cb, w: cw, h: ch, stride: src.CStride}, cbx, cby, n)
+	blurPlane(plane{pix: out.Cr, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cr, w: cw, h: ch, stride: src.CStride}, cbx, cby, n)
+	return out
+}
+
+// to420 returns an image sharing m's luma whose chroma planes are m's
+// (subsampled by fx×fy, each 1 or 2) averaged down to 4:2:0, edge samples
+// replicated.
+func to420(m *image.YCbCr, fx, fy int) *image.YCbCr {
+	out := image.NewYCbCr(m.Rect, image.YCbCrSubsampleRatio420)
+	out.Y, out.YStride = m.Y, m.YStride
+	sw := (m.Rect.Dx() + fx - 1) / fx // source chroma size
+	sh := (m.Rect.Dy() + fy - 1) / fy
+	dw, dh := out.CStride, len(out.Cb)/out.CStride
+	kx, ky := 2/fx, 2/fy // source samples per output sample
+	for _, p := range [][2][]byte{{out.Cb, m.Cb}, {out.Cr, m.Cr}} {
+		dst, src := p[0], p[1]
+		for y := 0; y < dh; y++ {
+			r0 := src[min(y*ky, sh-1)*m.CStride:][:sw]
+			r1 := src[min(y*ky+ky-1, sh-1)*m.CStride:][:sw]
+			d := dst[y*out.CStride:][:dw]
+			for x := range d {
+				x0, x1 := min(x*kx, sw-1), min(x*kx+kx-1, sw-1)
+				d[x] = byte((uint32(r0[x0]) + uint32(r0[x1]) + uint32(r1[x0]) + uint32(r1[x1]) + 2) >> 2)
+			}
+		}
+	}
 	return out
 }
 

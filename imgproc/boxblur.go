@@ -11,6 +11,12 @@ import (
 // walks the rows top to bottom with one accumulator per column, which computes
 // the same integers without the two transposes and touches memory in order.
 //
+// Two samples travel together in one uint64, one per 32-bit lane (SWAR): the
+// horizontal passes work on two rows at once, the vertical passes on two
+// adjacent columns at once, halving the instructions per sample. A lane's
+// value never exceeds 2³²-1 (see below) and every intermediate is
+// non-negative, so no carry or borrow crosses from one lane to the other.
+//
 // Every pass computes, for each sample x of a line with edges replicated,
 //
 //	acc  = in[x-r] + ... + in[x+r]
@@ -60,11 +66,21 @@ type plane struct {
 
 func (p plane) row(y int) []byte { return p.pix[y*p.stride : y*p.stride+p.w] }
 
-// scratch holds reusable buffers for one blur call.
+// lanesLow keeps the low byte of each 32-bit lane; half2 is 1<<23 in each
+// lane, the rounding term.
+const (
+	lanesLow = 0x000000ff_000000ff
+	half2    = 1<<23 | 1<<55
+	loLane   = 0x00000000_ffffffff
+	hiLane   = 0xffffffff_00000000
+)
+
+// scratch holds reusable buffers for one plane blur.
 type scratch struct {
-	a, b []byte   // two lines for the horizontal passes
-	acc  []uint32 // one accumulator per column for the vertical passes
-	tmp  []byte   // a whole plane for ping-pong between vertical passes
+	a, b, c []uint64 // packed row pairs for the horizontal passes
+	q       []uint64 // packed column pairs, whole plane, in strips
+	t       []uint64 // one strip for the vertical passes
+	acc     []uint64 // one packed accumulator per column pair
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -76,6 +92,11 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// stripPairs is the width, in column pairs, of the strips the vertical
+// passes work on: a strip's two h-row buffers stay in the L2 cache while
+// three passes run over them.
+const stripPairs = 32
+
 // blurPlane writes to dst the blur of src by passes (at least 1) horizontal
 // boxes bx followed by passes vertical boxes by. dst and src must have the
 // same size; they may be the same plane.
@@ -86,39 +107,55 @@ func blurPlane(dst, src plane, bx, by box, passes int) {
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
+	m := (w + 1) / 2 // column pairs
 	sc.a = grow(sc.a, w)
 	sc.b = grow(sc.b, w)
-	sc.acc = grow(sc.acc, w)
-	sc.tmp = grow(sc.tmp, w*h)
-	tmp := plane{pix: sc.tmp, w: w, h: h, stride: w}
-	// The vertical passes ping-pong between tmp and dst and must end in dst,
-	// so the horizontal result goes to tmp when passes is odd.
-	bufs := [2]plane{dst, tmp}
-	if passes%2 == 1 {
-		bufs = [2]plane{tmp, dst}
-	}
-	hout := bufs[0]
-	// Horizontal: every row goes through all passes while it is in cache.
-	for y := 0; y < h; y++ {
-		cur := src.row(y)
-		for p := 0; p < passes; p++ {
-			next := sc.a
-			if p%2 == 1 {
-				next = sc.b
-			}
-			boxLine(next, cur, bx)
-			cur = next
-		}
-		copy(hout.row(y), cur)
-	}
-	for p := 0; p < passes; p++ {
-		boxColumns(bufs[(p+1)%2], bufs[p%2], by, sc.acc)
-	}
-}
+	sc.c = grow(sc.c, w)
+	sc.acc = grow(sc.acc, stripPairs)
+	sc.q = grow(sc.q, m*h)
+	sc.t = grow(sc.t, stripPairs*h)
+	q := sc.q
 
-func copyPlane(dst, src plane) {
-	for y := 0; y < src.h; y++ {
-		copy(dst.row(y), src.row(y))
+	// Horizontal passes on row pairs (the last row pairs with itself when
+	// h is odd), then a reshuffle into column pairs for the vertical
+	// passes, strip by strip: strip s holds pairs [s*stripPairs, ...) of
+	// every row, contiguously.
+	for y0 := 0; y0 < h; y0 += 2 {
+		y1 := min(y0+1, h-1)
+		r0, r1 := src.row(y0), src.row(y1)
+		in := sc.a[:len(r0)]
+		r1 = r1[:len(r0)]
+		for x, v := range r0 {
+			in[x] = uint64(v) | uint64(r1[x])<<32
+		}
+		cur, bufs := in, [2][]uint64{sc.b, sc.c}
+		for p := 0; p < passes; p++ {
+			boxLine2(bufs[p%2], cur, bx)
+			cur = bufs[p%2]
+		}
+		for s0 := 0; s0 < m; s0 += stripPairs {
+			sw := min(stripPairs, m-s0)
+			strip := q[s0*h : s0*h+sw*h]
+			q0 := strip[y0*sw : y0*sw+sw]
+			q1 := strip[y1*sw : y1*sw+sw]
+			for k := range q0 {
+				x := 2 * (s0 + k)
+				e, o := cur[x], cur[min(x+1, w-1)]
+				q0[k] = e&loLane | o<<32
+				q1[k] = e>>32 | o&hiLane
+			}
+		}
+	}
+	// Vertical passes, strip by strip: q -> t -> q ... and the last one
+	// into dst's bytes.
+	for s0 := 0; s0 < m; s0 += stripPairs {
+		sw := min(stripPairs, m-s0)
+		a, b := q[s0*h:s0*h+sw*h], sc.t[:sw*h]
+		for p := 0; p < passes-1; p++ {
+			boxColumns2(b, a, sw, h, by, sc.acc, nil, 0)
+			a, b = b, a
+		}
+		boxColumns2(nil, a, sw, h, by, sc.acc, &dst, 2*s0)
 	}
 }
 
@@ -132,25 +169,25 @@ func clampIdx(i, n int) int {
 	return i
 }
 
-// boxLine blurs one line of samples. out and in must not overlap.
-func boxLine(out, in []byte, b box) {
+// boxLine2 blurs one line of packed sample pairs. out and in must not
+// overlap.
+func boxLine2(out, in []uint64, b box) {
 	n := len(in)
 	out = out[:n]
-	r, ww, fw := b.r, b.ww, b.fw
-	const half = 1 << 23
+	r := b.r
+	ww, fw := uint64(b.ww), uint64(b.fw)
 	// acc for position -1: in[-r-1 .. r-1] with edges replicated.
-	acc := uint32(in[0]) * uint32(r+1)
+	acc := in[0] * uint64(r+1)
 	for k := 0; k < r; k++ {
-		acc += uint32(in[clampIdx(k, n)])
+		acc += in[clampIdx(k, n)]
 	}
 	edgeA := min(r+1, n)       // first x whose left end is inside
 	edgeB := max(n-r-1, edgeA) // first x whose right end is clamped
 	x := 0
 	for ; x < edgeA; x++ {
-		sub := uint32(in[clampIdx(x-r-1, n)])
-		acc += uint32(in[clampIdx(x+r, n)]) - sub
-		bulk := acc*ww + (sub+uint32(in[clampIdx(x+r+1, n)]))*fw
-		out[x] = byte((bulk + half) >> 24)
+		s := in[clampIdx(x-r-1, n)]
+		acc = acc + in[clampIdx(x+r, n)] - s
+		out[x] = ((acc*ww + (s+in[clampIdx(x+r+1, n)])*fw + half2) >> 24) & lanesLow
 	}
 	if m := edgeB - edgeA; m > 0 {
 		// Inner run, no clamping: x-r-1 = k, x+r = k+2r+1, x+r+1 = k+2r+2.
@@ -162,53 +199,75 @@ func boxLine(out, in []byte, b box) {
 		add = add[:len(d)]
 		far = far[:len(d)]
 		for k := range d {
-			s := uint32(sub[k])
-			acc += uint32(add[k]) - s
-			d[k] = byte((acc*ww + (s+uint32(far[k]))*fw + half) >> 24)
+			s := sub[k]
+			acc = acc + add[k] - s
+			d[k] = ((acc*ww + (s+far[k])*fw + half2) >> 24) & lanesLow
 		}
 		x = edgeB
 	}
 	for ; x < n; x++ {
-		sub := uint32(in[clampIdx(x-r-1, n)])
-		acc += uint32(in[clampIdx(x+r, n)]) - sub
-		bulk := acc*ww + (sub+uint32(in[clampIdx(x+r+1, n)]))*fw
-		out[x] = byte((bulk + half) >> 24)
+		s := in[clampIdx(x-r-1, n)]
+		acc = acc + in[clampIdx(x+r, n)] - s
+		out[x] = ((acc*ww + (s+in[clampIdx(x+r+1, n)])*fw + half2) >> 24) & lanesLow
 	}
 }
 
-// boxColumns blurs every column of src into dst, walking rows in order with
-// one accumulator per column. dst and src must be distinct.
-func boxColumns(dst, src plane, b box, acc []uint32) {
-	w, h := src.w, src.h
-	r, ww, fw := b.r, b.ww, b.fw
-	const half = 1 << 23
-	acc = acc[:w]
+// boxColumns2 blurs every column of src, h rows of m packed column pairs,
+// walking rows in order with one accumulator per column pair. The result
+// goes to dst in the same layout or, when last is not nil, to last's bytes
+// from column x0 on. dst and src must be distinct.
+func boxColumns2(dst, src []uint64, m, h int, b box, acc []uint64, last *plane, x0 int) {
+	r := b.r
+	ww, fw := uint64(b.ww), uint64(b.fw)
+	acc = acc[:m]
+	row := func(y int) []uint64 { return src[y*m : y*m+m] }
 	// acc for row -1: rows -r-1 .. r-1, edges replicated.
-	first := src.row(0)
-	for x, v := range first {
-		acc[x] = uint32(v) * uint32(r+1)
+	for x, v := range row(0) {
+		acc[x] = v * uint64(r+1)
 	}
 	for k := 0; k < r; k++ {
-		row := src.row(clampIdx(k, h))
-		row = row[:len(acc)]
-		for x, v := range row {
-			acc[x] += uint32(v)
+		rk := row(clampIdx(k, h))
+		rk = rk[:len(acc)]
+		for x, v := range rk {
+			acc[x] += v
 		}
 	}
 	for y := 0; y < h; y++ {
-		sub := src.row(clampIdx(y-r-1, h))
-		add := src.row(clampIdx(y+r, h))
-		far := src.row(clampIdx(y+r+1, h))
-		out := dst.row(y)
+		sub := row(clampIdx(y-r-1, h))
+		add := row(clampIdx(y+r, h))
+		far := row(clampIdx(y+r+1, h))
 		sub = sub[:len(acc)]
 		add = add[:len(acc)]
 		far = far[:len(acc)]
-		out = out[:len(acc)]
-		for x := range acc {
-			s := uint32(sub[x])
-			a := acc[x] + uint32(add[x]) - s
+		if last == nil {
+			out := dst[y*m : y*m+m]
+			out = out[:len(acc)]
+			for x := range acc {
+				s := sub[x]
+				a := acc[x] + add[x] - s
+				acc[x] = a
+				out[x] = ((a*ww + (s+far[x])*fw + half2) >> 24) & lanesLow
+			}
+			continue
+		}
+		out := last.row(y)[x0:]
+		out = out[:min(len(out), 2*m)]
+		pairs := len(out) / 2
+		even := out[:2*pairs]
+		for x := 0; x < pairs; x++ {
+			s := sub[x]
+			a := acc[x] + add[x] - s
 			acc[x] = a
-			out[x] = byte((a*ww + (s+uint32(far[x]))*fw + half) >> 24)
+			v := (a*ww + (s+far[x])*fw + half2) >> 24
+			even[2*x] = byte(v)
+			even[2*x+1] = byte(v >> 32)
+		}
+		if len(out)%2 == 1 {
+			x := pairs
+			s := sub[x]
+			a := acc[x] + add[x] - s
+			acc[x] = a
+			out[2*x] = byte((a*ww + (s+far[x])*fw + half2) >> 24)
 		}
 	}
 }

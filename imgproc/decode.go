@@ -2,6 +2,7 @@ package imgproc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -9,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strings"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -125,10 +127,10 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	}
 	cfg, err := decodeConfig(f, data)
 	if err != nil {
-		return nil, decodeError(f, err)
+		return nil, decodeError(f, err, data)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("imgproc: decode %s: %w: image is %dx%d", f, ErrCorrupt, cfg.Width, cfg.Height)
+		return nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("image is %dx%d", cfg.Width, cfg.Height), nil)
 	}
 	if budget > 0 && int64(cfg.Width)*int64(cfg.Height) > budget {
 		return nil, &TooLargeError{Format: f, Width: cfg.Width, Height: cfg.Height, MaxPixels: budget}
@@ -139,7 +141,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		// The decoders come from the standard library and x/image; a panic
 		// on hostile input there must not take the caller down.
 		if r := recover(); r != nil {
-			pic, err = nil, fmt.Errorf("imgproc: decode %s: %w: decoder panicked: %v", f, ErrCorrupt, r)
+			pic, err = nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("decoder panicked: %v", r), nil)
 		}
 	}()
 	var img image.Image
@@ -159,7 +161,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img, err = tiff.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, decodeError(f, err)
+		return nil, decodeError(f, err, data)
 	}
 	if pic.Codec == "" {
 		pic.Codec = "image/" + string(f)
@@ -201,23 +203,65 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 	return image.Config{}, ErrFormat
 }
 
-// decodeError classifies a decoder's error.
-func decodeError(f Format, err error) error {
-	var kind error
+// decodeError classifies a decoder's error. Decoders report data cut
+// short in different ways (io.ErrUnexpectedEOF, "short Huffman data", "not
+// enough pixel data"), so a failure on data that lacks its format's end
+// marker counts as truncated.
+func decodeError(f Format, err error, data []byte) error {
 	var ju jpeg.UnsupportedError
 	var pu png.UnsupportedError
 	var tu tiff.UnsupportedError
-	var bu = bmp.ErrUnsupported
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		kind = ErrTruncated
-	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu) || errors.Is(err, bu):
-		kind = ErrUnsupported
-	default:
-		kind = ErrCorrupt
+		return decodeFailure(f, ErrTruncated, "", err)
+	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu) || errors.Is(err, bmp.ErrUnsupported):
+		return decodeFailure(f, ErrUnsupported, "", err)
+	case !complete(f, data):
+		return decodeFailure(f, ErrTruncated, "data ends before the image does", err)
 	}
-	return fmt.Errorf("imgproc: decode %s: %w: %w", f, kind, err)
+	return decodeFailure(f, ErrCorrupt, "", err)
 }
+
+// complete reports whether data ends the way its format's files end.
+func complete(f Format, data []byte) bool {
+	tail := data[max(0, len(data)-64):]
+	switch f {
+	case JPEG:
+		return bytes.Contains(tail, []byte{0xff, 0xd9}) // EOI, maybe padded
+	case PNG:
+		return bytes.Contains(tail, []byte("IEND"))
+	case GIF:
+		return bytes.Contains(tail, []byte{0x3b}) // trailer
+	case WebP:
+		return len(data) >= 8 && int64(binary.LittleEndian.Uint32(data[4:]))+8 <= int64(len(data))
+	}
+	return true
+}
+
+// decodeFailure builds an error reading "imgproc: decode FORMAT: KIND:
+// DETAIL: CAUSE" that matches both kind and cause with errors.Is.
+func decodeFailure(f Format, kind error, detail string, cause error) error {
+	msg := "imgproc: decode " + string(f) + ": " + strings.TrimPrefix(kind.Error(), "imgproc: ")
+	if detail != "" {
+		msg += ": " + detail
+	}
+	if cause != nil {
+		msg += ": " + cause.Error()
+	}
+	errs := []error{kind}
+	if cause != nil {
+		errs = append(errs, cause)
+	}
+	return &decodeErr{msg: msg, errs: errs}
+}
+
+type decodeErr struct {
+	msg  string
+	errs []error
+}
+
+func (e *decodeErr) Error() string   { return e.msg }
+func (e *decodeErr) Unwrap() []error { return e.errs }
 
 // gifFrames counts the image descriptors of a GIF without decoding pixels.
 // It returns at least 1, and stops counting at the first malformed block.

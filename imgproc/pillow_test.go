@@ -78,3 +78,7 @@ func pixelsNRGBA(img image.Image) []byte {
 	}
 	return out
 }
+
+func osReadTestdata(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("..", "testdata", "imgproc", name))
+}

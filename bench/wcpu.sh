@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# W-cpu: decode + GaussianBlur(15) + JPEG q75 over the 12 large photos
+# (2560x1600 and up) of the shared corpus, every core busy. Runs Pillow over a
+# process pool (pillow_pool.py) and imgproc (wcpu, both JPEG codecs)
+# alternately, ROUNDS times each, in one run, and prints medians and ratios.
+# Needs /usr/bin/python3 with Pillow (apt-get install python3-pil); the turbo
+# codec needs libturbojpeg0.
+# Usage: bench/wcpu.sh [ROUNDS=3] [PHOTOS_DIR=/work/shared/testdata/photos]
+set -euo pipefail
+rounds=${1:-3}
+photos=${2:-/work/shared/testdata/photos}
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+(cd "$here" && go build -o "$work/wcpu" ./wcpu)
+mapfile -t files < <($py - "$photos" <<'PY'
+import sys, os
+from PIL import Image
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    with Image.open(os.path.join(d, f)) as im:
+        if im.size[0] * im.size[1] >= 2560 * 1600:
+            print(os.path.join(d, f))
+PY
+)
+echo "W-cpu: ${#files[@]} photos, $(nproc) cores, sigma 15, quality 75"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+timeit() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+for r in $(seq "$rounds"); do
+	rm -rf "$work/out" && mkdir -p "$work/out"
+	p=$(timeit $py "$here/pillow_pool.py" "$work/out" 15 "${files[@]}")
+	s=$(timeit "$work/wcpu" -codec std -o "$work/out" "${files[@]}")
+	t=$(timeit "$work/wcpu" -codec auto -o "$work/out" "${files[@]}")
+	echo "round $r: pillow_pool.py ${p}s  imgproc(std) ${s}s  imgproc(auto) ${t}s"
+	echo "$p" >>"$work/p"; echo "$s" >>"$work/s"; echo "$t" >>"$work/t"
+done
+mp=$(median <"$work/p"); ms=$(median <"$work/s"); mt=$(median <"$work/t")
+echo "codec auto: $("$work/wcpu" -codec auto -o "$work/out" "${files[0]}" | sed 's/.* with //')"
+echo "median: pillow_pool.py ${mp}s, imgproc std ${ms}s ($(echo "scale=2; $mp / $ms" | bc)x), imgproc auto ${mt}s ($(echo "scale=2; $mp / $mt" | bc)x)"
