@@ -73,11 +73,12 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.ParseUint(v, 10, 63); err == nil {
-		if s > uint64(1<<63-1)/uint64(time.Second) {
-			return 1<<63 - 1, true
-		}
+	s, err := strconv.ParseUint(v, 10, 64)
+	if err == nil && s <= uint64(1<<63-1)/uint64(time.Second) {
 		return time.Duration(s) * time.Second, true
+	}
+	if err == nil || errors.Is(err, strconv.ErrRange) {
+		return 1<<63 - 1, true // some centuries: the cap applies
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true
