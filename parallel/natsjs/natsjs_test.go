@@ -167,6 +167,29 @@ func newTestTasks(r *parallel.Registry) *testTasks {
 	return ts
 }
 
+// waitQueueEmpty waits until the work queue holds no task. A worker
+// acknowledges a task just after it publishes the result, so the queue may
+// still hold the task for a moment after its Run returned; it polls, since
+// the server's state has no event to wait on.
+func waitQueueEmpty(t testing.TB, js jetstream.JetStream) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		n := streamMsgs(t, js, "FANOUT_TASKS")
+		if n == 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Errorf("work queue holds %d tasks, want 0", n)
+			return
+		}
+	}
+}
+
 // streamMsgs returns the number of messages in stream.
 func streamMsgs(t testing.TB, js jetstream.JetStream, stream string) uint64 {
 	t.Helper()
@@ -194,10 +217,7 @@ func TestConformance(t *testing.T) {
 		}
 		return b
 	})
-	js := mustConnect(t, s)
-	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
-		t.Errorf("work queue holds %d tasks after the suite, want 0", n)
-	}
+	waitQueueEmpty(t, mustConnect(t, s))
 }
 
 func TestRun(t *testing.T) {
@@ -297,9 +317,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("running task's context ended with %v, want a cancellation", cause)
 		}
 	})
-	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
-		t.Errorf("work queue holds %d tasks, want 0", n)
-	}
+	waitQueueEmpty(t, js)
 }
 
 // lastDeadLetter returns the newest message of the dead-letter stream.
@@ -395,9 +413,7 @@ func TestAbandonedTaskDeadLettered(t *testing.T) {
 	if got := lastDeadLetter(t, js).Header.Get("Fanout-Task"); got != ts.echo.Name() {
 		t.Errorf("dead letter of task %q, want %q", got, ts.echo.Name())
 	}
-	if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 0 {
-		t.Errorf("work queue holds %d tasks, want 0", n)
-	}
+	waitQueueEmpty(t, js)
 	if got := ts.runs.get("echo lost"); got != 0 {
 		t.Errorf("abandoned task ran %d times on the live worker, want 0", got)
 	}
@@ -413,5 +429,85 @@ func TestWrongTokenRefused(t *testing.T) {
 		if !errors.Is(err, nats.ErrAuthorization) {
 			t.Errorf("connect with token %q: %v, want %v", tok, err, nats.ErrAuthorization)
 		}
+	}
+}
+
+func TestResultWait(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	cfg.ResultWait = 50 * time.Millisecond
+	b := newTestBackend(t, s, cfg)
+	// No worker: the wait runs out, and the task is withdrawn.
+	_, err := call(t.Context(), b, ts.echo, "late")
+	if !errors.Is(err, natsjs.ErrNoResult) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run with no worker = %v, want ErrNoResult matching DeadlineExceeded", err)
+	}
+	if n := streamMsgs(t, mustConnect(t, s), "FANOUT_TASKS"); n != 0 {
+		t.Errorf("work queue holds %d tasks after the wait ran out, want 0", n)
+	}
+}
+
+func TestWorkerTasks(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	b := newTestBackend(t, s, cfg)
+
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Tasks: []string{ts.echo.Name()}})
+	if got, err := call(t.Context(), b, ts.echo, "only echo"); err != nil || got != "only echo" {
+		t.Errorf("echo through a worker serving only echo = %q, %v", got, err)
+	}
+
+	tests := []struct {
+		name string
+		w    natsjs.Worker
+		want string
+	}{
+		{"not registered", natsjs.Worker{Registry: r, Config: cfg, Tasks: []string{"test.missing"}}, `"test.missing" is not in the registry`},
+		{"overlaps", natsjs.Worker{Registry: r, Config: cfg}, "must not overlap"},
+		{"no registry", natsjs.Worker{Config: cfg}, "nil Registry"},
+		{"bad prefix", natsjs.Worker{Registry: r, Config: natsjs.Config{Prefix: "a.b"}}, "Prefix"},
+		{"negative concurrency", natsjs.Worker{Registry: r, Config: cfg, Concurrency: -1}, "Concurrency"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.w.JS = mustConnect(t, s)
+			err := tc.w.Run(t.Context())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Worker.Run = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewBadConfig(t *testing.T) {
+	s := newTestServer(t)
+	js := mustConnect(t, s)
+	tests := []struct {
+		name string
+		cfg  natsjs.Config
+		want string
+	}{
+		{"prefix with a dot", natsjs.Config{Prefix: "a.b"}, "Prefix"},
+		{"prefix with a space", natsjs.Config{Prefix: "a b"}, "Prefix"},
+		{"negative ack wait", natsjs.Config{AckWait: -time.Second}, "AckWait"},
+		{"negative result wait", natsjs.Config{ResultWait: -time.Second}, "ResultWait"},
+		{"negative replicas", natsjs.Config{Replicas: -1}, "Replicas"},
+		{"three replicas on one server", natsjs.Config{Replicas: 3}, "create stream"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := natsjs.New(js, tc.cfg)
+			if err == nil {
+				b.Close()
+				t.Fatalf("New(%+v) succeeded, want an error", tc.cfg)
+			}
+			if !strings.HasPrefix(err.Error(), "natsjs: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New(%+v) = %v, want a natsjs error naming %s", tc.cfg, err, tc.want)
+			}
+		})
 	}
 }
