@@ -203,3 +203,37 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// FuzzDecode feeds arbitrary bytes to the decoders: they must return, not
+// crash, and an image must match its header. Images over a small pixel
+// budget are skipped after DecodeConfig, as callers do, so the fuzzer does
+// not allocate gigabytes. The seeds are whole photos, which the fuzzer
+// spends up to a minute minimising whenever one finds new coverage; run it
+// with a bounded minimisation, for example
+//
+//	go test -run XXX -fuzz FuzzDecode -fuzztime 60s -fuzzminimizetime 50x ./imgproc/turbojpeg
+func FuzzDecode(f *testing.F) {
+	l := mustLoad(f)
+	for _, name := range []string{"skimage-chelsea.jpg", "sharp-concert.jpg", "truncated.jpg", "corrupt-header.jpg", "cmyk.jpg"} {
+		f.Add(mustRead(f, filepath.Join(testdataDir, name)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, h, _, _, err := l.DecodeConfig(data)
+		if err != nil {
+			return
+		}
+		if w*h > 1<<22 {
+			return
+		}
+		img, err := l.Decode(data)
+		if err != nil {
+			return
+		}
+		if got, want := img.Bounds(), image.Rect(0, 0, w, h); got != want {
+			t.Fatalf("Decode bounds %v, DecodeConfig said %v", got, want)
+		}
+		if yc, err := l.DecodeYCbCr(data); err == nil && yc.Bounds() != img.Bounds() {
+			t.Fatalf("DecodeYCbCr bounds %v, Decode %v", yc.Bounds(), img.Bounds())
+		}
+	})
+}

@@ -173,19 +173,26 @@ func (l *Lib) encodePacked(pix []byte, off, stride int, r image.Rectangle, bpp i
 	})
 }
 
-// compress runs call with a compressor handle on a locked OS thread, copies
-// the JPEG the library allocated into Go memory and frees the library's
-// buffer.
+// compress runs call with a pooled compressor handle; see compressWith.
 func (l *Lib) compress(call func(h uintptr, out **byte, size *culong) int32) ([]byte, error) {
 	h, err := l.encoder()
 	if err != nil {
 		return nil, err
 	}
+	jpeg, err := l.compressWith(h, call)
+	l.putEncoder(h, err == nil)
+	return jpeg, err
+}
+
+// compressWith runs call with the compressor handle h on a locked OS thread,
+// copies the JPEG the library allocated into Go memory and frees the
+// library's buffer.
+func (l *Lib) compressWith(h uintptr, call func(h uintptr, out **byte, size *culong) int32) ([]byte, error) {
 	var out *byte // set by the library to memory it allocated
 	var size culong
 	runtime.LockOSThread()
 	rc := call(h, &out, &size)
-	err = l.resultLocked(h, rc, nil, "encode")
+	err := l.resultLocked(h, rc, nil, "encode")
 	runtime.UnlockOSThread()
 	var jpeg []byte
 	if err == nil && out != nil {
@@ -195,7 +202,6 @@ func (l *Lib) compress(call func(h uintptr, out **byte, size *culong) int32) ([]
 	if out != nil {
 		l.fn.free(out)
 	}
-	l.putEncoder(h, err == nil)
 	if err == nil && jpeg == nil {
 		err = errors.New("turbojpeg: encode: library returned no data")
 	}

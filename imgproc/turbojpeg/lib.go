@@ -27,7 +27,11 @@ type Lib struct {
 	// Free lists of TurboJPEG handles. A handle is used by one goroutine
 	// at a time: it is taken out of the channel before use and put back
 	// after, so the channel operations order every use of a handle before
-	// the next. Handles that do not fit are destroyed.
+	// the next. Handles that do not fit are destroyed. Every call on a
+	// pooled handle passes the same flags: libjpeg-turbo 2.1 carries some
+	// state from one call to the next on a handle (a progressive
+	// compression corrupts the next baseline one), so a call with other
+	// flags must use a handle of its own.
 	dec, enc chan uintptr
 }
 
