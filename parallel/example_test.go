@@ -217,6 +217,6 @@ func ExampleExecutor_Stats() {
 	}
 	ex.Close()
 	s := ex.Stats()
-	fmt.Println(s.Submitted, s.Succeeded, s.Failed, s.Queued, s.Running, s.Run.Count)
-	// Output: 10 8 2 0 0 10
+	fmt.Println(s.Submitted, s.Succeeded, s.Failed, s.Queued, s.Running)
+	// Output: 10 8 2 0 0
 }

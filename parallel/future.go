@@ -333,10 +333,18 @@ func (f *Future[T]) run(w *worker) {
 		default:
 		}
 	}
-	start := ex.now()
-	w.queueLat.record(start - f.submitted)
+	// Only sampled tasks are timed (see Stats); a run timeout needs the
+	// start time anyway.
+	timed := f.submitted != 0
+	var start int64
+	if timed || ex.cfg.RunTimeout > 0 {
+		start = ex.now()
+		f.tc.start = start
+	}
+	if timed {
+		w.queueLat.record(start - f.submitted)
+	}
 	w.started.Add(1)
-	f.tc.start = start
 
 	var v T
 	var err error
@@ -350,7 +358,13 @@ func (f *Future[T]) run(w *worker) {
 	}()
 
 	f.fn = nil // let the closure go
-	w.runLat.record(ex.now() - start)
+	if timed {
+		d := ex.now() - start
+		w.runLat.record(d)
+		if short := d < shortTask; ex.shortTasks.Load() != short {
+			ex.shortTasks.Store(short)
+		}
+	}
 	st := Succeeded
 	if err != nil {
 		st = Failed

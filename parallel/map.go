@@ -90,7 +90,7 @@ func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc
 			pending[(head+i)%window].Cancel()
 		}
 		for i := range n {
-			<-pending[(head+i)%window].Done()
+			pending[(head+i)%window].wait(context.Background())
 		}
 	}
 	pop := func() *Future[Out] {
@@ -98,7 +98,7 @@ func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc
 		pending[head] = nil
 		head = (head + 1) % window
 		n--
-		<-f.Done()
+		f.wait(context.Background()) // no allocation, unlike Done
 		return f
 	}
 	done := ctx.Done()
