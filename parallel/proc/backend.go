@@ -187,8 +187,8 @@ func New(cfg Config) (*Backend, error) {
 // encoded output. It blocks until a worker is free (at most
 // [Config.Workers] tasks run at once), then until the task is done.
 //
-// A task's own error comes back as [parallel.UnmarshalError] rebuilds it: a
-// panic is a [*parallel.PanicError] and the worker lives on. If the worker
+// The task's own error is returned as [parallel.UnmarshalError] rebuilds
+// it: a panic is a [*parallel.PanicError], and the worker lives on. If the worker
 // dies or breaks the protocol, Run returns a [*CrashError] (after
 // [Config.Retries] more tries on fresh workers). If ctx is done while the
 // task runs, the worker gets SIGTERM, then after [Config.Grace] its process
@@ -220,6 +220,11 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		return nil, ErrClosed
 	}
 	defer func() { <-b.slots }()
+	if err := context.Cause(ctx); err != nil {
+		// select picks at random among ready cases: do not sacrifice a
+		// worker to a task whose ctx is already done.
+		return nil, fmt.Errorf("proc: task %s: %w", name, err)
+	}
 
 	for attempt := 0; ; {
 		w, fresh, err := b.get(ctx)
