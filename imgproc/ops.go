@@ -1,0 +1,328 @@
+package imgproc
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+)
+
+// Op is one image operation of an operation list, as parsed by [ParseOps].
+// The zero Op is invalid. Ops are small values, safe to copy and to apply
+// concurrently.
+type Op struct {
+	name string
+	f    [3]float64 // numeric parameters, meaning depends on name
+	i    [4]int
+	flag bool // blur, boxblur: straight alpha
+}
+
+// Ops is an operation list, applied in order.
+type Ops []Op
+
+// opsSyntax sums up the operation syntax for error messages.
+const opsSyntax = "blur=SIGMA, boxblur=RADIUS, sharpen[=RADIUS[:PERCENT[:THRESHOLD]]], resize=WxH|Wx|xH|P%, thumbnail=WxH, crop=WxH+X+Y, rotate=90|180|270, fliph, flipv, grayscale"
+
+// ParseOps parses a comma-separated operation list such as
+// "blur=15,resize=800x,grayscale". Names are case-insensitive; "gray" and
+// "grey" are accepted for grayscale, "thumb" for thumbnail, "unsharp" for
+// sharpen. Parameters are checked here, so that a bad list fails before any
+// image is read; the error names the offending token. The empty string is
+// the empty list. [Ops.String] gives back a list that parses to the same
+// operations.
+//
+// The operations:
+//
+//	blur=SIGMA[:straight]      Gaussian blur (GaussianBlur), premultiplied alpha unless :straight
+//	boxblur=RADIUS[:straight]  box blur (BoxBlur)
+//	sharpen[=RADIUS[:PERCENT[:THRESHOLD]]]  unsharp mask (UnsharpMask), defaults 2:150:3
+//	resize=WxH | Wx | xH | P%  resize (Resize); one side alone keeps the aspect ratio
+//	thumbnail=WxH | Wx | xH    fit inside, never enlarge (Thumbnail)
+//	crop=WxH+X+Y               keep the W×H rectangle at (X, Y) (Crop)
+//	rotate=90|180|270          rotate clockwise (Rotate)
+//	fliph, flipv               mirror left-right or top-bottom
+//	grayscale                  shades of grey (Grayscale)
+func ParseOps(s string) (Ops, error) {
+	var ops Ops
+	if strings.TrimSpace(s) == "" {
+		return ops, nil
+	}
+	for tok := range strings.SplitSeq(s, ",") {
+		op, err := parseOp(strings.TrimSpace(tok))
+		if err != nil {
+			return nil, fmt.Errorf("imgproc: operation %q: %w", strings.TrimSpace(tok), err)
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+func parseOp(tok string) (Op, error) {
+	name, arg, hasArg := strings.Cut(tok, "=")
+	name = strings.ToLower(strings.TrimSpace(name))
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "gray", "grey":
+		name = "grayscale"
+	case "thumb":
+		name = "thumbnail"
+	case "unsharp":
+		name = "sharpen"
+	}
+	op := Op{name: name}
+	needArg := func() error {
+		if !hasArg || arg == "" {
+			return fmt.Errorf("missing value (syntax: %s)", opsSyntax)
+		}
+		return nil
+	}
+	noArg := func() error {
+		if hasArg {
+			return fmt.Errorf("%s takes no value", name)
+		}
+		return nil
+	}
+	switch name {
+	case "":
+		return op, fmt.Errorf("empty operation (syntax: %s)", opsSyntax)
+	case "blur", "boxblur":
+		if err := needArg(); err != nil {
+			return op, err
+		}
+		num, mode, hasMode := strings.Cut(arg, ":")
+		if hasMode {
+			if mode != "straight" {
+				return op, fmt.Errorf("unknown alpha mode %q (want straight)", mode)
+			}
+			op.flag = true
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return op, fmt.Errorf("bad number %q", num)
+		}
+		what := "sigma"
+		if name == "boxblur" {
+			what = "radius"
+		}
+		if err := checkRadius(what, v, name == "boxblur"); err != nil {
+			return op, unprefix(err)
+		}
+		op.f[0] = v
+	case "sharpen":
+		op.f[0], op.i[0], op.i[1] = 2, 150, 3
+		if hasArg {
+			parts := strings.Split(arg, ":")
+			if len(parts) > 3 {
+				return op, fmt.Errorf("want RADIUS[:PERCENT[:THRESHOLD]], not %q", arg)
+			}
+			v, err := strconv.ParseFloat(parts[0], 64)
+			if err != nil {
+				return op, fmt.Errorf("bad radius %q", parts[0])
+			}
+			if err := checkRadius("radius", v, false); err != nil {
+				return op, unprefix(err)
+			}
+			op.f[0] = v
+			for k, p := range parts[1:] {
+				n, err := strconv.Atoi(p)
+				if err != nil || n < 0 {
+					return op, fmt.Errorf("bad %s %q (want an integer >= 0)", []string{"percent", "threshold"}[k], p)
+				}
+				op.i[k] = n
+			}
+		}
+	case "resize", "thumbnail":
+		if err := needArg(); err != nil {
+			return op, err
+		}
+		if pct, ok := strings.CutSuffix(arg, "%"); ok && name == "resize" {
+			v, err := strconv.ParseFloat(pct, 64)
+			if err != nil || v <= 0 || v > 10000 {
+				return op, fmt.Errorf("bad percentage %q (want a number in (0, 10000])", arg)
+			}
+			op.f[0] = v
+			break
+		}
+		w, h, err := parseSize(arg)
+		if err != nil {
+			return op, err
+		}
+		op.i[0], op.i[1] = w, h
+	case "crop":
+		if err := needArg(); err != nil {
+			return op, err
+		}
+		size, rest, ok := strings.Cut(arg, "+")
+		xs, ys, ok2 := strings.Cut(rest, "+")
+		if !ok || !ok2 {
+			return op, fmt.Errorf("want WxH+X+Y, not %q", arg)
+		}
+		w, h, err := parseSize(size)
+		if err != nil {
+			return op, err
+		}
+		x, errX := strconv.Atoi(xs)
+		y, errY := strconv.Atoi(ys)
+		if w == 0 || h == 0 || errX != nil || errY != nil || x < 0 || y < 0 {
+			return op, fmt.Errorf("want WxH+X+Y with positive sizes, not %q", arg)
+		}
+		op.i = [4]int{w, h, x, y}
+	case "rotate":
+		if err := needArg(); err != nil {
+			return op, err
+		}
+		d, err := strconv.Atoi(arg)
+		if err != nil || d%90 != 0 {
+			return op, fmt.Errorf("rotation must be a multiple of 90 degrees, not %q", arg)
+		}
+		op.i[0] = ((d % 360) + 360) % 360
+	case "fliph", "flipv", "grayscale":
+		if err := noArg(); err != nil {
+			return op, err
+		}
+	default:
+		return op, fmt.Errorf("unknown operation %q (known: %s)", name, opsSyntax)
+	}
+	return op, nil
+}
+
+// unprefix drops the package prefix of an error from a checker, for use
+// inside a message that already has one.
+func unprefix(err error) error {
+	return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "imgproc: "))
+}
+
+// parseSize parses WxH, Wx or xH (a missing side is 0).
+func parseSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if !ok || (ws == "" && hs == "") {
+		return 0, 0, fmt.Errorf("want WxH, Wx or xH, not %q", s)
+	}
+	for _, p := range []struct {
+		s string
+		v *int
+	}{{ws, &w}, {hs, &h}} {
+		if p.s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p.s)
+		if err != nil || n <= 0 || n > MaxDimension {
+			return 0, 0, fmt.Errorf("bad size %q in %q (want 1 to %d)", p.s, s, MaxDimension)
+		}
+		*p.v = n
+	}
+	return w, h, nil
+}
+
+// String returns the operation in the syntax ParseOps reads.
+func (op Op) String() string {
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	size := func(w, h int) string {
+		s := ""
+		if w > 0 {
+			s = strconv.Itoa(w)
+		}
+		s += "x"
+		if h > 0 {
+			s += strconv.Itoa(h)
+		}
+		return s
+	}
+	switch op.name {
+	case "blur", "boxblur":
+		s := op.name + "=" + num(op.f[0])
+		if op.flag {
+			s += ":straight"
+		}
+		return s
+	case "sharpen":
+		return fmt.Sprintf("sharpen=%s:%d:%d", num(op.f[0]), op.i[0], op.i[1])
+	case "resize":
+		if op.f[0] > 0 {
+			return "resize=" + num(op.f[0]) + "%"
+		}
+		return "resize=" + size(op.i[0], op.i[1])
+	case "thumbnail":
+		return "thumbnail=" + size(op.i[0], op.i[1])
+	case "crop":
+		return fmt.Sprintf("crop=%dx%d+%d+%d", op.i[0], op.i[1], op.i[2], op.i[3])
+	case "rotate":
+		return "rotate=" + strconv.Itoa(op.i[0])
+	}
+	return op.name
+}
+
+// String returns the list in the syntax ParseOps reads, comma-separated.
+func (ops Ops) String() string {
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = op.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Apply runs op on img and returns the new image; img is not modified.
+// It returns an error for the zero Op or when the operation fails (a crop
+// outside the image, for example); the error names the operation.
+func (op Op) Apply(img image.Image) (image.Image, error) {
+	out, err := op.apply(img)
+	if err != nil {
+		return nil, fmt.Errorf("imgproc: %s: %s", op, strings.TrimPrefix(err.Error(), "imgproc: "))
+	}
+	return out, nil
+}
+
+func (op Op) apply(img image.Image) (image.Image, error) {
+	alpha := &BlurOptions{}
+	if op.flag {
+		alpha.Alpha = AlphaStraight
+	}
+	switch op.name {
+	case "blur":
+		return GaussianBlur(img, op.f[0], alpha)
+	case "boxblur":
+		return BoxBlur(img, op.f[0], alpha)
+	case "sharpen":
+		return UnsharpMask(img, op.f[0], op.i[0], op.i[1])
+	case "resize":
+		if op.f[0] > 0 {
+			b := img.Bounds()
+			w := max(1, int(float64(b.Dx())*op.f[0]/100+0.5))
+			h := max(1, int(float64(b.Dy())*op.f[0]/100+0.5))
+			return Resize(img, w, h)
+		}
+		return Resize(img, op.i[0], op.i[1])
+	case "thumbnail":
+		return Thumbnail(img, op.i[0], op.i[1])
+	case "crop":
+		origin := img.Bounds().Min
+		r := image.Rect(op.i[2], op.i[3], op.i[2]+op.i[0], op.i[3]+op.i[1]).Add(origin)
+		return Crop(img, r)
+	case "rotate":
+		return Rotate(img, op.i[0])
+	case "fliph":
+		return FlipH(img), nil
+	case "flipv":
+		return FlipV(img), nil
+	case "grayscale":
+		return Grayscale(img), nil
+	}
+	return nil, fmt.Errorf("invalid operation")
+}
+
+// Apply runs the operations in order on img and returns the result, which
+// is img itself for an empty list. ctx is checked before each operation;
+// a cancelled ctx returns an error wrapping ctx.Err().
+func (ops Ops) Apply(ctx context.Context, img image.Image) (image.Image, error) {
+	for _, op := range ops {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("imgproc: %s: %w", op, err)
+		}
+		var err error
+		if img, err = op.Apply(img); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}

@@ -1,0 +1,284 @@
+package imgproc_test
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanout-dev/fanout/imgproc"
+)
+
+func TestParseOpsRoundTrip(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"blur=15", "blur=15"},
+		{" Blur = 2.5 , grey", "blur=2.5,grayscale"},
+		{"blur=15:straight,boxblur=0", "blur=15:straight,boxblur=0"},
+		{"resize=800x,resize=x600,resize=800x600,resize=50%", "resize=800x,resize=x600,resize=800x600,resize=50%"},
+		{"thumb=200x200,crop=10x20+3+4", "thumbnail=200x200,crop=10x20+3+4"},
+		{"rotate=-90,rotate=450,fliph,flipv", "rotate=270,rotate=90,fliph,flipv"},
+		{"sharpen,unsharp=3,sharpen=1.5:200:0", "sharpen=2:150:3,sharpen=3:150:3,sharpen=1.5:200:0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			ops, err := imgproc.ParseOps(tc.in)
+			if err != nil {
+				t.Fatalf("ParseOps(%q): %v", tc.in, err)
+			}
+			if got := ops.String(); got != tc.want {
+				t.Errorf("ParseOps(%q).String() = %q, want %q", tc.in, got, tc.want)
+			}
+			again, err := imgproc.ParseOps(ops.String())
+			if err != nil || again.String() != tc.want {
+				t.Errorf("round trip of %q = %q, %v", tc.want, again.String(), err)
+			}
+		})
+	}
+}
+
+func TestParseOpsErrors(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"blur=0", `imgproc: operation "blur=0": sigma must be > 0, not 0`},
+		{"blur=-3", `sigma must be > 0`},
+		{"blur", `operation "blur": missing value`},
+		{"blur=abc", `bad number "abc"`},
+		{"blur=NaN", `sigma must be a finite number`},
+		{"blur=5:dark", `unknown alpha mode "dark"`},
+		{"resize=800x,swirl=3", `operation "swirl=3": unknown operation "swirl"`},
+		{"resize=x", `want WxH, Wx or xH`},
+		{"resize=0x10", `bad size "0"`},
+		{"crop=10x10", `want WxH+X+Y`},
+		{"rotate=45", `multiple of 90 degrees`},
+		{"grayscale=1", `grayscale takes no value`},
+		{"blur=3,,fliph", `operation "": empty operation`},
+		{"sharpen=2:x", `bad percent "x"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			_, err := imgproc.ParseOps(tc.in)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ParseOps(%q) error = %v, want it to contain %q", tc.in, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpsApply(t *testing.T) {
+	p, err := imgproc.Decode(mustReadFile(t, "skimage-chelsea.jpg"), nil) // 451×300
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ops  string
+		size image.Point
+		typ  string
+	}{
+		{"", image.Pt(451, 300), "*image.YCbCr"},
+		{"blur=3", image.Pt(451, 300), "*image.YCbCr"},
+		{"resize=100x", image.Pt(100, 67), "*image.RGBA"},
+		{"resize=x150", image.Pt(226, 150), "*image.RGBA"},
+		{"resize=200x200", image.Pt(200, 200), "*image.RGBA"},
+		{"resize=50%", image.Pt(226, 150), "*image.RGBA"},
+		{"thumbnail=100x100", image.Pt(100, 67), "*image.RGBA"},
+		{"thumbnail=1000x1000", image.Pt(451, 300), "*image.NRGBA"},
+		{"crop=100x50+10+20", image.Pt(100, 50), "*image.YCbCr"},
+		{"crop=101x51+11+21", image.Pt(101, 51), "*image.NRGBA"},
+		{"rotate=90", image.Pt(300, 451), "*image.NRGBA"},
+		{"crop=200x100+0+0,rotate=90", image.Pt(100, 200), "*image.YCbCr"},
+		{"fliph,flipv,rotate=180", image.Pt(451, 300), "*image.NRGBA"},
+		{"grayscale,blur=2,sharpen", image.Pt(451, 300), "*image.Gray"},
+		{"boxblur=2,blur=1", image.Pt(451, 300), "*image.YCbCr"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.ops, func(t *testing.T) {
+			ops, err := imgproc.ParseOps(tc.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ops.Apply(t.Context(), p.Image)
+			if err != nil {
+				t.Fatalf("Apply(%q): %v", tc.ops, err)
+			}
+			if got.Bounds().Size() != tc.size {
+				t.Errorf("Apply(%q) size = %v, want %v", tc.ops, got.Bounds().Size(), tc.size)
+			}
+			if typ := typeName(got); typ != tc.typ {
+				t.Errorf("Apply(%q) type = %s, want %s", tc.ops, typ, tc.typ)
+			}
+		})
+	}
+	t.Run("crop outside", func(t *testing.T) {
+		ops, _ := imgproc.ParseOps("crop=100x100+400+0")
+		_, err := ops.Apply(t.Context(), p.Image)
+		if err == nil || !strings.Contains(err.Error(), "imgproc: crop=100x100+400+0: crop rectangle") {
+			t.Errorf("Apply error = %v", err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		ops, _ := imgproc.ParseOps("blur=2")
+		if _, err := ops.Apply(ctx, p.Image); !errors.Is(err, context.Canceled) {
+			t.Errorf("Apply with cancelled ctx error = %v", err)
+		}
+	})
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case *image.YCbCr:
+		return "*image.YCbCr"
+	case *image.RGBA:
+		return "*image.RGBA"
+	case *image.NRGBA:
+		return "*image.NRGBA"
+	case *image.Gray:
+		return "*image.Gray"
+	}
+	return "other"
+}
+
+// TestTransforms checks Orient on every fast-path type against the generic
+// path, pixel by pixel.
+func TestTransforms(t *testing.T) {
+	src := newTestPattern(6, 4, 9, false)
+	ycc := image.NewYCbCr(src.Rect, image.YCbCrSubsampleRatio420)
+	for y := 0; y < 4; y++ {
+		for x := 0; x < 6; x++ {
+			c := src.NRGBAAt(x, y)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			ycc.Y[ycc.YOffset(x, y)] = yy
+			ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = cb, cr
+		}
+	}
+	// source returns where the pixel at (x, y) of the result comes from.
+	source := map[imgproc.Orientation]func(x, y int) (int, int){
+		imgproc.OrientNormal:     func(x, y int) (int, int) { return x, y },
+		imgproc.OrientFlipH:      func(x, y int) (int, int) { return 5 - x, y },
+		imgproc.OrientRotate180:  func(x, y int) (int, int) { return 5 - x, 3 - y },
+		imgproc.OrientFlipV:      func(x, y int) (int, int) { return x, 3 - y },
+		imgproc.OrientTranspose:  func(x, y int) (int, int) { return y, x },
+		imgproc.OrientRotate90:   func(x, y int) (int, int) { return y, 3 - x },
+		imgproc.OrientTransverse: func(x, y int) (int, int) { return 5 - y, 3 - x },
+		imgproc.OrientRotate270:  func(x, y int) (int, int) { return 5 - y, x },
+	}
+	for o, from := range source {
+		for _, in := range []image.Image{src, toGrayImage(src), ycc} {
+			got, err := imgproc.Orient(in, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := got.Bounds()
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					sx, sy := from(x, y)
+					if g, w := colorNRGBA(got.At(x, y)), colorNRGBA(in.At(sx, sy)); g != w {
+						if _, isYCC := in.(*image.YCbCr); isYCC && o.Valid() {
+							// Chroma is shared by 2×2 blocks; compare luma only.
+							gy, _, _ := color.RGBToYCbCr(g.R, g.G, g.B)
+							wy, _, _ := color.RGBToYCbCr(w.R, w.G, w.B)
+							if d := int(gy) - int(wy); d > 2 || d < -2 {
+								t.Errorf("Orient(%T, %d) at %d,%d: %v, want %v", in, o, x, y, g, w)
+							}
+							continue
+						}
+						t.Errorf("Orient(%T, %d) at %d,%d: %v, want %v", in, o, x, y, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestUnsharpAndGrayscaleMatchPillow checks UnsharpMask and Grayscale
+// against Pillow, bit for bit.
+func TestUnsharpAndGrayscaleMatchPillow(t *testing.T) {
+	dir := t.TempDir()
+	rgb := newTestPattern(71, 53, 11, false)
+	gray := toGrayImage(newTestPattern(45, 31, 12, false))
+	mustWritePNG(t, filepath.Join(dir, "rgb.png"), rgb)
+	mustWritePNG(t, filepath.Join(dir, "l.png"), gray)
+	runPillow(t, `
+import sys, os
+from PIL import Image, ImageFilter
+d = sys.argv[1]
+for name in ("rgb", "l"):
+    im = Image.open(os.path.join(d, name + ".png"))
+    im.filter(ImageFilter.UnsharpMask(2, 150, 3)).save(os.path.join(d, name + "-usm-2-150-3.png"))
+    im.filter(ImageFilter.UnsharpMask(5.5, 80, 0)).save(os.path.join(d, name + "-usm-5.5-80-0.png"))
+Image.open(os.path.join(d, "rgb.png")).convert("L").save(os.path.join(d, "rgb-l.png"))
+`, dir)
+	tests := []struct {
+		name string
+		got  func() (image.Image, error)
+		want string
+	}{
+		{"usm rgb 2/150/3", func() (image.Image, error) { return imgproc.UnsharpMask(rgb, 2, 150, 3) }, "rgb-usm-2-150-3.png"},
+		{"usm rgb 5.5/80/0", func() (image.Image, error) { return imgproc.UnsharpMask(rgb, 5.5, 80, 0) }, "rgb-usm-5.5-80-0.png"},
+		{"usm l 2/150/3", func() (image.Image, error) { return imgproc.UnsharpMask(gray, 2, 150, 3) }, "l-usm-2-150-3.png"},
+		{"usm l 5.5/80/0", func() (image.Image, error) { return imgproc.UnsharpMask(gray, 5.5, 80, 0) }, "l-usm-5.5-80-0.png"},
+		{"grayscale", func() (image.Image, error) { return imgproc.Grayscale(rgb), nil }, "rgb-l.png"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.got()
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, w := pixelsNRGBA(got), pixelsNRGBA(mustReadPNG(t, filepath.Join(dir, tc.want)))
+			if n, first := diffCount(g, w); n > 0 {
+				t.Errorf("%d samples differ from Pillow, first at %d: got %d want %d", n, first, g[first], w[first])
+			}
+		})
+	}
+}
+
+// TestPremultipliedBlurNoHalo blurs an opaque red square on transparent
+// black: premultiplied, the visible colour stays red; straight (Pillow's
+// way), it darkens.
+func TestPremultipliedBlurNoHalo(t *testing.T) {
+	m := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+	for y := 10; y < 30; y++ {
+		for x := 10; x < 30; x++ {
+			m.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
+		}
+	}
+	pre, err := imgproc.GaussianBlur(m, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	straight, err := imgproc.GaussianBlur(m, 3, &imgproc.BlurOptions{Alpha: imgproc.AlphaStraight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := func(img image.Image) color.NRGBA { return colorNRGBA(img.At(8, 20)) }
+	if c := edge(pre); c.A == 0 || c.R < 250 {
+		t.Errorf("premultiplied blur at the edge = %v, want translucent pure red", c)
+	}
+	if c := edge(straight); c.R > 200 {
+		t.Errorf("straight blur at the edge = %v, want darkened red (Pillow's halo)", c)
+	}
+}
+
+func TestBlurErrors(t *testing.T) {
+	img := newTestPattern(8, 8, 1, false)
+	for _, sigma := range []float64{0, -1, 1e9} {
+		if _, err := imgproc.GaussianBlur(img, sigma, nil); err == nil {
+			t.Errorf("GaussianBlur(sigma %v) succeeded, want an error", sigma)
+		}
+	}
+	if _, err := imgproc.BoxBlur(img, -1, nil); err == nil {
+		t.Error("BoxBlur(-1) succeeded, want an error")
+	}
+	if _, err := imgproc.GaussianBlur(img, 2, &imgproc.BlurOptions{Alpha: 7}); err == nil {
+		t.Error("GaussianBlur with alpha mode 7 succeeded, want an error")
+	}
+}
