@@ -31,6 +31,8 @@ func mustLoad(tb testing.TB) *turbojpeg.Lib {
 	return l
 }
 
+func readOptional(path string) ([]byte, error) { return os.ReadFile(path) }
+
 func mustRead(tb testing.TB, path string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(path)
