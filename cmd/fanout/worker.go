@@ -22,7 +22,8 @@ import (
 const workerUsage = `Usage: fanout worker --nats URL [credentials] [--concurrency N] [--tasks a,b]
 
 Runs tasks from a fanout cluster (see "fanout server") until interrupted,
-then finishes the tasks it runs and hands back those it had fetched.
+then finishes the tasks it runs (for up to --drain-timeout) and hands back
+the others to the cluster.
 Start one per machine; they share the work.
 
 Credentials (required unless --insecure-no-auth): --token, --creds, or
@@ -171,6 +172,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	o.addFlags(fs)
 	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
+	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, workerUsage)
 		fs.SetOutput(w)
@@ -222,12 +224,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailed
 	}
 	w := &natsjs.Worker{
-		JS:          js,
-		Registry:    reg,
-		Config:      natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait},
-		Concurrency: *concurrency,
-		Tasks:       names,
-		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		JS:           js,
+		Registry:     reg,
+		Config:       natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait},
+		Concurrency:  *concurrency,
+		Tasks:        names,
+		DrainTimeout: *drain,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	serving := "all tasks"
 	if len(names) > 0 {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,6 +509,102 @@ func TestNewBadConfig(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "natsjs: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("New(%+v) = %v, want a natsjs error naming %s", tc.cfg, err, tc.want)
 			}
+		})
+	}
+}
+
+func TestLongTaskHeartbeat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a task for 2.5 ack waits")
+	}
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	var runs atomic.Int32
+	long := parallel.Register(r, "test.long", nil, func(ctx context.Context, d time.Duration) (string, error) {
+		runs.Add(1)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return "done", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	cfg := testConfig() // AckWait 1s
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
+	b := newTestBackend(t, s, cfg)
+	if got, err := call(t.Context(), b, long, 5*cfg.AckWait/2); err != nil || got != "done" {
+		t.Fatalf("long task = %q, %v; want done, nil", got, err)
+	}
+	// Without heartbeats the server would have given the task to the
+	// other worker after one ack wait.
+	if got := runs.Load(); got != 1 {
+		t.Errorf("task longer than the ack wait ran %d times, want 1", got)
+	}
+}
+
+func TestWorkerDrain(t *testing.T) {
+	tests := []struct {
+		name         string
+		drainTimeout time.Duration
+		finished     bool // the running task finishes and reports before Run returns
+	}{
+		{"waits for running tasks", 0, true},
+		{"hands back tasks after the drain timeout", 50 * time.Millisecond, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t)
+			r := new(parallel.Registry)
+			started := make(chan struct{}, 1)
+			release := make(chan struct{})
+			gate := parallel.Register(r, "test.gate", nil, func(ctx context.Context, s string) (string, error) {
+				started <- struct{}{}
+				select {
+				case <-release:
+					return s, nil
+				case <-ctx.Done():
+					return "", ctx.Err()
+				}
+			})
+			cfg := testConfig()
+			js := mustConnect(t, s)
+			b := newTestBackend(t, s, cfg)
+			ctx, cancel := context.WithCancel(t.Context())
+			w := &natsjs.Worker{JS: mustConnect(t, s), Registry: r, Config: cfg, Concurrency: 1, DrainTimeout: tc.drainTimeout}
+			done := make(chan error, 1)
+			go func() { done <- w.Run(ctx) }()
+
+			res := make(chan error, 1)
+			go func() {
+				_, err := call(t.Context(), b, gate, "x")
+				res <- err
+			}()
+			<-started
+			cancel() // stop the worker while its task runs
+			if tc.finished {
+				close(release)
+				if err := <-res; err != nil {
+					t.Errorf("task running while its worker stopped: %v, want its result", err)
+				}
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("Worker.Run = %v, want nil", err)
+			}
+			if !tc.finished {
+				// Handed back: the task waits for another worker.
+				if n := streamMsgs(t, js, "FANOUT_TASKS"); n != 1 {
+					t.Errorf("work queue holds %d tasks, want the handed-back one", n)
+				}
+				close(release)
+				startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg})
+				if err := <-res; err != nil {
+					t.Errorf("handed-back task on a second worker: %v", err)
+				}
+			}
+			waitQueueEmpty(t, js)
 		})
 	}
 }

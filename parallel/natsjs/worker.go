@@ -17,9 +17,11 @@ import (
 	"github.com/fanout-dev/fanout/parallel"
 )
 
-// errCancelled is the cause given to a task's context when its submitter
-// cancelled it.
-var errCancelled = fmt.Errorf("natsjs: task cancelled by its submitter: %w", context.Canceled)
+// Causes given to a task's context when it is stopped.
+var (
+	errCancelled = fmt.Errorf("natsjs: task cancelled by its submitter: %w", context.Canceled)
+	errShutdown  = fmt.Errorf("natsjs: worker stopped: %w", context.Canceled)
+)
 
 // Worker is the serving side of a fanout cluster: it takes tasks from the
 // work-queue stream and runs them with its Registry. Start as many as you
@@ -75,6 +77,12 @@ type Worker struct {
 	// and it fails, permanently, with a [parallel.TimeoutError]. 0 means
 	// no limit on the worker's side.
 	TaskTimeout time.Duration
+
+	// DrainTimeout bounds the wait for running tasks once Run's context is
+	// done: when it passes, their contexts are cancelled and the tasks are
+	// handed back to the cluster, unfinished, for other workers to run. 0
+	// means wait until they finish.
+	DrainTimeout time.Duration
 
 	// Logger receives the worker's failures to talk to the server and one
 	// line per failed task at debug level. nil discards.
@@ -169,6 +177,10 @@ func (w *worker) run(ctx context.Context) error {
 	// done, so that a cancellation still reaches a task that is draining.
 	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBg()
+	// Tasks run under their own context, which outlives ctx by at most
+	// DrainTimeout.
+	taskBase, stopTasks := context.WithCancelCause(bg)
+	defer stopTasks(nil)
 	watcher, err := w.c.cancels.WatchAll(bg)
 	if err != nil {
 		return fmt.Errorf("natsjs: worker: watch cancel flags: %w", err)
@@ -227,8 +239,12 @@ func (w *worker) run(ctx context.Context) error {
 		}
 		taskWG.Go(func() {
 			defer func() { <-sem }()
-			w.handle(bg, m)
+			w.handle(bg, taskBase, m)
 		})
+	}
+	if w.DrainTimeout > 0 {
+		t := time.AfterFunc(w.DrainTimeout, func() { stopTasks(errShutdown) })
+		defer t.Stop()
 	}
 	taskWG.Wait()
 	stopBg()
@@ -238,8 +254,9 @@ func (w *worker) run(ctx context.Context) error {
 	return fatal
 }
 
-// handle runs one delivered task and settles it with the server.
-func (w *worker) handle(ctx context.Context, m jetstream.Msg) {
+// handle runs one delivered task under a context derived from taskBase and
+// settles it with the server, making its requests under ctx.
+func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 	h := m.Headers()
 	name, id, reply := h.Get(hdrTask), h.Get(hdrID), h.Get(hdrReply)
 	md, err := m.Metadata()
@@ -268,7 +285,7 @@ func (w *worker) handle(ctx context.Context, m jetstream.Msg) {
 		}
 	}
 
-	tctx, cancel := context.WithCancelCause(ctx)
+	tctx, cancel := context.WithCancelCause(taskBase)
 	defer cancel(nil)
 	if w.TaskTimeout > 0 {
 		var stop context.CancelFunc
@@ -279,12 +296,9 @@ func (w *worker) handle(ctx context.Context, m jetstream.Msg) {
 	w.running[id] = cancel
 	w.mu.Unlock()
 	stopBeat := heartbeat(m, w.cfg.AckWait/3)
-	var out []byte
-	if len(w.Tasks) == 0 || w.Registry.Has(name) {
-		out, err = w.Registry.Invoke(tctx, name, input)
-	} else {
-		err = parallel.Permanent(fmt.Errorf("%w: %q", parallel.ErrUnknownTask, name))
-	}
+	// An unknown name fails here, permanently: the consumer of a worker
+	// that serves every task receives names it may not have.
+	out, err := w.Registry.Invoke(tctx, name, input)
 	stopBeat()
 	w.mu.Lock()
 	delete(w.running, id)
@@ -294,6 +308,9 @@ func (w *worker) handle(ctx context.Context, m jetstream.Msg) {
 	switch cause := context.Cause(tctx); {
 	case errors.Is(cause, errCancelled):
 		m.TermWithReason("cancelled")
+		return
+	case errors.Is(cause, errShutdown):
+		m.Nak() // another worker takes it now
 		return
 	case err != nil && errors.As(cause, &te):
 		err = parallel.Permanent(te)
