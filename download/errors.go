@@ -57,13 +57,14 @@ func (e *StatusError) Error() string {
 
 // Error reports a failed fetch other than a bad status: the operation
 // ("GET" for http and https, "read" for local files, "save" when writing
-// the result), the source, the number of requests made and the cause.
+// the result, "fetch" for a source that names nothing fetchable), the
+// source, the number of requests made and the cause.
 // Unwrap gives the cause, so errors.Is works with [ErrTooLarge],
 // [ErrStalled], [ErrTimeout], [ErrTruncated], [ErrUnknownFormat],
 // [context.Canceled], [io.ErrUnexpectedEOF], syscall.ECONNRESET,
 // fs.ErrNotExist and the like.
 type Error struct {
-	Op       string // "GET", "read" or "save"
+	Op       string // "GET", "read", "save" or "fetch"
 	URL      string // the source as given to Fetch
 	Attempts int    // number of requests made (1 for local files)
 	Err      error  // the cause

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -301,4 +302,47 @@ func TestFetchAllCancel(t *testing.T) {
 	if pulled > 10+4+1 {
 		t.Errorf("pulled %d sources; should stop soon after the cancel", pulled)
 	}
+}
+
+// TestConnectionReuse checks that the Downloader's own client keeps a
+// connection per request in flight, where the standard transport keeps
+// two per host and opens new ones for the rest, round after round.
+func TestConnectionReuse(t *testing.T) {
+	jpg := mustRead(t, "sharp-concert.jpg")
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond) // latency, so that requests overlap
+		serveImage(w, "image/jpeg", jpg)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	var srcs []string
+	for i := range 48 {
+		srcs = append(srcs, fmt.Sprintf("%s/%d.jpg", srv.URL, i))
+	}
+	fetchAll := func(d *download.Downloader) int {
+		conns.Store(0)
+		err := d.FetchAll(t.Context(), slices.Values(srcs), func(src string, res *download.Result, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(conns.Load())
+	}
+	own := newTestDownloader(t)
+	own.MaxInFlight = 8
+	if got := fetchAll(own); got > 8 {
+		t.Errorf("own client opened %d connections for 48 requests, 8 at a time; want at most 8", got)
+	}
+	std := &download.Downloader{MaxInFlight: 8, Client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	defer std.Client.CloseIdleConnections()
+	t.Logf("for comparison, the standard transport opened %d connections", fetchAll(std))
 }
