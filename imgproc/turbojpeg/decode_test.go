@@ -237,3 +237,41 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestUnknownSubsampling patches a 4:4:4 file's frame header to declare
+// 4:1:0 sampling (luma 4x2), which TurboJPEG 2 cannot map to one of its
+// layouts: DecodeConfig and Decode must report ErrUnsupported so that the
+// caller falls back to image/jpeg.
+func TestUnknownSubsampling(t *testing.T) {
+	l := mustLoad(t)
+	img := image.NewYCbCr(image.Rect(0, 0, 64, 32), image.YCbCrSubsampleRatio444)
+	data, err := l.EncodeYCbCr(img, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sof := bytes.Index(data, []byte{0xff, 0xc0})
+	// SOF0: marker, length(2), precision, height(2), width(2), count, then
+	// per component: id, sampling (h<<4|v), table.
+	if sof < 0 || data[sof+9] != 3 || data[sof+11] != 0x11 {
+		t.Fatalf("unexpected frame header % x", data[sof:sof+19])
+	}
+	data[sof+11] = 0x42
+	_, _, ss, _, err := l.DecodeConfig(data)
+	if err == nil {
+		// TurboJPEG 3 reads such headers and reports the layout as
+		// unknown; Decode then takes the packed RGBA path.
+		if ss != turbojpeg.SubsampleUnknown {
+			t.Errorf("DecodeConfig subsampling = %v, want unknown", ss)
+		}
+		return
+	}
+	if !errors.Is(err, turbojpeg.ErrUnsupported) {
+		t.Errorf("DecodeConfig = %v, want ErrUnsupported", err)
+	}
+	if _, err := l.Decode(data); !errors.Is(err, turbojpeg.ErrUnsupported) {
+		t.Errorf("Decode = %v, want ErrUnsupported", err)
+	}
+	if _, err := l.DecodeYCbCr(data); !errors.Is(err, turbojpeg.ErrUnsupported) {
+		t.Errorf("DecodeYCbCr = %v, want ErrUnsupported", err)
+	}
+}

@@ -147,8 +147,19 @@ func TestEncodeYCbCrSubsamplings(t *testing.T) {
 			if err != nil || back.SubsampleRatio != tc.ratio || back.Rect != in.Rect {
 				t.Fatalf("DecodeYCbCr = %v %v, %v", back.SubsampleRatio, back.Rect, err)
 			}
-			if got := psnrPlane(back.Y, back.YStride, ref.Y, ref.YStride, 451, 299); got < 50 {
-				t.Errorf("DecodeYCbCr Y plane vs image/jpeg: PSNR %.1f dB, want >= 50", got)
+			for _, p := range []struct {
+				name   string
+				a, b   []byte
+				as, bs int
+				w, h   int
+			}{
+				{"Y", back.Y, ref.Y, back.YStride, ref.YStride, 451, 299},
+				{"Cb", back.Cb, ref.Cb, back.CStride, ref.CStride, cw, ch},
+				{"Cr", back.Cr, ref.Cr, back.CStride, ref.CStride, cw, ch},
+			} {
+				if got := psnrPlane(p.a, p.as, p.b, p.bs, p.w, p.h); got < 50 {
+					t.Errorf("DecodeYCbCr %s plane vs image/jpeg: PSNR %.1f dB, want >= 50", p.name, got)
+				}
 			}
 		})
 	}

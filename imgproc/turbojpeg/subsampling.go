@@ -17,6 +17,11 @@ const (
 	SubsampleGray Subsampling = 3 // no chroma: a greyscale JPEG
 	Subsample440  Subsampling = 4 // one per 1x2 pixels
 	Subsample411  Subsampling = 5 // one per 4x1 pixels
+
+	// Reported by TurboJPEG 3 libraries only; TurboJPEG 2 refuses such
+	// files in DecodeConfig with an error wrapping ErrUnsupported.
+	Subsample441     Subsampling = 6  // one per 1x4 pixels
+	SubsampleUnknown Subsampling = -1 // a layout with no TurboJPEG name
 )
 
 // String returns the usual notation, such as "4:2:0" or "gray".
@@ -34,6 +39,10 @@ func (s Subsampling) String() string {
 		return "4:4:0"
 	case Subsample411:
 		return "4:1:1"
+	case Subsample441:
+		return "4:4:1"
+	case SubsampleUnknown:
+		return "unknown"
 	}
 	return "Subsampling(" + strconv.Itoa(int(s)) + ")"
 }

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -53,6 +54,19 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestOpenWrongLibrary opens a shared library that is not libjpeg-turbo:
+// the error must name the missing function.
+func TestOpenWrongLibrary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("uses libc.so.6")
+	}
+	mustLoad(t) // run-time loading works here
+	_, err := turbojpeg.Open("libc.so.6")
+	if err == nil || !strings.Contains(err.Error(), "libc.so.6: missing symbol tjInitDecompress") {
+		t.Errorf("Open(libc.so.6) error = %v, want it to name the missing symbol", err)
+	}
+}
+
 func TestOpenMissing(t *testing.T) {
 	const name = "libturbojpeg-missing.so.9"
 	_, err := turbojpeg.Open(name)
@@ -69,6 +83,9 @@ func TestOpenMissing(t *testing.T) {
 func jpegFiles(t *testing.T) []string {
 	files, _ := filepath.Glob(filepath.Join(testdataDir, "*.jpg"))
 	if !testing.Short() {
+		if _, err := os.Stat(sharedDir); err != nil {
+			t.Logf("shared corpus absent (%v): testing the package's fixtures only", err)
+		}
 		for _, dir := range []string{"photos", "edge"} {
 			for _, pat := range []string{"*.jpg", "*.jpeg"} {
 				m, _ := filepath.Glob(filepath.Join(sharedDir, dir, pat))
