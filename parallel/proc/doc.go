@@ -74,6 +74,8 @@
 // and two reads, a few tens of microseconds: see BENCH.md beside this file
 // for the figures against Python's ProcessPoolExecutor.
 //
-// The package uses only the standard library; it needs Linux for the
-// parent-death signal and the memory limit, and a Unix system otherwise.
+// The package uses only the standard library. It needs Linux for the
+// parent-death signal and the memory limit, and a Unix system for the rest;
+// on Windows it compiles, so that programs importing it build there, but
+// workers cannot start (the system cannot pass the extra pipes).
 package proc

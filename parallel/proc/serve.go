@@ -58,8 +58,8 @@ func ServeIfWorker(reg *parallel.Registry) {
 	}
 	// The pipes must not leak into processes the tasks start: a leaked
 	// result pipe would hide the worker's death from the parent.
-	syscall.CloseOnExec(taskFD)
-	syscall.CloseOnExec(resultFD)
+	closeOnExec(taskFD)
+	closeOnExec(resultFD)
 	in := os.NewFile(taskFD, "fanout-tasks")
 	out := os.NewFile(resultFD, "fanout-results")
 	term := make(chan os.Signal, 1)
@@ -135,7 +135,7 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 // the parent sees a worker killed by SIGTERM.
 func dieOfSIGTERM() {
 	signal.Reset(syscall.SIGTERM)
-	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	raise(syscall.SIGTERM)
 	// A signal a process sends itself is delivered before kill returns;
 	// this is only a fallback.
 	time.Sleep(time.Second)

@@ -21,9 +21,6 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// memoryLimitMechanism names how [Config.MemoryLimit] is enforced here.
-const memoryLimitMechanism = "rlimit"
-
 // limitMemory caps the address space of process pid at its current size
 // plus extra bytes, with prlimit(2) on RLIMIT_AS.
 //

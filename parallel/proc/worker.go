@@ -243,7 +243,7 @@ func (w *worker) signalLocked(sig syscall.Signal) error {
 	// Until the worker is reaped its pid, which is also its process group
 	// id, cannot be reused, so this reaches the worker's group and nothing
 	// else.
-	err := syscall.Kill(-w.pid, sig)
+	err := killGroup(w.pid, sig)
 	if err == syscall.ESRCH {
 		return os.ErrProcessDone
 	}

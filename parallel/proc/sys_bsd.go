@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build unix && !linux
 
 package proc
 
@@ -14,9 +14,6 @@ import (
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
-
-// memoryLimitMechanism names how [Config.MemoryLimit] is enforced here.
-const memoryLimitMechanism = "unsupported"
 
 func limitMemory(pid int, extra int64) error {
 	return errors.New("proc: memory limit not supported on " + runtime.GOOS)
