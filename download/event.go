@@ -19,6 +19,7 @@ const (
 	Failed                        // the fetch failed for good
 )
 
+// String returns the kind's lower-case name, such as "retrying".
 func (k EventKind) String() string {
 	switch k {
 	case Started:
