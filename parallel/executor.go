@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,8 @@ const DefaultQueueSize = 1024
 
 // Config configures an [Executor]. The zero Config is valid: GOMAXPROCS
 // workers, a queue of [DefaultQueueSize] tasks, no run timeout, tasks run
-// in-process.
+// in-process. [New] copies it; the executor's configuration cannot change
+// afterwards.
 type Config struct {
 	// Workers is the number of tasks that run at once. Zero means
 	// runtime.GOMAXPROCS(0), right for CPU-bound work; I/O-bound work
@@ -59,7 +61,13 @@ type Config struct {
 // Whoever makes an Executor must call [Executor.Close] (or Shutdown) when
 // done with it: that stops the worker goroutines and waits for them.
 //
-// All methods are safe for concurrent use by multiple goroutines.
+// A task that waits for another task of the same executor holds a worker
+// while it waits: if every worker does so, they wait forever. Give nested
+// work its own executor.
+//
+// All methods are safe for concurrent use by multiple goroutines. An
+// Executor used inside a testing/synctest bubble must be made and closed
+// in that bubble.
 type Executor struct {
 	cfg   Config
 	once  sync.Once
@@ -337,7 +345,7 @@ func (m ShutdownMode) String() string {
 	case CancelAll:
 		return "cancel-all"
 	}
-	return "ShutdownMode(" + itoa(int(m)) + ")"
+	return "ShutdownMode(" + strconv.Itoa(int(m)) + ")"
 }
 
 // Shutdown stops ex from taking new tasks and deals with unfinished ones

@@ -3,6 +3,7 @@ package parallel
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,17 +38,7 @@ func (s State) String() string {
 	case Cancelled:
 		return "cancelled"
 	}
-	return "State(" + itoa(int(s)) + ")"
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
+	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
 // done reports whether s is final.

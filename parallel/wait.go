@@ -3,6 +3,7 @@ package parallel
 import (
 	"context"
 	"iter"
+	"strconv"
 )
 
 // AsCompleted yields the futures of fs as they finish, in completion order
@@ -71,7 +72,7 @@ func (m WaitMode) String() string {
 	case WaitFirstError:
 		return "first-error"
 	}
-	return "WaitMode(" + itoa(int(m)) + ")"
+	return "WaitMode(" + strconv.Itoa(int(m)) + ")"
 }
 
 // Wait waits for the futures of fs as mode says, like Python's
