@@ -2,9 +2,12 @@ package imgproc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
+
+	"github.com/fanout-dev/fanout/imgproc/turbojpeg"
 )
 
 // JPEGCodec chooses the JPEG decoder and encoder.
@@ -45,11 +48,27 @@ func ParseJPEGCodec(s string) (JPEGCodec, error) {
 	return 0, fmt.Errorf("imgproc: unknown JPEG codec %q (want auto, turbo or std)", s)
 }
 
+// turbo returns the process's libjpeg-turbo, loaded on first use
+// (turbojpeg.Load caches it), or why it is unavailable.
+func turbo() (*turbojpeg.Lib, error) { return turbojpeg.Load() }
+
 // decodeJPEG decodes a JPEG with the chosen codec and returns the codec's
-// description.
+// description. libjpeg-turbo falls back to image/jpeg for the rare layouts it
+// cannot represent.
 func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
-	if err := checkCodec(c); err != nil {
-		return nil, "", err
+	if c != JPEGStd {
+		lib, err := turbo()
+		switch {
+		case err == nil:
+			img, err := lib.Decode(data)
+			if !errors.Is(err, turbojpeg.ErrUnsupported) {
+				return img, lib.String(), err
+			}
+		case c == JPEGTurbo:
+			return nil, "", fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
+		case c != JPEGAuto:
+			return nil, "", fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
+		}
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	return img, "image/jpeg", err
@@ -58,8 +77,19 @@ func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
 // encodeJPEG encodes img, which the caller has flattened to an opaque
 // *image.YCbCr, *image.Gray or *image.RGBA, with the chosen codec.
 func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
-	if err := checkCodec(c); err != nil {
-		return nil, err
+	if c != JPEGStd {
+		lib, err := turbo()
+		switch {
+		case err == nil:
+			data, err := lib.Encode(img, quality)
+			if !errors.Is(err, turbojpeg.ErrUnsupported) {
+				return data, err
+			}
+		case c == JPEGTurbo:
+			return nil, fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
+		case c != JPEGAuto:
+			return nil, fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
+		}
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
@@ -68,25 +98,24 @@ func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func checkCodec(c JPEGCodec) error {
-	switch c {
-	case JPEGAuto, JPEGStd:
-		return nil
-	case JPEGTurbo:
-		return fmt.Errorf("%w: libjpeg-turbo is not available in this build", ErrUnsupported)
-	}
-	return fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
-}
-
-// CodecInfo describes the JPEG codec that c selects on this system and why,
-// for example "image/jpeg (chosen)" or "image/jpeg (libturbojpeg.so.0 not
-// found)". It never fails; a JPEGTurbo that cannot load says so.
+// CodecInfo says which JPEG codec c selects on this system and why, for a
+// user to read: for example "libjpeg-turbo (libturbojpeg.so.0, TurboJPEG 2
+// API)", "image/jpeg (chosen)" or "image/jpeg (libjpeg-turbo unavailable:
+// ...)". For JPEGTurbo without the library it starts with "unavailable:".
+// The first call may load the library; CodecInfo is safe to call
+// concurrently.
 func CodecInfo(c JPEGCodec) string {
-	switch c {
-	case JPEGStd:
+	if c == JPEGStd {
 		return "image/jpeg (chosen)"
-	case JPEGTurbo:
-		return "unavailable: libjpeg-turbo is not available in this build"
 	}
-	return "image/jpeg (libjpeg-turbo not available in this build)"
+	lib, err := turbo()
+	switch {
+	case c != JPEGAuto && c != JPEGTurbo:
+		return fmt.Sprintf("unknown JPEG codec %d", int(c))
+	case err == nil:
+		return lib.String()
+	case c == JPEGTurbo:
+		return "unavailable: " + err.Error()
+	}
+	return "image/jpeg (libjpeg-turbo unavailable: " + err.Error() + ")"
 }
