@@ -46,6 +46,7 @@ type natsOptions struct {
 	insecureNoAuth  bool
 	prefix          string
 	ackWait         time.Duration
+	replicas        int
 	connectionName  string
 }
 
@@ -62,6 +63,12 @@ func (o *natsOptions) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "connect without credentials (only to a server started with --no-auth)")
 	fs.StringVar(&o.prefix, "prefix", natsjs.DefaultPrefix, "`name` prefix of the cluster's streams (as on the submitting side)")
 	fs.DurationVar(&o.ackWait, "ack-wait", natsjs.DefaultAckWait, "time after which a silent worker's task goes to another worker (as on the submitting side)")
+	fs.IntVar(&o.replicas, "replicas", 1, "copies of each stream: 3 on a three-node NATS cluster (as on the submitting side)")
+}
+
+// config returns the cluster configuration the flags describe.
+func (o *natsOptions) config() natsjs.Config {
+	return natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait, Replicas: o.replicas}
 }
 
 // resolve fills the credentials from the environment when no flag gave
@@ -99,6 +106,10 @@ func (o *natsOptions) resolve(getenv func(string) string) error {
 		return errors.New("--insecure-no-auth excludes credentials")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return errors.New("--tls-cert and --tls-key go together")
+	case o.replicas < 1:
+		return fmt.Errorf("--replicas %d must be at least 1", o.replicas)
+	case o.ackWait <= 0:
+		return fmt.Errorf("--ack-wait %v must be positive", o.ackWait)
 	}
 	return nil
 }
@@ -226,7 +237,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	w := &natsjs.Worker{
 		JS:           js,
 		Registry:     reg,
-		Config:       natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait},
+		Config:       o.config(),
 		Concurrency:  *concurrency,
 		Tasks:        names,
 		DrainTimeout: *drain,

@@ -34,6 +34,7 @@ func TestWorkerUsage(t *testing.T) {
 		{"no-auth with token", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--insecure-no-auth"}, exitUsage, "excludes"},
 		{"zero concurrency", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--concurrency", "0"}, exitUsage, "--concurrency"},
 		{"unknown task", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--tasks", "nope"}, exitUsage, `unknown task "nope"`},
+		{"zero replicas", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--replicas", "0"}, exitUsage, "--replicas"},
 		{"extra argument", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "more"}, exitUsage, "unexpected argument"},
 	}
 	for _, tc := range tests {
