@@ -1,0 +1,259 @@
+package report
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"time"
+)
+
+//go:embed page.gohtml
+var pageSource string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+
+// phaseColours are the timeline colours of the phases, indexed by [Phase]:
+// a neutral grey for time spent queued, red for the network (as Dask's task
+// stream shows transfers), then warm to cool through the CPU work.
+var phaseColours = [NumPhases]string{"#c5cad3", "#e15759", "#f28e2b", "#4e79a7", "#59a14f", "#b07aa1"}
+
+// Caps on the server-rendered lists, so a batch with many failures stays a
+// page a browser opens quickly. The JSON and the timeline keep every item.
+const (
+	maxFailureRows = 1000
+	shownFailures  = 20
+	maxThumbs      = 64
+)
+
+// WriteHTML writes r to w as one self-contained HTML page: inline CSS and
+// script, thumbnails as data URLs, nothing fetched from the network. The
+// page shows the summary; a timeline of every item with one lane per worker
+// and per download slot, each bar split into coloured phases, with hover
+// details (drag to zoom, double-click to reset); throughput and the items
+// in each phase over time; the failures with their causes; and the
+// thumbnails.
+//
+// Item data is embedded once as JSON and drawn on a canvas by a small
+// script, so a page of thousands of items opens in well under a second
+// (BENCH.md). Inputs, outputs and error texts are escaped: they may hold
+// anything. The page also writes a line of self-checks into its
+// <pre id="selftest"> element, which the package's tests read.
+//
+// WriteHTML returns an error if r is invalid (see [ReadJSON] for the
+// rules) or if writing to w fails; it writes nothing to w for an invalid
+// report.
+func WriteHTML(w io.Writer, r *Report) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	if err := pageTemplate.Execute(w, newPage(r)); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	return nil
+}
+
+// page is the template's data.
+type page struct {
+	Title    string
+	Start    string
+	Settings Settings
+	Cards    []card
+	Legend   []legendEntry
+	// NetworkPct and ComputePct split the bar comparing network and compute
+	// time.
+	NetworkPct, ComputePct float64
+	Network, Compute       string
+	Failures               []failure // the first few, shown
+	MoreFailures           []failure // the rest, folded
+	FailuresHidden         int       // beyond maxFailureRows, left to the JSON
+	FailureCount           int
+	Thumbs                 []thumb
+	Data                   pageJS
+}
+
+type card struct{ Key, Value, Note string }
+
+type legendEntry struct {
+	Name   string
+	Colour template.CSS
+}
+
+type failure struct {
+	Index        int
+	Input, Phase string
+	Error        string
+}
+
+type thumb struct {
+	Index         int
+	Input, Status string
+	Before, After template.URL
+}
+
+// pageJS is the data the page's script draws, embedded once as JSON. Times
+// are microseconds from the batch start.
+type pageJS struct {
+	Wall      float64    `json:"wall"`
+	Workers   int        `json:"workers"`
+	Downloads int        `json:"downloads"`
+	Phases    []string   `json:"phases"`
+	Colours   []string   `json:"colours"`
+	Items     []pageItem `json:"items"`
+}
+
+type pageItem struct {
+	In  string `json:"in"`
+	Out string `json:"out,omitempty"`
+	St  string `json:"st"`
+	Err string `json:"err,omitempty"`
+	W   int    `json:"w"`
+	S   int    `json:"s"`
+	// Sp holds the spans flattened: phase, start, end, phase, start, ...
+	Sp []float64 `json:"sp"`
+	BI int64     `json:"bi,omitempty"`
+	BO int64     `json:"bo,omitempty"`
+	Px string    `json:"px,omitempty"`
+}
+
+func newPage(r *Report) *page {
+	s := r.Summary
+	p := &page{
+		Title:    fmt.Sprintf("%d items", len(r.Items)),
+		Start:    r.Start.Format("2006-01-02 15:04:05 MST"),
+		Settings: r.Settings,
+		Network:  fmtDuration(s.Network),
+		Compute:  fmtDuration(s.Compute),
+	}
+	if r.Start.IsZero() {
+		p.Start = "unknown time"
+	}
+	if total := s.Network + s.Compute; total > 0 {
+		p.NetworkPct = math.Round(1000*float64(s.Network)/float64(total)) / 10
+		p.ComputePct = 100 - p.NetworkPct
+	}
+	p.Cards = []card{
+		{"items", fmt.Sprint(s.Items), fmt.Sprintf("%d ok · %d failed · %d skipped", s.OK, s.Failed, s.Skipped)},
+		{"wall time", fmtDuration(r.Wall), ""},
+		{"images / s", fmt.Sprintf("%.1f", s.PerSecond), "completed OK per second of wall time"},
+		{"network time", fmtDuration(s.Network), "downloading, summed over items"},
+		{"compute time", fmtDuration(s.Compute), "decode + process + encode, summed"},
+		{"queued", fmtDuration(s.Phases[Waiting]), "waiting for a slot or a worker, summed"},
+		{"worker use", fmt.Sprintf("%.0f%%", 100*s.Utilisation), fmt.Sprintf("of %d worker lanes × wall time", r.Lanes.Workers)},
+		{"bytes in", fmtBytes(s.BytesIn), fmt.Sprintf("%s out · %.0f megapixels in", fmtBytes(s.BytesOut), float64(s.Pixels)/1e6)},
+	}
+	if s.Unfinished > 0 {
+		p.Cards[0].Note += fmt.Sprintf(" · %d unfinished", s.Unfinished)
+	}
+	p.FailureCount = s.Failed
+	for ph := range Phase(NumPhases) {
+		p.Legend = append(p.Legend, legendEntry{ph.String(), template.CSS(phaseColours[ph])})
+	}
+
+	p.Data = pageJS{
+		Wall:      micros(r.Wall),
+		Workers:   r.Lanes.Workers,
+		Downloads: r.Lanes.Downloads,
+		Phases:    phaseNames[:],
+		Colours:   phaseColours[:],
+		Items:     make([]pageItem, len(r.Items)),
+	}
+	for i := range r.Items {
+		it := &r.Items[i]
+		pi := pageItem{In: it.Input, Out: it.Output, St: it.Status.String(), Err: it.Error,
+			W: it.Worker, S: it.Slot, BI: it.BytesIn, BO: it.BytesOut, Sp: make([]float64, 0, 3*len(it.Spans))}
+		for _, sp := range it.Spans {
+			pi.Sp = append(pi.Sp, float64(sp.Phase), micros(sp.Start), micros(sp.End))
+		}
+		if it.Width > 0 {
+			pi.Px = fmt.Sprintf("%d×%d", it.Width, it.Height)
+			if it.OutWidth > 0 && (it.OutWidth != it.Width || it.OutHeight != it.Height) {
+				pi.Px += fmt.Sprintf(" → %d×%d", it.OutWidth, it.OutHeight)
+			}
+		}
+		p.Data.Items[i] = pi
+
+		if it.Status == StatusFailed {
+			f := failure{Index: i, Input: it.Input, Phase: lastPhase(it), Error: it.Error}
+			switch n := len(p.Failures) + len(p.MoreFailures); {
+			case n < shownFailures:
+				p.Failures = append(p.Failures, f)
+			case n < maxFailureRows:
+				p.MoreFailures = append(p.MoreFailures, f)
+			default:
+				p.FailuresHidden++
+			}
+		}
+		if (len(it.Before) > 0 || len(it.After) > 0) && len(p.Thumbs) < maxThumbs {
+			p.Thumbs = append(p.Thumbs, thumb{Index: i, Input: it.Input, Status: it.Status.String(),
+				Before: dataURL(it.Before), After: dataURL(it.After)})
+		}
+	}
+	return p
+}
+
+// lastPhase names the phase an item was in when it stopped: the one that
+// ended last.
+func lastPhase(it *Item) string {
+	if len(it.Spans) == 0 {
+		return "before starting"
+	}
+	last := it.Spans[0]
+	for _, s := range it.Spans[1:] {
+		if s.End >= last.End {
+			last = s
+		}
+	}
+	return last.Phase.String()
+}
+
+// dataURL returns b as a data URL. b was checked by validate to be JPEG or
+// PNG, and base64 has no characters that need escaping, so the URL is safe
+// to mark as trusted.
+func dataURL(b []byte) template.URL {
+	if len(b) == 0 {
+		return ""
+	}
+	t, err := thumbType(b)
+	if err != nil {
+		return ""
+	}
+	return template.URL("data:" + t + ";base64," + base64.StdEncoding.EncodeToString(b))
+}
+
+func micros(d time.Duration) float64 { return float64(d) / 1e3 }
+
+// fmtDuration formats d with three significant digits and a unit that suits
+// it.
+func fmtDuration(d time.Duration) string {
+	switch s := d.Seconds(); {
+	case d == 0:
+		return "0 s"
+	case s < 1e-3:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	case s < 100:
+		return fmt.Sprintf("%.3g s", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", int(s)/60, int(s)%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
+	}
+}
+
+// fmtBytes formats n in decimal units.
+func fmtBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n), 0
+	for f >= unit && i < 4 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.3g %cB", f, "BkMGT"[i])
+}

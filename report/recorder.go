@@ -1,0 +1,333 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ItemID identifies an item within one [Recorder]. It is the item's index in
+// [Report.Items].
+type ItemID int
+
+// Config configures a [Recorder]. The zero value is ready to use.
+type Config struct {
+	// Start is when the batch started; span offsets are measured from it.
+	// Zero means the time NewRecorder is called.
+	Start time.Time
+
+	// Settings are copied into the report as they are.
+	Settings Settings
+
+	// Thumbnails is how many items [Recorder.Sample] selects for
+	// before/after thumbnails. Zero means 8; negative means none.
+	Thumbnails int
+}
+
+// Result is the outcome of one item, given to [Recorder.Finish].
+type Result struct {
+	// Status is what became of the item. The zero value means
+	// [StatusFailed] if Err is not nil and [StatusOK] otherwise.
+	Status Status
+
+	// Err is the cause of a failure, or the reason for a skip.
+	Err error
+
+	// Output is the file the result was written to.
+	Output string
+
+	// BytesIn and BytesOut are the sizes of the source and of the result.
+	BytesIn, BytesOut int64
+
+	// Width and Height are the decoded source's dimensions; OutWidth and
+	// OutHeight the result's.
+	Width, Height, OutWidth, OutHeight int
+}
+
+// Recorder collects the timeline of a batch from the goroutines that run
+// it. Call [Recorder.Begin] when an item enters the batch, [Recorder.Phase]
+// as each of its phases ends, [Recorder.Finish] with its outcome, and
+// [Recorder.Report] at the end.
+//
+// All methods are safe for concurrent use. Each call takes one short
+// critical section (a slice append; see BENCH.md for the measured cost), so
+// recording is cheap next to the work it times. Methods given an [ItemID]
+// that Begin did not return panic: that is a programming error.
+//
+// Lanes: an item's CPU and disk phases (decoding, processing, encoding,
+// writing) are drawn on a worker lane, its downloading phase on a download
+// lane. Unless [Recorder.PinWorker] names the worker, [Recorder.Report]
+// gives each item the lowest-numbered lane that is free when the item
+// starts there, which uses as many lanes as there were items in that stage
+// at once: the concurrency actually reached.
+type Recorder struct {
+	start    time.Time
+	settings Settings
+	thumbs   int
+
+	mu    sync.Mutex
+	items []*itemRec // guarded by mu; pointers stay put when the slice grows
+}
+
+// itemRec is the Recorder's state for one item.
+type itemRec struct {
+	item   Item
+	pinned int // worker lane from PinWorker, or -1
+}
+
+// NewRecorder returns a Recorder for a batch configured by cfg.
+func NewRecorder(cfg Config) *Recorder {
+	r := &Recorder{start: cfg.Start, settings: cfg.Settings, thumbs: cfg.Thumbnails}
+	if r.start.IsZero() {
+		r.start = time.Now()
+	}
+	if r.thumbs == 0 {
+		r.thumbs = 8
+	}
+	return r
+}
+
+// Start returns the batch's start time, the origin of every span offset.
+func (r *Recorder) Start() time.Time { return r.start }
+
+// Begin adds an item read from input (a URL or a file name) and returns its
+// ID. IDs count up from zero in the order Begin is called.
+func (r *Recorder) Begin(input string) ItemID {
+	rec := &itemRec{
+		item:   Item{Input: input, Worker: -1, Slot: -1, Spans: make([]Span, 0, NumPhases)},
+		pinned: -1,
+	}
+	r.mu.Lock()
+	id := len(r.items)
+	rec.item.Index = id
+	r.items = append(r.items, rec)
+	r.mu.Unlock()
+	return ItemID(id)
+}
+
+// Phase records that item id spent the time from start to end in phase p.
+// Times before the batch's start are moved to it, and an end before start
+// is moved to start, so a span is never negative. A phase may be recorded
+// more than once (each download attempt, say).
+func (r *Recorder) Phase(id ItemID, p Phase, start, end time.Time) {
+	if p >= NumPhases {
+		panic(fmt.Sprintf("report: Phase called with unknown phase %d", uint8(p)))
+	}
+	s := max(start.Sub(r.start), 0)
+	e := max(end.Sub(r.start), s)
+	r.mu.Lock()
+	defer r.mu.Unlock() // deferred: recLocked may panic
+	rec := r.recLocked(id, "Phase")
+	rec.item.Spans = append(rec.item.Spans, Span{Phase: p, Start: s, End: e})
+}
+
+// PinWorker records that item id ran on worker lane worker (a worker
+// process's index, for example) instead of letting [Recorder.Report]
+// choose a lane. A negative worker undoes the pin.
+func (r *Recorder) PinWorker(id ItemID, worker int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recLocked(id, "PinWorker").pinned = max(worker, -1)
+}
+
+// Finish records the outcome of item id. Calling it again replaces the
+// outcome.
+func (r *Recorder) Finish(id ItemID, res Result) {
+	st := res.Status
+	if st == StatusUnfinished {
+		st = StatusOK
+		if res.Err != nil {
+			st = StatusFailed
+		}
+	}
+	var msg string
+	if res.Err != nil {
+		msg = res.Err.Error()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	it := &r.recLocked(id, "Finish").item
+	it.Status = st
+	it.Error = msg
+	it.Output = res.Output
+	it.BytesIn, it.BytesOut = res.BytesIn, res.BytesOut
+	it.Width, it.Height = res.Width, res.Height
+	it.OutWidth, it.OutHeight = res.OutWidth, res.OutHeight
+}
+
+// Sample reports whether item id is one of the sample that gets
+// before/after thumbnails: the first [Config.Thumbnails] items begun. The
+// pipeline calls it to decide whether to make thumbnails (see [Thumbnail])
+// and hands them to [Recorder.Thumbnails].
+func (r *Recorder) Sample(id ItemID) bool {
+	return int(id) >= 0 && int(id) < r.thumbs
+}
+
+// Thumbnails attaches before and after thumbnails (small JPEG or PNG
+// images; either may be nil) to item id. The Recorder keeps the slices: the
+// caller must not modify them afterwards. [WriteHTML] rejects bytes that
+// are neither JPEG nor PNG.
+func (r *Recorder) Thumbnails(id ItemID, before, after []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	it := &r.recLocked(id, "Thumbnails").item
+	it.Before, it.After = before, after
+}
+
+// recLocked returns the record of id, panicking if Begin did not return
+// id. r.mu must be held; callers unlock it in a defer.
+func (r *Recorder) recLocked(id ItemID, method string) *itemRec {
+	if int(id) < 0 || int(id) >= len(r.items) {
+		panic(fmt.Sprintf("report: %s called with item %d, which Begin did not return", method, id))
+	}
+	return r.items[id]
+}
+
+// Report returns a snapshot of everything recorded so far: items with their
+// spans sorted, lanes assigned, and the summary computed. Items not yet
+// finished have [StatusUnfinished]. The Recorder may keep recording
+// afterwards; the returned Report does not change.
+func (r *Recorder) Report() *Report {
+	r.mu.Lock()
+	items := make([]Item, len(r.items))
+	pins := make([]int, len(r.items))
+	for i, rec := range r.items {
+		items[i] = rec.item
+		items[i].Spans = slices.Clone(rec.item.Spans)
+		pins[i] = rec.pinned
+	}
+	r.mu.Unlock()
+
+	rep := &Report{
+		Version:  SchemaVersion,
+		Start:    r.start,
+		Settings: r.settings,
+		Items:    items,
+	}
+	for i := range items {
+		slices.SortStableFunc(items[i].Spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
+	}
+	rep.Lanes.Workers = assignLanes(items, pins, workerExtent, func(it *Item) *int { return &it.Worker })
+	rep.Lanes.Downloads = assignLanes(items, nil, slotExtent, func(it *Item) *int { return &it.Slot })
+	rep.Lanes.Workers = max(rep.Lanes.Workers, r.settings.Workers)
+	rep.Summarize()
+	return rep
+}
+
+// workerExtent returns the time an item held a worker lane: from the start
+// of its first decoding, processing, encoding or writing span to the end of
+// its last one. ok is false if it has none.
+func workerExtent(it *Item) (start, end time.Duration, ok bool) {
+	return extent(it, Phase.onWorker)
+}
+
+// slotExtent returns the time an item held a download lane.
+func slotExtent(it *Item) (start, end time.Duration, ok bool) {
+	return extent(it, func(p Phase) bool { return p == Downloading })
+}
+
+func extent(it *Item, in func(Phase) bool) (start, end time.Duration, ok bool) {
+	for _, s := range it.Spans {
+		if !in(s.Phase) {
+			continue
+		}
+		if !ok || s.Start < start {
+			start = s.Start
+		}
+		if !ok || s.End > end {
+			end = s.End
+		}
+		ok = true
+	}
+	return start, end, ok
+}
+
+// assignLanes sets the lane (through field) of every item that has an
+// extent: the pinned lane if pins names one, else the lowest-numbered lane
+// free at the item's start. Items are placed in order of start, so this is
+// the greedy interval partitioning that uses as many lanes as the most
+// items that overlapped. It returns the number of lanes used.
+func assignLanes(items []Item, pins []int, ext func(*Item) (time.Duration, time.Duration, bool), field func(*Item) *int) int {
+	type iv struct {
+		i          int
+		start, end time.Duration
+	}
+	ivs := make([]iv, 0, len(items))
+	for i := range items {
+		*field(&items[i]) = -1
+		if s, e, ok := ext(&items[i]); ok {
+			ivs = append(ivs, iv{i, s, e})
+		}
+	}
+	slices.SortStableFunc(ivs, func(a, b iv) int { return cmp.Compare(a.start, b.start) })
+	var free []time.Duration // free[l] is when lane l's last item ended
+	for _, v := range ivs {
+		lane := -1
+		if pins != nil && pins[v.i] >= 0 {
+			lane = pins[v.i]
+			for len(free) <= lane {
+				free = append(free, 0)
+			}
+		} else {
+			for l, f := range free {
+				if f <= v.start {
+					lane = l
+					break
+				}
+			}
+			if lane < 0 {
+				lane = len(free)
+				free = append(free, 0)
+			}
+		}
+		free[lane] = max(free[lane], v.end)
+		*field(&items[v.i]) = lane
+	}
+	return len(free)
+}
+
+// Summarize recomputes r.Summary and r.Wall from r.Items, and raises
+// r.Lanes to cover every lane an item names. [Recorder.Report] calls it; call
+// it after building or editing a Report by hand.
+func (r *Report) Summarize() {
+	var s Summary
+	var wall time.Duration
+	for i := range r.Items {
+		it := &r.Items[i]
+		s.Items++
+		switch it.Status {
+		case StatusOK:
+			s.OK++
+		case StatusFailed:
+			s.Failed++
+		case StatusSkipped:
+			s.Skipped++
+		default:
+			s.Unfinished++
+		}
+		s.BytesIn += it.BytesIn
+		s.BytesOut += it.BytesOut
+		s.Pixels += int64(it.Width) * int64(it.Height)
+		for _, sp := range it.Spans {
+			if sp.Phase < NumPhases {
+				s.Phases[sp.Phase] += sp.Duration()
+			}
+			wall = max(wall, sp.End)
+		}
+		r.Lanes.Workers = max(r.Lanes.Workers, it.Worker+1)
+		r.Lanes.Downloads = max(r.Lanes.Downloads, it.Slot+1)
+	}
+	s.Network = s.Phases[Downloading]
+	s.Compute = s.Phases[Decoding] + s.Phases[Processing] + s.Phases[Encoding]
+	if wall > 0 {
+		s.PerSecond = float64(s.OK) / wall.Seconds()
+		if r.Lanes.Workers > 0 {
+			busy := s.Compute + s.Phases[Writing]
+			s.Utilisation = float64(busy) / (float64(wall) * float64(r.Lanes.Workers))
+		}
+	}
+	r.Wall = wall
+	r.Summary = s
+}

@@ -1,0 +1,234 @@
+package report_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fanout-dev/fanout/report"
+)
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+func TestRecorderLanes(t *testing.T) {
+	type span struct{ start, end, pin int } // milliseconds; pin < 0: not pinned
+	tests := []struct {
+		name      string
+		workers   int // Settings.Workers
+		spans     []span
+		wantLanes []int
+		wantCount int
+	}{
+		{"empty", 0, nil, []int{}, 0},
+		{"serial items share lane 0", 0, []span{{0, 10, -1}, {10, 20, -1}, {25, 30, -1}}, []int{0, 0, 0}, 1},
+		{"overlap opens a lane", 0, []span{{0, 10, -1}, {5, 15, -1}, {12, 20, -1}}, []int{0, 1, 0}, 2},
+		{"three at once", 0, []span{{0, 30, -1}, {1, 10, -1}, {2, 10, -1}, {10, 20, -1}}, []int{0, 1, 2, 1}, 3},
+		{"order of Begin does not matter", 0, []span{{12, 20, -1}, {5, 15, -1}, {0, 10, -1}}, []int{0, 1, 0}, 2},
+		{"settings show idle workers", 8, []span{{0, 10, -1}}, []int{0}, 8},
+		{"pinned lanes kept", 0, []span{{0, 10, 3}, {0, 10, 1}}, []int{3, 1}, 4},
+		{"auto items fill around pins", 0, []span{{0, 10, 0}, {1, 5, -1}, {6, 9, -1}}, []int{0, 1, 1}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := report.NewRecorder(report.Config{Start: batchStart, Settings: report.Settings{Workers: tc.workers}})
+			for i, s := range tc.spans {
+				id := rec.Begin(fmt.Sprint(i))
+				rec.Phase(id, report.Processing, batchStart.Add(ms(s.start)), batchStart.Add(ms(s.end)))
+				if s.pin >= 0 {
+					rec.PinWorker(id, s.pin)
+				}
+				rec.Finish(id, report.Result{})
+			}
+			r := rec.Report()
+			got := make([]int, len(r.Items))
+			for i, it := range r.Items {
+				got[i] = it.Worker
+				if it.Slot != -1 {
+					t.Errorf("item %d: Slot = %d, want -1 (no download)", i, it.Slot)
+				}
+			}
+			if diff := cmp.Diff(tc.wantLanes, got); diff != "" {
+				t.Errorf("worker lanes (-want +got):\n%s", diff)
+			}
+			if r.Lanes.Workers != tc.wantCount {
+				t.Errorf("Lanes.Workers = %d, want %d", r.Lanes.Workers, tc.wantCount)
+			}
+		})
+	}
+}
+
+// TestSimulatedLanes checks lanes on a simulated batch: pinned workers are
+// kept, and the download lanes chosen by the Recorder never hold two items
+// at once and number no more than the downloads allowed in flight.
+func TestSimulatedLanes(t *testing.T) {
+	r, sims := simulate(t, simConfig{items: 300, workers: 3, downloads: 6, seed: 7})
+	if got, want := r.Lanes, (report.Lanes{Workers: 3, Downloads: 6}); got != want {
+		t.Errorf("Lanes = %+v, want %+v", got, want)
+	}
+	type iv struct{ start, end time.Duration }
+	slots := map[int][]iv{}
+	for i, it := range r.Items {
+		if it.Worker != sims[i].worker {
+			t.Errorf("item %d: Worker = %d, want %d", i, it.Worker, sims[i].worker)
+		}
+		if (it.Slot < 0) != (sims[i].slot < 0) {
+			t.Errorf("item %d: Slot = %d, simulation used slot %d", i, it.Slot, sims[i].slot)
+		}
+		for _, s := range it.Spans {
+			if s.Phase == report.Downloading {
+				slots[it.Slot] = append(slots[it.Slot], iv{s.Start, s.End})
+			}
+		}
+	}
+	for slot, ivs := range slots {
+		for a := range ivs {
+			for b := range a {
+				if ivs[a].start < ivs[b].end && ivs[b].start < ivs[a].end {
+					t.Errorf("download lane %d holds overlapping spans %v and %v", slot, ivs[a], ivs[b])
+				}
+			}
+		}
+	}
+}
+
+func TestRecorderSummary(t *testing.T) {
+	rec := report.NewRecorder(report.Config{Start: batchStart, Settings: report.Settings{Workers: 2, Downloads: 1}})
+	at := func(n int) time.Time { return batchStart.Add(ms(n)) }
+	a := rec.Begin("a.jpg")
+	rec.Phase(a, report.Downloading, at(0), at(100))
+	rec.Phase(a, report.Decoding, at(100), at(150))
+	rec.Phase(a, report.Processing, at(150), at(350))
+	rec.Phase(a, report.Encoding, at(350), at(400))
+	rec.Phase(a, report.Writing, at(400), at(500))
+	rec.Finish(a, report.Result{BytesIn: 1000, BytesOut: 600, Width: 20, Height: 10})
+	b := rec.Begin("b.jpg")
+	rec.Phase(b, report.Waiting, at(0), at(100))
+	rec.Phase(b, report.Downloading, at(100), at(200))
+	rec.Finish(b, report.Result{Err: errors.New("download: b.jpg: 404")})
+	rec.Begin("c.jpg") // never finished
+
+	r := rec.Report()
+	want := report.Summary{
+		Items: 3, OK: 1, Failed: 1, Unfinished: 1,
+		BytesIn: 1000, BytesOut: 600, Pixels: 200,
+		PerSecond: 2, // one OK item in 500 ms
+		Phases:    report.PhaseTimes{ms(100), ms(200), ms(50), ms(200), ms(50), ms(100)},
+		Network:   ms(200), Compute: ms(300),
+		Utilisation: 0.4, // 400 ms busy over 2 lanes × 500 ms
+	}
+	if diff := cmp.Diff(want, r.Summary); diff != "" {
+		t.Errorf("Summary (-want +got):\n%s", diff)
+	}
+	if r.Wall != ms(500) {
+		t.Errorf("Wall = %v, want 500ms", r.Wall)
+	}
+	if got := r.Items[1].Error; got != "download: b.jpg: 404" {
+		t.Errorf("Items[1].Error = %q", got)
+	}
+}
+
+func TestFinishStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		res  report.Result
+		want report.Status
+	}{
+		{"zero is ok", report.Result{}, report.StatusOK},
+		{"error is failed", report.Result{Err: errors.New("boom")}, report.StatusFailed},
+		{"skipped with reason", report.Result{Status: report.StatusSkipped, Err: errors.New("exists")}, report.StatusSkipped},
+		{"explicit failed without error", report.Result{Status: report.StatusFailed}, report.StatusFailed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := report.NewRecorder(report.Config{})
+			id := rec.Begin("x")
+			rec.Finish(id, tc.res)
+			if got := rec.Report().Items[0].Status; got != tc.want {
+				t.Errorf("Finish(%+v): status %v, want %v", tc.res, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPhaseClamps(t *testing.T) {
+	rec := report.NewRecorder(report.Config{Start: batchStart})
+	id := rec.Begin("x")
+	rec.Phase(id, report.Downloading, batchStart.Add(-time.Second), batchStart.Add(ms(5)))
+	rec.Phase(id, report.Decoding, batchStart.Add(ms(9)), batchStart.Add(ms(7)))
+	got := rec.Report().Items[0].Spans
+	want := []report.Span{{Phase: report.Downloading, Start: 0, End: ms(5)}, {Phase: report.Decoding, Start: ms(9), End: ms(9)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecorderMisusePanics(t *testing.T) {
+	rec := report.NewRecorder(report.Config{})
+	rec.Begin("only")
+	tests := []struct {
+		name string
+		call func()
+	}{
+		{"Phase", func() { rec.Phase(5, report.Decoding, time.Now(), time.Now()) }},
+		{"Phase unknown phase", func() { rec.Phase(0, report.NumPhases, time.Now(), time.Now()) }},
+		{"Finish", func() { rec.Finish(-1, report.Result{}) }},
+		{"PinWorker", func() { rec.PinWorker(1, 0) }},
+		{"Thumbnails", func() { rec.Thumbnails(9, nil, nil) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s with a bad argument did not panic", tc.name)
+				}
+			}()
+			tc.call()
+		})
+	}
+}
+
+// TestRecorderConcurrent records from many goroutines at once, as a
+// pipeline does, and takes reports while they run; run it with -race.
+func TestRecorderConcurrent(t *testing.T) {
+	const goroutines, perG = 8, 200
+	rec := report.NewRecorder(report.Config{Settings: report.Settings{Workers: goroutines}})
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perG {
+				id := rec.Begin(fmt.Sprintf("g%d-%d", g, i))
+				t0 := time.Now()
+				rec.Phase(id, report.Downloading, t0, t0.Add(time.Microsecond))
+				rec.Phase(id, report.Processing, t0.Add(time.Microsecond), t0.Add(2*time.Microsecond))
+				if rec.Sample(id) {
+					rec.Thumbnails(id, []byte("\xff\xd8\xff"), nil)
+				}
+				rec.Finish(id, report.Result{BytesIn: 1})
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			_ = rec.Report()
+		}
+	})
+	wg.Wait()
+	r := rec.Report()
+	if got, want := r.Summary.OK, goroutines*perG; got != want {
+		t.Fatalf("OK = %d, want %d", got, want)
+	}
+	seen := map[string]bool{}
+	for i, it := range r.Items {
+		if it.Index != i || len(it.Spans) != 2 || seen[it.Input] {
+			t.Fatalf("item %d = %+v: want index %d, 2 spans, a unique input", i, it, i)
+		}
+		seen[it.Input] = true
+	}
+	if r.Lanes.Workers > goroutines || r.Lanes.Downloads > goroutines {
+		t.Errorf("Lanes = %+v: more lanes than the %d goroutines that ran at once", r.Lanes, goroutines)
+	}
+}
