@@ -212,13 +212,13 @@ func TestFetchAll(t *testing.T) {
 		running++
 		peak = max(peak, running)
 		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			running--
-			mu.Unlock()
-		}()
 		i, _ := strconv.Atoi(r.URL.Query().Get("i"))
 		time.Sleep(time.Duration(n-i) * 2 * time.Millisecond) // latency
+		// Count the request as done before answering: once the client has
+		// the answer it may start the next request at once.
+		mu.Lock()
+		running--
+		mu.Unlock()
 		serveImage(w, "image/jpeg", jpg)
 	}))
 	defer srv.Close()
