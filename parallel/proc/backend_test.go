@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,16 +31,37 @@ func newTestBackend(t *testing.T, cfg proc.Config) *proc.Backend {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	goroutines := runtime.NumGoroutine()
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		checkGoroutines(t, goroutines)
 		if live := b.Stats().Live; live != 0 {
 			t.Errorf("after Close, Stats().Live = %d, want 0", live)
 		}
 		checkNoChildren(t)
 	})
 	return b
+}
+
+// checkGoroutines fails the test if more than want goroutines are still
+// running a second after Close. It retries, as goleak does, because
+// os/exec's context watcher returns just after Cmd.Wait, not before.
+func checkGoroutines(t *testing.T, want int) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(time.Second)
+	for runtime.NumGoroutine() > want {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			buf := make([]byte, 1<<20)
+			t.Errorf("%d goroutines after Close, %d before New:\n%s", runtime.NumGoroutine(), want, buf[:runtime.Stack(buf, true)])
+			return
+		}
+	}
 }
 
 // procStat is a line of /proc/PID/stat, in part.

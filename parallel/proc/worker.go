@@ -44,19 +44,18 @@ const (
 // time uses it (the Run that holds it, or a Process's waiter); the signal
 // methods are safe to call from any goroutine.
 type worker struct {
-	cmd       *exec.Cmd
-	pid       int
-	tasks     *os.File // parent's write end of the task pipe
-	results   *os.File // parent's read end of the result pipe
-	br        *bufio.Reader
-	stderr    *tail
-	limit     int           // largest frame body accepted from the worker
-	grace     time.Duration // between SIGTERM and SIGKILL
-	memLimit  bool          // a memory limit was set on the worker
-	buf       []byte        // reused to encode task frames
-	nextID    uint64
-	ran       int // tasks answered
-	startedAt time.Time
+	cmd      *exec.Cmd
+	pid      int
+	tasks    *os.File // parent's write end of the task pipe
+	results  *os.File // parent's read end of the result pipe
+	br       *bufio.Reader
+	stderr   *tail
+	limit    int           // largest frame body accepted from the worker
+	grace    time.Duration // between SIGTERM and SIGKILL
+	memLimit bool          // a memory limit was set on the worker
+	buf      []byte        // reused to encode task frames
+	nextID   uint64
+	ran      int // tasks answered
 
 	mu     sync.Mutex
 	reaped bool        // guarded by mu; set before cmd.Wait, after which the pid may be reused
@@ -117,7 +116,6 @@ func startWorker(ctx, life context.Context, cfg *Config, gentle bool, stdout io.
 		return nil, fmt.Errorf("proc: start worker %s: %w", cfg.Command, err)
 	}
 	w.pid = cmd.Process.Pid
-	w.startedAt = time.Now()
 
 	// Wait for the hello, bounded by StartTimeout and by ctx.
 	rr.SetReadDeadline(time.Now().Add(cfg.StartTimeout))
