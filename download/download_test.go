@@ -218,11 +218,11 @@ func TestFetchHTTP(t *testing.T) {
 		{
 			name: "slow trickle completes: stalls are about progress, not total time",
 			setup: func(d *download.Downloader) {
-				d.StallTimeout = 300 * time.Millisecond
+				d.StallTimeout = 400 * time.Millisecond
 			},
 			serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, hit int) {
 				w.Header().Set("Content-Length", strconv.Itoa(len(jpg)))
-				trickle(w, jpg, 8, 60*time.Millisecond) // ~480 ms in all
+				trickle(w, jpg, 10, 50*time.Millisecond) // ~500 ms in all, 50 ms apart
 			},
 			want: jpg, wantFormat: "jpeg", wantName: "a.jpg", wantAttempts: 1,
 		},
