@@ -85,6 +85,11 @@ type Config struct {
 	// writes of concurrent workers are serialised, not interleaved within
 	// a write.
 	Stdout io.Writer
+
+	// Stderr, if set, receives a copy of the workers' standard error,
+	// serialised as Stdout is; the tail kept for [CrashError.Stderr] does
+	// not depend on it.
+	Stderr io.Writer
 }
 
 // normalize returns cfg with its defaults filled in.
@@ -116,6 +121,9 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	if cfg.Stdout != nil {
 		cfg.Stdout = &lockedWriter{w: cfg.Stdout}
+	}
+	if cfg.Stderr != nil {
+		cfg.Stderr = &lockedWriter{w: cfg.Stderr}
 	}
 	return cfg, nil
 }

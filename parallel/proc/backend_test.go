@@ -336,8 +336,8 @@ func TestRetry(t *testing.T) {
 }
 
 func TestStdoutDoesNotCorruptProtocol(t *testing.T) {
-	var out bytes.Buffer
-	b := newTestBackend(t, proc.Config{Workers: 1, Stdout: &out})
+	var out, errOut bytes.Buffer
+	b := newTestBackend(t, proc.Config{Workers: 1, Stdout: &out, Stderr: &errOut})
 	in, _ := parallel.JSON.Marshal("hello")
 	for range 3 {
 		got, err := b.Run(t.Context(), tasks.print.Name(), in)
@@ -345,9 +345,12 @@ func TestStdoutDoesNotCorruptProtocol(t *testing.T) {
 			t.Fatalf("Run(print) = %q, %v; want \"hello\"", got, err)
 		}
 	}
-	b.Close() // waits for the output copier
+	b.Close() // waits for the output copiers
 	if n := strings.Count(out.String(), "hello"); n != 3 {
 		t.Errorf("Config.Stdout got %q, want the 3 lines the tasks printed", out.String())
+	}
+	if got, want := errOut.String(), strings.Repeat("to stderr: hello\n", 3); got != want {
+		t.Errorf("Config.Stderr got %q, want %q", got, want)
 	}
 }
 

@@ -56,10 +56,12 @@
 //     processes the task started die too. Run returns an error wrapping
 //     context.Cause(ctx): a [*parallel.TimeoutError] stays a timeout.
 //   - [Config.MaxTasks] recycles a worker after so many tasks.
-//     [Config.MemoryLimit] caps each worker's address space with RLIMIT_AS
-//     (prlimit(2) on the child after it starts: cgroup v2 delegation is not
-//     assumed to exist, and this machine has none), and an allocation past
-//     it is reported as such in the [*CrashError].
+//     [Config.MemoryLimit] caps each worker's address space with RLIMIT_AS,
+//     set with prlimit(2) on the child once it has started, and an
+//     allocation past it is reported as such in the [*CrashError]. A cgroup
+//     v2 memory limit would count resident memory instead, but it needs a
+//     delegated, writable cgroup hierarchy, which most hosts and containers
+//     do not give a program; an rlimit works everywhere on Linux.
 //   - Workers die with their parent: on Linux the kernel sends them SIGKILL
 //     when the parent dies (Pdeathsig), and every worker exits when its
 //     task pipe reaches end of file, which also happens then. [Backend.Close]

@@ -96,6 +96,9 @@ func startWorker(ctx, life context.Context, cfg *Config, gentle bool, stdout io.
 	cmd.ExtraFiles = []*os.File{tr, rw}
 	cmd.Stdout = stdout
 	cmd.Stderr = w.stderr
+	if cfg.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(w.stderr, cfg.Stderr)
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Cancel = func() error {
 		if gentle {
