@@ -71,7 +71,7 @@ type Config struct {
 type Executor struct {
 	cfg   Config
 	once  sync.Once
-	ready atomic.Bool // init has run: workers and the fields it sets may be read
+	ready atomic.Bool // init has run: the fields it sets may be read
 
 	// queue carries tasks to the workers. Senders hold sendMu for
 	// reading while they send; shutdown sets closed, closes quit (which
@@ -99,9 +99,10 @@ type Executor struct {
 	cancelLife context.CancelCauseFunc
 
 	stopOnce sync.Once
-	workers  []*worker
-	live     atomic.Int32  // workers not yet exited
-	stopped  chan struct{} // closed by the last worker to exit
+	stripes  []*stripe     // counters, shared by worker i mod len
+	spawned  atomic.Int32  // worker goroutines started
+	live     atomic.Int32  // worker goroutines not yet exited
+	stopped  chan struct{} // closed when no worker is left after shutdown
 	wg       sync.WaitGroup
 
 	submitted       atomic.Uint64
@@ -142,20 +143,36 @@ func (ex *Executor) init() {
 		ex.quit = make(chan struct{})
 		ex.stopped = make(chan struct{})
 		ex.life, ex.cancelLife = context.WithCancelCause(context.Background())
-		ex.workers = make([]*worker, ex.cfg.Workers)
-		ex.live.Store(int32(ex.cfg.Workers))
-		for i := range ex.workers {
-			w := new(worker)
-			ex.workers[i] = w
-			ex.wg.Go(func() { ex.work(w) })
+		// Counters are striped: a worker goroutine uses stripe i mod n.
+		// With no more stripes than twice the processors, a thousand
+		// download workers do not cost a thousand sets of histograms,
+		// and CPU workers (one per processor) never share one.
+		ex.stripes = make([]*stripe, min(ex.cfg.Workers, 2*runtime.GOMAXPROCS(0)))
+		for i := range ex.stripes {
+			ex.stripes[i] = new(stripe)
 		}
 		ex.ready.Store(true)
 	})
 }
 
+// spawn starts another worker goroutine if fewer than Workers run: workers
+// start as tasks arrive, so an executor sized for a thousand downloads
+// that gets ten starts ten. The caller holds sendMu for reading and has
+// seen closed unset, so Shutdown has not yet closed the queue nor begun to
+// wait for the workers.
+func (ex *Executor) spawn() {
+	n := ex.spawned.Load()
+	if n >= int32(ex.cfg.Workers) || !ex.spawned.CompareAndSwap(n, n+1) {
+		return
+	}
+	ex.live.Add(1)
+	w := ex.stripes[int(n)%len(ex.stripes)]
+	ex.wg.Go(func() { ex.work(w) })
+}
+
 // work is a worker goroutine's loop. The last worker to leave closes
 // stopped.
-func (ex *Executor) work(w *worker) {
+func (ex *Executor) work(w *stripe) {
 	defer func() {
 		if ex.live.Add(-1) == 0 {
 			close(ex.stopped)
@@ -173,6 +190,9 @@ func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
 	if ex.closed.Load() {
 		ex.sendMu.RUnlock()
 		return ErrClosed
+	}
+	if ex.spawned.Load() < int32(ex.cfg.Workers) {
+		ex.spawn()
 	}
 	select {
 	case ex.queue <- r:
@@ -377,6 +397,9 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 		ex.sendMu.Lock()
 		// No send is in progress and none can start: closing is safe.
 		close(ex.queue)
+		if ex.spawned.Load() == 0 {
+			close(ex.stopped) // no worker will
+		}
 		ex.sendMu.Unlock()
 	})
 	if mode >= CancelQueued {

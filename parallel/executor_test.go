@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,8 +71,8 @@ func TestSubmitResults(t *testing.T) {
 func TestZeroExecutor(t *testing.T) {
 	var ex parallel.Executor
 	defer ex.Close()
-	if s := ex.Stats(); s.Workers != 0 {
-		t.Errorf("workers before the first task = %d, want 0", s.Workers)
+	if s := ex.Stats(); s.WorkersStarted != 0 {
+		t.Errorf("workers before the first task = %d, want 0", s.WorkersStarted)
 	}
 	ctx := t.Context()
 	if v, err := parallel.Submit(ctx, &ex, func(context.Context) (int, error) { return 7, nil }).Result(ctx); v != 7 || err != nil {
@@ -79,6 +80,9 @@ func TestZeroExecutor(t *testing.T) {
 	}
 	if got, want := ex.Stats().Workers, runtime.GOMAXPROCS(0); got != want {
 		t.Errorf("workers = %d, want GOMAXPROCS = %d", got, want)
+	}
+	if got := ex.Stats().WorkersStarted; got != 1 {
+		t.Errorf("worker goroutines after one task = %d, want 1 (they start as tasks arrive)", got)
 	}
 }
 
@@ -375,6 +379,55 @@ func TestSubmitBlocksOnFullQueue(t *testing.T) {
 	})
 }
 
+func TestCloseUnused(t *testing.T) {
+	for _, ex := range []*parallel.Executor{parallel.New(parallel.Config{}), new(parallel.Executor)} {
+		if err := ex.Close(); err != nil {
+			t.Errorf("Close of an executor that never ran a task: %v", err)
+		}
+		if err := ex.Shutdown(t.Context(), parallel.CancelAll); err != nil {
+			t.Errorf("Shutdown after Close: %v", err)
+		}
+	}
+}
+
+func TestManyWorkersStartAsNeeded(t *testing.T) {
+	ex := newTestExecutor(t, parallel.Config{Workers: 1000})
+	for f := range parallel.Map(t.Context(), ex, slices.Values([]int{1, 2, 3}), func(_ context.Context, i int) (int, error) { return i, nil }) {
+		f.Result(t.Context())
+	}
+	if s := ex.Stats(); s.Workers != 1000 || s.WorkersStarted > 3 {
+		t.Errorf("after 3 tasks: %d workers allowed, %d started; want 1000 allowed, at most 3 started", s.Workers, s.WorkersStarted)
+	}
+}
+
+func TestNoGoroutineLeftAfterClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ex := parallel.New(parallel.Config{Workers: 8})
+	naturals := func(yield func(int) bool) {
+		for i := 0; yield(i); i++ {
+		}
+	}
+	n := 0
+	for f := range parallel.Map(t.Context(), ex, naturals, func(ctx context.Context, i int) (int, error) { return i, nil }) {
+		f.Result(t.Context())
+		if n++; n == 1000 {
+			break
+		}
+	}
+	ex.Close()
+	// A worker that has signalled its exit may still be returning: give
+	// such goroutines the processor a few times, as goleak does, before
+	// counting.
+	after := runtime.NumGoroutine()
+	for i := 0; i < 10000 && after > before; i++ {
+		runtime.Gosched()
+		after = runtime.NumGoroutine()
+	}
+	if after > before {
+		t.Errorf("%d goroutines after Close, %d before", after, before)
+	}
+}
+
 func TestSubmitAfterClose(t *testing.T) {
 	ex := parallel.New(parallel.Config{})
 	ex.Close()
@@ -592,7 +645,7 @@ func TestStats(t *testing.T) {
 		}
 		ex.Close()
 		s := ex.Stats()
-		want := parallel.Stats{Workers: 2, Submitted: 10, Succeeded: 8, Failed: 2, Panicked: 1}
+		want := parallel.Stats{Workers: 2, WorkersStarted: 2, Submitted: 10, Succeeded: 8, Failed: 2, Panicked: 1}
 		got := s
 		got.QueueWait, got.Run = parallel.Latency{}, parallel.Latency{}
 		if got != want {

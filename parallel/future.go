@@ -54,7 +54,7 @@ var closedChan = func() chan struct{} {
 
 // runner is a queued task as the workers see it: a *Future[T] for any T.
 type runner interface {
-	run(w *worker)
+	run(w *stripe)
 	// abandon completes a queued task as cancelled with err, unless it
 	// has left the queued state.
 	abandon(err error)
@@ -307,7 +307,7 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 
 // run is the worker side: it runs the task unless it was cancelled while
 // queued, and records its outcome.
-func (f *Future[T]) run(w *worker) {
+func (f *Future[T]) run(w *stripe) {
 	if !f.state.CompareAndSwap(int32(Queued), int32(Running)) {
 		return // cancelled while queued: Cancel completed it
 	}
@@ -391,7 +391,7 @@ func (f *Future[T]) abandon(err error) {
 
 // drop completes a task that will not run. The caller owns the future (it
 // moved it out of Queued).
-func (f *Future[T]) drop(w *worker, st State, err error) {
+func (f *Future[T]) drop(w *stripe, st State, err error) {
 	f.fn = nil
 	f.err = err
 	f.tc.stop()

@@ -11,7 +11,8 @@ import (
 // while tasks run is not atomic across fields, but each field is exact at
 // some moment during the call.
 type Stats struct {
-	Workers int // worker goroutines (0 before the first task)
+	Workers        int // the most tasks that run at once (Config.Workers, or its default)
+	WorkersStarted int // worker goroutines started so far: they start as tasks arrive
 
 	Submitted uint64 // tasks accepted into the queue
 	Rejected  uint64 // submits refused: closed executor, full queue (TrySubmit), ctx done while waiting
@@ -56,7 +57,7 @@ func (ex *Executor) Stats() Stats {
 	var started, dropped uint64
 	// Read finish counters before started, and started before submitted:
 	// counters only grow, so the gauges derived below are never negative.
-	for _, w := range ex.workers {
+	for _, w := range ex.stripes {
 		s.Succeeded += w.succeeded.Load()
 		s.Failed += w.failed.Load()
 		s.Cancelled += w.cancelled.Load()
@@ -68,13 +69,14 @@ func (ex *Executor) Stats() Stats {
 	finished := s.Succeeded + s.Failed + s.Cancelled
 	dropped += ex.droppedQueued.Load()
 	s.Cancelled += ex.cancelledQueued.Load()
-	for _, w := range ex.workers {
+	for _, w := range ex.stripes {
 		started += w.started.Load()
 		q.add(&w.queueLat)
 	}
 	s.Submitted = ex.submitted.Load()
 	s.Rejected = ex.rejected.Load()
-	s.Workers = len(ex.workers)
+	s.Workers = ex.cfg.Workers
+	s.WorkersStarted = int(ex.spawned.Load())
 	s.Queued = clampInt(s.Submitted - min(s.Submitted, started+dropped))
 	s.Running = clampInt(started - min(started, finished))
 	s.QueueWait = q.latency()
@@ -84,9 +86,10 @@ func (ex *Executor) Stats() Stats {
 
 func clampInt(n uint64) int { return int(min(n, 1<<62)) }
 
-// worker holds one worker goroutine's counters. Only that goroutine
-// writes them, so the atomic adds never contend; Stats reads them.
-type worker struct {
+// stripe holds the counters of the worker goroutines that share it (one,
+// when there are no more workers than twice the processors), so that the
+// atomic adds seldom contend; Stats reads them.
+type stripe struct {
 	started   atomic.Uint64
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
@@ -128,12 +131,11 @@ func bucketMid(i int) int64 {
 	return m<<shift + (int64(1)<<shift)/2
 }
 
-// record adds v nanoseconds. It is called by one goroutine only.
+// record adds v nanoseconds. It is safe for concurrent use.
 func (h *histogram) record(v int64) {
 	h.buckets[bucketOf(v)].Add(1)
 	h.sum.Add(v)
-	if v > h.max.Load() {
-		h.max.Store(v) // single writer: no CAS loop needed
+	for m := h.max.Load(); v > m && !h.max.CompareAndSwap(m, v); m = h.max.Load() {
 	}
 }
 
