@@ -664,3 +664,20 @@ func TestStats(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitCtxCancelledWhileRunning(t *testing.T) {
+	ex := newTestExecutor(t, parallel.Config{Workers: 1})
+	cause := errors.New("user pressed ctrl-c")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	started := make(chan struct{})
+	f := parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) {
+		close(started)
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	<-started
+	cancel(cause)
+	if _, err := f.Result(t.Context()); !errors.Is(err, cause) || f.State() != parallel.Cancelled {
+		t.Errorf("task whose submit ctx was cancelled: %v, %v; want cancelled with the cause", f.State(), err)
+	}
+}

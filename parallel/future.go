@@ -359,6 +359,7 @@ func (f *Future[T]) run(w *stripe) {
 	st := Succeeded
 	if err != nil {
 		st = Failed
+		orig := err
 		err = f.tc.explain(err)
 		var pe *PanicError
 		var te *TimeoutError
@@ -369,7 +370,7 @@ func (f *Future[T]) run(w *stripe) {
 		case errors.As(err, &te) && f.tc.timedOut():
 			w.timedOut.Add(1)
 			w.failed.Add(1)
-		case errors.Is(err, context.Canceled):
+		case errors.Is(err, context.Canceled) || errors.Is(orig, context.Canceled):
 			st = Cancelled
 			w.cancelled.Add(1)
 		default:
