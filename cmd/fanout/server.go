@@ -42,6 +42,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	noAuth := fs.Bool("no-auth", false, "let any client connect, without credentials")
 	tlsCert := fs.String("tls-cert", "", "PEM `file` of the server's certificate; turns TLS on")
 	tlsKey := fs.String("tls-key", "", "PEM `file` of the certificate's key")
+	maxPayload := fs.Int("max-payload", 8<<20, "largest message in `bytes`; larger task inputs and outputs go through the object store")
 	tlsCA := fs.String("tls-ca", "", "PEM `file` of CAs; clients must then present a certificate they signed")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, serverUsage)
@@ -95,6 +96,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(errors.New("--tls-cert and --tls-key go together"))
 	case *tlsCA != "" && *tlsCert == "":
 		return fail(errors.New("--tls-ca needs --tls-cert and --tls-key"))
+	case *maxPayload < 64<<10 || *maxPayload > 64<<20:
+		return fail(fmt.Errorf("--max-payload %d must be from 64 KiB to 64 MiB", *maxPayload))
 	}
 	generated := !*noAuth && *token == "" && *user == ""
 	if err := os.MkdirAll(*store, 0o700); err != nil {
@@ -103,17 +106,18 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 
 	s, err := natsserver.Start(natsserver.Options{
-		Host:     host,
-		Port:     port,
-		StoreDir: *store,
-		Token:    *token,
-		User:     *user,
-		Password: *password,
-		NoAuth:   *noAuth,
-		TLSCert:  *tlsCert,
-		TLSKey:   *tlsKey,
-		TLSCA:    *tlsCA,
-		NoLog:    true,
+		Host:       host,
+		Port:       port,
+		StoreDir:   *store,
+		Token:      *token,
+		User:       *user,
+		Password:   *password,
+		NoAuth:     *noAuth,
+		TLSCert:    *tlsCert,
+		TLSKey:     *tlsKey,
+		TLSCA:      *tlsCA,
+		MaxPayload: int32(*maxPayload),
+		NoLog:      true,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout server: %v\n", err)

@@ -27,6 +27,7 @@ func TestServerUsage(t *testing.T) {
 		{"token and user", []string{"--token", "t", "--user", "u", "--password", "p"}, exitUsage, "not both"},
 		{"user without password", []string{"--user", "u"}, exitUsage, "--password"},
 		{"no-auth with token", []string{"--no-auth", "--token", "t"}, exitUsage, "--no-auth"},
+		{"tiny max payload", []string{"--max-payload", "100"}, exitUsage, "--max-payload"},
 		{"key without cert", []string{"--tls-key", "k.pem"}, exitUsage, "--tls-cert"},
 	}
 	for _, tc := range tests {
@@ -105,6 +106,9 @@ func TestServerGeneratedToken(t *testing.T) {
 	}{{"printed token", token, true}, {"wrong token", "guess", false}} {
 		nc, err := nats.Connect(url, nats.Token(tc.token), nats.MaxReconnects(0))
 		if err == nil {
+			if got := nc.MaxPayload(); got != 8<<20 {
+				t.Errorf("server's max payload = %d, want the 8 MiB default of fanout server", got)
+			}
 			nc.Close()
 		}
 		if tc.ok && err != nil || !tc.ok && !errors.Is(err, nats.ErrAuthorization) {

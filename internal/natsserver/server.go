@@ -43,6 +43,11 @@ type Options struct {
 	// TLSCert and TLSKey), clients must present a certificate it signed.
 	TLSCA string
 
+	// MaxPayload is the largest message the server accepts, in bytes; 0
+	// means the server's default of 1 MiB. NATS advises against more than
+	// 8 MiB.
+	MaxPayload int32
+
 	// NoLog silences the server's own log, which otherwise goes to
 	// standard error.
 	NoLog bool
@@ -95,20 +100,23 @@ func serverOptions(opts Options) (*server.Options, string, error) {
 		return nil, "", errors.New("natsserver: TLSCert and TLSKey must be set together")
 	case opts.TLSCA != "" && opts.TLSCert == "":
 		return nil, "", errors.New("natsserver: TLSCA needs TLSCert and TLSKey")
+	case opts.MaxPayload < 0:
+		return nil, "", fmt.Errorf("natsserver: MaxPayload %d must not be negative", opts.MaxPayload)
 	}
 	host := opts.Host
 	if host == "" {
 		host = "127.0.0.1"
 	}
 	s := &server.Options{
-		Host:      host,
-		Port:      opts.Port,
-		JetStream: true,
-		StoreDir:  opts.StoreDir,
-		NoLog:     opts.NoLog,
-		NoSigs:    true,
-		Username:  opts.User,
-		Password:  opts.Password,
+		Host:       host,
+		Port:       opts.Port,
+		JetStream:  true,
+		StoreDir:   opts.StoreDir,
+		NoLog:      opts.NoLog,
+		NoSigs:     true,
+		Username:   opts.User,
+		Password:   opts.Password,
+		MaxPayload: opts.MaxPayload,
 	}
 	token := opts.Token
 	if token == "" && opts.User == "" && !opts.NoAuth {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/fanout-dev/fanout/internal/natsserver"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
@@ -62,6 +63,44 @@ func BenchmarkRoundTrip(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkPayload measures a round trip of a 2 MiB payload each way, a
+// photo-sized input and output: through the object store (claim check) on
+// a server with the default 1 MiB message limit, and inline on a server
+// allowing 8 MiB messages (as fanout server does).
+func BenchmarkPayload(b *testing.B) {
+	r := new(parallel.Registry)
+	echo := parallel.Register(r, "bench.bytes", parallel.Gob, func(_ context.Context, p []byte) ([]byte, error) {
+		return p, nil
+	})
+	in := make([]byte, 2<<20)
+	for i := range in {
+		in[i] = byte(i)
+	}
+	for _, tc := range []struct {
+		name       string
+		maxPayload int32
+	}{{"object-store", 0}, {"inline", 8 << 20}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: b.TempDir(), Token: testToken, NoLog: true, MaxPayload: tc.maxPayload})
+			if err != nil {
+				b.Skipf("cannot run an embedded NATS server: %v", err)
+			}
+			b.Cleanup(s.Shutdown)
+			startWorker(b, s, &natsjs.Worker{Registry: r})
+			ex := parallel.New(parallel.Config{Backend: newTestBackend(b, s, natsjs.Config{})})
+			defer ex.Close()
+			ctx := context.Background()
+			b.SetBytes(2 * int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := parallel.Call(ctx, ex, echo, in).Result(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
