@@ -7,9 +7,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/fanout-dev/fanout/parallel/proc"
 )
 
 func main() {
+	// In a worker process (fanout images --isolate) this serves tasks and
+	// never returns: everything above it runs in every worker too.
+	proc.ServeIfWorker(newRegistry())
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

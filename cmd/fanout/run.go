@@ -21,12 +21,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	switch args[0] {
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "images":
+		return runImages(ctx, rest, stdin, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, rest, stdout, stderr)
+	case "server":
+		return runServer(ctx, rest, stdout, stderr)
+	case "version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "fanout: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "fanout: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
 }
 
@@ -36,5 +47,12 @@ Usage:
   fanout <command> [arguments]
 
 Commands:
+  images    download or read images, process them (--blur 15), save processed_<name>
+  demo      the tutorial's jobs on embedded photos, offline: sequential vs fanout
+  server    run a NATS JetStream server for a fanout cluster
+  worker    run tasks from a fanout cluster
+  version   print the version and the active JPEG codec
   help      show this help
+
+Run "fanout <command> -h" for a command's flags.
 `

@@ -1,0 +1,432 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fanout-dev/fanout/download"
+	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/internal/atomicfile"
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/report"
+)
+
+// Defaults of [Config].
+const (
+	DefaultDownloads = 32                 // downloads in flight
+	DefaultName      = "processed_{name}" // the output name template
+)
+
+// ErrExists is the reason recorded for an item skipped because its output
+// already exists (Config.SkipExisting).
+var ErrExists = errors.New("output exists")
+
+// Config configures [Run]. The zero Config processes nothing useful (no
+// operations) but is valid: outputs go to the current folder, named
+// processed_<name>, in the input's format.
+type Config struct {
+	// OutDir is the folder outputs are written to; it is created if
+	// needed. Empty means the current folder.
+	OutDir string
+
+	// Name is the output name template. {name} is the source's file name
+	// (made safe and unique, with the extension of the output format),
+	// {base} the same without extension, {ext} the extension without its
+	// dot, and {n} the item's position in the batch, from 1. Empty means
+	// [DefaultName].
+	Name string
+
+	// Ops is the operation list applied to every image (see
+	// imgproc.ParseOps), for example "blur=15".
+	Ops string
+
+	// Format is the output format. Empty means the format named by the
+	// source's extension when it can be written (JPEG, PNG, GIF, BMP,
+	// TIFF), PNG for other image extensions (WebP), and JPEG when the
+	// source's name has no image extension. The output name always
+	// carries the extension of the format actually written.
+	Format imgproc.Format
+
+	// Quality is the JPEG quality; 0 means imgproc.DefaultQuality.
+	Quality int
+
+	// JPEG chooses the JPEG codec; the zero value uses libjpeg-turbo when
+	// the machine that runs the task has it.
+	JPEG imgproc.JPEGCodec
+
+	// MaxPixels is the per-image pixel budget; 0 means
+	// imgproc.DefaultMaxPixels.
+	MaxPixels int64
+
+	// KeepOrientation leaves pixels as stored instead of applying the
+	// EXIF orientation.
+	KeepOrientation bool
+
+	// Downloads is the number of downloads in flight. Zero means
+	// [DefaultDownloads]. It is used only when Fetcher is nil.
+	Downloads int
+
+	// Workers is the number of images processed at once. Zero means
+	// runtime.GOMAXPROCS(0). With an Executor whose work runs elsewhere
+	// (worker processes, a cluster), set it to the total concurrency
+	// there.
+	Workers int
+
+	// SkipExisting skips a source whose output file already exists,
+	// without downloading it, so that an interrupted batch can be resumed.
+	SkipExisting bool
+
+	// Fetcher downloads the sources. Nil means a download.Downloader with
+	// Downloads requests in flight.
+	Fetcher *download.Downloader
+
+	// Executor runs the image task. Nil means an in-process executor with
+	// Workers workers, closed when Run returns. A given Executor is not
+	// closed.
+	Executor *parallel.Executor
+
+	// Task is the image task as registered (see [Register]) in the
+	// registry of Executor's backend. Nil means a task registered for
+	// in-process use only.
+	Task *parallel.Task[Job, Output]
+
+	// Recorder records the timeline of the batch. Nil means a new one.
+	Recorder *report.Recorder
+
+	// OnItem, if not nil, is called once for each item when it ends, with
+	// the counts so far. Calls are serialised, so it needs no locking, but
+	// it should be quick: it holds up the next item to end.
+	OnItem func(it Item, c Counts)
+
+	// OnStart, if not nil, is called when an item starts (after its name is
+	// reserved); calls are serialised with OnItem's.
+	OnStart func(c Counts)
+}
+
+// Item is the outcome of one source, given to Config.OnItem.
+type Item struct {
+	Index    int           // position in the batch, from 0
+	Source   string        // the URL or file name as given
+	Output   string        // the output file, if one was written or skipped
+	Err      error         // the failure, or nil
+	Skipped  bool          // the output existed already (Config.SkipExisting)
+	BytesIn  int64         // size of the source
+	BytesOut int64         // size of the output
+	Fetch    time.Duration // waiting for and doing the download
+	Compute  time.Duration // decoding, processing and encoding
+	Elapsed  time.Duration // from start to end of the item
+}
+
+// Counts are the batch's progress so far.
+type Counts struct {
+	Started, Done, Failed, Skipped int
+}
+
+// InFlight is the number of items started and not yet ended.
+func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skipped }
+
+// Run processes every source of srcs, in a streaming pipeline, and returns
+// the report of the batch: each item's outcome and timeline, and the
+// summary. A source yielded with an error is recorded as a failed item.
+//
+// Run returns an error only when the batch cannot start at all (a bad
+// operation list, an output folder that cannot be made). Failed items do not
+// make it return an error: they are in the report. When ctx is cancelled
+// (Ctrl-C), Run stops taking new sources, abandons the items in flight
+// (their outputs are not written: no partial file is left) and returns the
+// report of what was done, with the cancelled items failed with ctx's error.
+func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*report.Report, error) {
+	if _, err := imgproc.ParseOps(cfg.Ops); err != nil {
+		return nil, err
+	}
+	if cfg.Name == "" {
+		cfg.Name = DefaultName
+	}
+	if err := checkTemplate(cfg.Name); err != nil {
+		return nil, err
+	}
+	if cfg.OutDir == "" {
+		cfg.OutDir = "."
+	}
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("batch: output folder: %w", err)
+	}
+	// Leftover temporary files of an interrupted run are never outputs.
+	if err := atomicfile.CleanTemp(cfg.OutDir); err != nil {
+		return nil, fmt.Errorf("batch: output folder: %w", err)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Downloads <= 0 {
+		cfg.Downloads = DefaultDownloads
+	}
+	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder}
+	if r.fetcher == nil {
+		r.fetcher = &download.Downloader{MaxInFlight: cfg.Downloads}
+	}
+	if r.ex == nil {
+		r.ex = parallel.New(parallel.Config{Workers: cfg.Workers})
+		defer r.ex.Close()
+	}
+	if r.task == nil {
+		r.task = Register(new(parallel.Registry))
+	}
+	if r.rec == nil {
+		r.rec = report.NewRecorder(report.Config{Settings: report.Settings{
+			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops, Backend: "local",
+		}})
+	}
+	r.lanes = make(chan int, cfg.Workers)
+	for i := range cfg.Workers {
+		r.lanes <- i
+	}
+
+	// inflight bounds the items between intake and their end: those
+	// downloading, those waiting for a worker with their bytes in memory,
+	// and those being processed. It is what bounds memory.
+	inflight := make(chan struct{}, cfg.Downloads+2*cfg.Workers)
+	var wg sync.WaitGroup
+	n := 0
+	for src, err := range srcs {
+		select {
+		case inflight <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		idx := n
+		n++
+		id := r.rec.Begin(src)
+		var out string
+		if err == nil {
+			// Names are reserved in input order, so they do not depend
+			// on which download finishes first.
+			out, err = r.outputPath(idx, src)
+		}
+		r.started()
+		wg.Go(func() {
+			defer func() { <-inflight }()
+			r.item(ctx, id, idx, src, out, err)
+		})
+	}
+	wg.Wait()
+	return r.rec.Report(), nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	cfg     Config
+	fetcher *download.Downloader
+	ex      *parallel.Executor
+	task    *parallel.Task[Job, Output]
+	rec     *report.Recorder
+	namer   download.Namer
+	lanes   chan int // free worker lanes: a lane is held while an item is processed
+
+	mu     sync.Mutex // serialises the callbacks and guards counts
+	counts Counts
+}
+
+// started counts an item in and tells Config.OnStart.
+func (r *runner) started() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts.Started++
+	if r.cfg.OnStart != nil {
+		r.cfg.OnStart(r.counts)
+	}
+}
+
+// item runs one source through the pipeline and records its outcome.
+func (r *runner) item(ctx context.Context, id report.ItemID, idx int, src, out string, err error) {
+	start := time.Now()
+	it := Item{Index: idx, Source: src, Output: out}
+	res := report.Result{Output: out}
+	if err == nil {
+		err = r.process(ctx, id, &it, &res)
+	}
+	it.Elapsed = time.Since(start)
+	switch {
+	case errors.Is(err, ErrExists):
+		it.Skipped, it.Err = true, nil
+		res.Status, res.Err = report.StatusSkipped, err
+	case err != nil:
+		it.Err, it.Output = err, ""
+		res.Err, res.Output = err, ""
+	}
+	r.rec.Finish(id, res)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case it.Skipped:
+		r.counts.Skipped++
+	case it.Err != nil:
+		r.counts.Failed++
+	default:
+		r.counts.Done++
+	}
+	if r.cfg.OnItem != nil {
+		r.cfg.OnItem(it, r.counts)
+	}
+}
+
+// process fetches, processes and writes one item. The output file is
+// written atomically and only once everything before it succeeded.
+func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *report.Result) error {
+	if r.cfg.SkipExisting {
+		if _, err := os.Stat(it.Output); err == nil {
+			return ErrExists
+		}
+	}
+
+	t0 := time.Now()
+	fr, err := r.fetcher.Fetch(ctx, it.Source)
+	t1 := time.Now()
+	it.Fetch = t1.Sub(t0)
+	if err != nil {
+		r.rec.Phase(id, report.Downloading, t0, t1)
+		return err
+	}
+	// Time spent waiting for a download slot is waiting, not downloading.
+	tq := t0.Add(fr.Queued)
+	if tq.After(t1) {
+		tq = t1
+	}
+	r.rec.Phase(id, report.Waiting, t0, tq)
+	r.rec.Phase(id, report.Downloading, tq, t1)
+	it.BytesIn, res.BytesIn = int64(len(fr.Data)), int64(len(fr.Data))
+
+	var lane int
+	select {
+	case lane = <-r.lanes:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { r.lanes <- lane }()
+	t2 := time.Now()
+	r.rec.Phase(id, report.Waiting, t1, t2)
+	r.rec.PinWorker(id, lane)
+
+	job := Job{
+		Source:          it.Source,
+		Data:            fr.Data,
+		Ops:             r.cfg.Ops,
+		Format:          r.outFormat(it.Source),
+		Quality:         r.cfg.Quality,
+		MaxPixels:       r.cfg.MaxPixels,
+		KeepOrientation: r.cfg.KeepOrientation,
+		JPEG:            r.cfg.JPEG,
+	}
+	o, err := parallel.Call(ctx, r.ex, r.task, job).Result(ctx)
+	t3 := time.Now()
+	if err != nil {
+		r.rec.Phase(id, report.Processing, t2, t3)
+		return err
+	}
+	// The phases are measured where the task ran; place them so that they
+	// end when its result arrived. What is left of the span (queueing,
+	// transport to a worker process or machine) counts as waiting.
+	enc := t3.Add(-o.Encode)
+	proc := enc.Add(-o.Process)
+	dec := proc.Add(-o.Decode)
+	if dec.Before(t2) {
+		dec = t2
+	}
+	r.rec.Phase(id, report.Waiting, t2, dec)
+	r.rec.Phase(id, report.Decoding, dec, proc)
+	r.rec.Phase(id, report.Processing, proc, enc)
+	r.rec.Phase(id, report.Encoding, enc, t3)
+	it.Compute = o.Decode + o.Process + o.Encode
+	res.OutWidth, res.OutHeight = o.Width, o.Height
+
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", it.Output, err)
+	}
+	r.rec.Phase(id, report.Writing, t3, time.Now())
+	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))
+	if r.rec.Sample(id) {
+		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(o.Data))
+	}
+	return nil
+}
+
+// thumbnail returns a small JPEG of an encoded image, or nil if it cannot
+// be made: thumbnails are decoration and never fail an item.
+func thumbnail(data []byte) []byte {
+	pic, err := imgproc.Decode(data, nil)
+	if err != nil {
+		return nil
+	}
+	b, err := report.Thumbnail(pic.Image, 0)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// outFormat returns the format the output of src is written in.
+func (r *runner) outFormat(src string) imgproc.Format {
+	if r.cfg.Format != "" {
+		return r.cfg.Format
+	}
+	f, err := imgproc.FormatFromExt(sourcePath(src))
+	switch {
+	case err != nil:
+		return imgproc.JPEG
+	case f == imgproc.WebP:
+		return imgproc.PNG
+	}
+	return f
+}
+
+// outputPath reserves the output file name of the item at idx.
+func (r *runner) outputPath(idx int, src string) (string, error) {
+	name := r.namer.Name(src, string(r.outFormat(src)))
+	ext := filepath.Ext(name)
+	out := strings.NewReplacer(
+		"{name}", name,
+		"{base}", strings.TrimSuffix(name, ext),
+		"{ext}", strings.TrimPrefix(ext, "."),
+		"{n}", strconv.Itoa(idx+1),
+	).Replace(r.cfg.Name)
+	if !filepath.IsLocal(out) || strings.ContainsAny(out, `/\`) {
+		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
+	}
+	return filepath.Join(r.cfg.OutDir, out), nil
+}
+
+// checkTemplate rejects a name template that cannot make distinct, plain
+// file names.
+func checkTemplate(t string) error {
+	if !strings.Contains(t, "{name}") && !strings.Contains(t, "{base}") && !strings.Contains(t, "{n}") {
+		return fmt.Errorf("batch: output name template %q has none of {name}, {base}, {n}: every output would have the same name", t)
+	}
+	if strings.ContainsAny(t, `/\`) {
+		return fmt.Errorf("batch: output name template %q must not contain a path separator", t)
+	}
+	return nil
+}
+
+// sourcePath returns the path part of a URL, or src itself for a file.
+func sourcePath(src string) string {
+	if u, err := url.Parse(src); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		return u.Path
+	}
+	return src
+}

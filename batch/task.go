@@ -1,0 +1,105 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/parallel"
+)
+
+// TaskName is the name the image task is registered under.
+const TaskName = "fanout.image"
+
+// Job is the input of the image task: one image's bytes and what to do
+// with them. It crosses process and machine boundaries, so it holds only
+// data.
+type Job struct {
+	Source          string            // where the bytes came from, for messages
+	Data            []byte            // the encoded image, in any supported format
+	Ops             string            // operation list, as parsed by imgproc.ParseOps
+	Format          imgproc.Format    // output format; empty means the input's own
+	Quality         int               // JPEG quality; 0 means imgproc.DefaultQuality
+	MaxPixels       int64             // pixel budget; 0 means imgproc.DefaultMaxPixels
+	KeepOrientation bool              // leave pixels as stored, ignoring EXIF orientation
+	JPEG            imgproc.JPEGCodec // JPEG codec to decode and encode with
+}
+
+// Output is the result of the image task: the encoded output and what it
+// took to make it.
+type Output struct {
+	Data          []byte         // the encoded output image
+	InFormat      imgproc.Format // the input's sniffed format
+	Format        imgproc.Format // the output's format
+	Width, Height int            // the output's size in pixels
+	Codec         string         // the decoder that read the input
+	Decode        time.Duration  // time spent decoding
+	Process       time.Duration  // time spent in the operations
+	Encode        time.Duration  // time spent encoding
+}
+
+// Register adds the image task to r under [TaskName] and returns its handle.
+// A program registers it once, in the registry it gives to its executor's
+// backend and to its workers.
+func Register(r *parallel.Registry) *parallel.Task[Job, Output] {
+	return parallel.Register(r, TaskName, parallel.Gob, Process)
+}
+
+// Process decodes job.Data, applies job.Ops and encodes the result. Errors
+// caused by the input (an unknown format, a corrupt or truncated file, an
+// image over the pixel budget, a bad operation list) are marked
+// [parallel.Permanent]: running them again cannot help. Process checks ctx
+// between steps.
+func Process(ctx context.Context, job Job) (Output, error) {
+	ops, err := imgproc.ParseOps(job.Ops)
+	if err != nil {
+		return Output{}, parallel.Permanent(err)
+	}
+	t0 := time.Now()
+	pic, err := imgproc.Decode(job.Data, &imgproc.DecodeOptions{
+		MaxPixels:       job.MaxPixels,
+		KeepOrientation: job.KeepOrientation,
+		JPEG:            job.JPEG,
+	})
+	if err != nil {
+		return Output{}, parallel.Permanent(err)
+	}
+	t1 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return Output{}, err
+	}
+	img, err := ops.Apply(ctx, pic.Image)
+	if err != nil {
+		return Output{}, parallel.Permanent(err)
+	}
+	t2 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return Output{}, err
+	}
+	in := pic.Format
+	pic.Image = img
+	var buf bytes.Buffer
+	buf.Grow(len(job.Data))
+	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{Format: job.Format, Quality: job.Quality, JPEG: job.JPEG}); err != nil {
+		return Output{}, parallel.Permanent(fmt.Errorf("encode: %w", err))
+	}
+	t3 := time.Now()
+	b := img.Bounds()
+	format := job.Format
+	if format == "" {
+		format = in
+	}
+	return Output{
+		Data:     buf.Bytes(),
+		InFormat: in,
+		Format:   format,
+		Width:    b.Dx(),
+		Height:   b.Dy(),
+		Codec:    pic.Codec,
+		Decode:   t1.Sub(t0),
+		Process:  t2.Sub(t1),
+		Encode:   t3.Sub(t2),
+	}, nil
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# W-seed: the tutorial's job (88 ~500 px JPEGs behind 150 ms of latency,
+# download, GaussianBlur(15), save processed_<name>), run by the tutorial's own
+# program and by fanout, alternately, in one run. Prints each time and the
+# medians. Needs /usr/bin/python3 with Pillow and requests
+# (apt-get install python3-pil python3-requests).
+# Usage: bench/wseed.sh [ROUNDS=3]
+set -euo pipefail
+rounds=${1:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+
+(cd "$here/.." && go build -o "$work/fanout" ./cmd/fanout)
+$py "$here/make-web500.py" "$here/../../shared/testdata/photos" "$work/web" >/dev/null 2>&1 ||
+	$py "$here/make-web500.py" /work/shared/testdata/photos "$work/web" >/dev/null
+port=$((20000 + RANDOM % 20000))
+$py "$here/latency_server.py" "$work/web" "$port" 0.15 &
+server=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+ls "$work/web" | sed "s|^|http://127.0.0.1:$port/|" >"$work/urls.txt"
+n=$(wc -l <"$work/urls.txt")
+echo "W-seed: $n images, 150 ms latency, $(nproc) cores"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+for r in $(seq "$rounds"); do
+	rm -rf "$work/seed" "$work/out" && mkdir -p "$work/seed" "$work/out"
+	t0=$(date +%s.%N)
+	(cd "$work/seed" && $py "$here/seed_pipeline.py" "$work/urls.txt" >/dev/null)
+	t1=$(date +%s.%N)
+	"$work/fanout" images --list "$work/urls.txt" --blur 15 -o "$work/out" --quiet
+	t2=$(date +%s.%N)
+	seed=$(echo "$t1 - $t0" | bc); fan=$(echo "$t2 - $t1" | bc)
+	echo "round $r: seed_pipeline.py ${seed}s  fanout ${fan}s  ($(ls "$work/out" | wc -l) outputs)"
+	echo "$seed" >>"$work/seed.times"; echo "$fan" >>"$work/fan.times"
+done
+ms=$(median <"$work/seed.times"); mf=$(median <"$work/fan.times")
+echo "median: seed_pipeline.py ${ms}s, fanout ${mf}s, speed-up $(echo "scale=1; $ms / $mf" | bc)x"

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/download"
+	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/internal/atomicfile"
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/natsjs"
+	"github.com/fanout-dev/fanout/parallel/proc"
+	"github.com/fanout-dev/fanout/report"
+)
+
+const imagesUsage = `Usage: fanout images [flags] SOURCE...
+
+Downloads (or reads) every SOURCE, applies the operations, and writes
+processed_<name> into the output folder. Downloads and processing overlap:
+each image is processed as soon as its bytes arrive.
+
+A SOURCE is an http(s) URL, a file:// URL, a file, a folder (its image files),
+@FILE or --list FILE (one source per line), or - (sources on stdin).
+Flags may come before or after the sources.
+
+Examples:
+  fanout images --blur 15 https://example.com/a.jpg https://example.com/b.jpg
+  fanout images photos/ -o out --ops "resize=800x,blur=2" --format png
+  fanout images --list urls.txt --blur 15 --skip-existing --report run.html
+
+Exit status: 0 all done, 1 some items failed (or interrupted), 2 bad usage.
+
+Flags:
+`
+
+// imagesFlags are the settings of the images command.
+type imagesFlags struct {
+	out, name, ops, format, jpeg, report string
+	lists                                stringList
+	blur                                 float64
+	quality, downloads, perHost, workers int
+	retries                              int
+	maxPixels                            int64
+	timeout                              time.Duration
+	skipExisting, keepOrientation        bool
+	quiet, json                          bool
+	isolate                              bool
+	memoryLimit                          int64
+	nats                                 natsOptions
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func (f *imagesFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.out, "o", ".", "output `folder`")
+	fs.StringVar(&f.out, "out", ".", "output `folder` (same as -o)")
+	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
+	fs.StringVar(&f.ops, "ops", "", "operation `list`, e.g. \"blur=15,resize=800x,grayscale\"")
+	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n}")
+	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, gif, bmp, tiff (default: the source's)")
+	fs.IntVar(&f.quality, "quality", imgproc.DefaultQuality, "JPEG `quality`, 1-100")
+	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
+	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "downloads in `flight`")
+	fs.IntVar(&f.perHost, "per-host", 0, "downloads in flight per host (default: --downloads)")
+	fs.IntVar(&f.workers, "workers", 0, "images processed at `once` (default: the number of cores)")
+	fs.IntVar(&f.retries, "retries", 3, "retries of a failed download (429, 5xx, resets, timeouts)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none)")
+	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`")
+	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
+	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
+	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary")
+	fs.BoolVar(&f.quiet, "q", false, "same as --quiet")
+	fs.BoolVar(&f.json, "json", false, "write one JSON object per item on stdout")
+	fs.StringVar(&f.report, "report", "", "write an HTML report of the batch to `file` (and its data to file.json)")
+	fs.BoolVar(&f.isolate, "isolate", false, "process each image in worker processes, so a hostile file costs one item")
+	fs.Int64Var(&f.memoryLimit, "memory-limit", 0, "with --isolate: address-space `bytes` a worker may add (0: none)")
+	f.nats.addFlags(fs) // --nats URL submits the images to a fanout cluster instead of processing them here
+}
+
+// opList returns the operation list: --blur first, then --ops.
+func (f *imagesFlags) opList() string {
+	var ops []string
+	if f.blur != 0 {
+		ops = append(ops, "blur="+strconv.FormatFloat(f.blur, 'g', -1, 64))
+	}
+	if f.ops != "" {
+		ops = append(ops, f.ops)
+	}
+	return strings.Join(ops, ",")
+}
+
+func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("images", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), imagesUsage)
+		fs.PrintDefaults()
+	}
+	var f imagesFlags
+	f.register(fs)
+	srcArgs, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "fanout images: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "Run 'fanout images -h' for usage.")
+		return exitUsage
+	}
+	if len(srcArgs) == 0 && len(f.lists) == 0 {
+		return usageErr("no sources given")
+	}
+	ops := f.opList()
+	if _, err := imgproc.ParseOps(ops); err != nil {
+		return usageErr("%v", err)
+	}
+	codec, err := imgproc.ParseJPEGCodec(f.jpeg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	var format imgproc.Format
+	if f.format != "" {
+		if format, err = imgproc.FormatFromExt("x." + f.format); err != nil {
+			return usageErr("unknown output format %q", f.format)
+		}
+	}
+	if f.quality < 1 || f.quality > 100 {
+		return usageErr("--quality must be between 1 and 100, not %d", f.quality)
+	}
+	if f.isolate && f.nats.url != "" {
+		return usageErr("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
+	}
+	if f.nats.url != "" {
+		if err := f.nats.resolve(os.Getenv); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	workers := f.workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+
+	tk := newTasks()
+	cfg := batch.Config{
+		OutDir:          f.out,
+		Name:            f.name,
+		Ops:             ops,
+		Format:          format,
+		Quality:         f.quality,
+		JPEG:            codec,
+		MaxPixels:       f.maxPixels,
+		KeepOrientation: f.keepOrientation,
+		Downloads:       f.downloads,
+		Workers:         workers,
+		SkipExisting:    f.skipExisting,
+		Task:            tk.image,
+		Fetcher: &download.Downloader{
+			MaxInFlight: f.downloads,
+			MaxPerHost:  f.perHost,
+			MaxAttempts: f.retries + 1,
+		},
+	}
+	backend := "local"
+	exCfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
+	switch {
+	case f.isolate:
+		backend = "isolate"
+		pb, err := proc.New(proc.Config{Workers: workers, MemoryLimit: f.memoryLimit})
+		if err != nil {
+			fmt.Fprintf(stderr, "fanout images: %v\n", err)
+			return exitFailed
+		}
+		defer pb.Close()
+		exCfg.Backend = pb
+	case f.nats.url != "":
+		backend = "nats"
+		nc, err := f.nats.connect()
+		if err != nil {
+			fmt.Fprintf(stderr, "fanout images: %v\n", err)
+			return exitFailed
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			fmt.Fprintf(stderr, "fanout images: %v\n", err)
+			return exitFailed
+		}
+		nb, err := natsjs.New(js, natsjs.Config{Prefix: f.nats.prefix, AckWait: f.nats.ackWait})
+		if err != nil {
+			fmt.Fprintf(stderr, "fanout images: %v\n", err)
+			return exitFailed
+		}
+		defer nb.Close()
+		exCfg.Backend = nb
+	}
+	ex := parallel.New(exCfg)
+	defer ex.Close()
+	cfg.Executor = ex
+	rec := report.NewRecorder(report.Config{Settings: report.Settings{
+		Downloads: f.downloads, Workers: workers, Ops: ops, Backend: backend,
+	}})
+	cfg.Recorder = rec
+
+	total := -1
+	if isTerminal(stderr) && !f.json && !f.quiet && !slices.Contains(srcArgs, "-") {
+		total = 0
+		for range sources(ctx, srcArgs, f.lists, nil) {
+			total++
+		}
+	}
+	prog := newProgress(stdout, stderr, f.quiet, f.json, total)
+	cfg.OnStart = prog.started
+	cfg.OnItem = prog.ended
+
+	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, stdin))
+	prog.close()
+	if err != nil {
+		fmt.Fprintf(stderr, "fanout images: %v\n", err)
+		return exitFailed
+	}
+	printSummary(stderr, rep, ctx.Err() != nil)
+	if f.report != "" {
+		if err := writeReport(f.report, rep); err != nil {
+			fmt.Fprintf(stderr, "fanout images: report: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stderr, "report: %s\n", f.report)
+	}
+	if rep.Summary.Failed > 0 || rep.Summary.Unfinished > 0 || ctx.Err() != nil {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// printSummary writes the end-of-batch summary: counts, wall time,
+// throughput, where the time went, and every failure with its cause.
+func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
+	s := rep.Summary
+	if interrupted {
+		fmt.Fprintln(w, "interrupted: no new items were started; items in flight were abandoned and left no file")
+	}
+	fmt.Fprintf(w, "%d done, %d failed, %d skipped in %.2fs (%.1f images/s)\n",
+		s.OK, s.Failed, s.Skipped, rep.Wall.Seconds(), s.PerSecond)
+	if s.OK+s.Failed > 0 {
+		fmt.Fprintf(w, "time: %.2fs downloading (over %d in flight), %.2fs computing (over %d workers, %.0f%% busy)\n",
+			s.Network.Seconds(), rep.Settings.Downloads, s.Compute.Seconds(), rep.Settings.Workers, 100*s.Utilisation)
+	}
+	if s.Failed > 0 {
+		fmt.Fprintln(w, "failed:")
+		for _, it := range rep.Items {
+			if it.Status == report.StatusFailed {
+				fmt.Fprintf(w, "  %s: %s\n", it.Input, it.Error)
+			}
+		}
+	}
+}
+
+// writeReport writes the HTML report to path and its data next to it as
+// JSON, each atomically.
+func writeReport(path string, rep *report.Report) error {
+	var html, js strings.Builder
+	if err := report.WriteHTML(&html, rep); err != nil {
+		return err
+	}
+	if err := report.WriteJSON(&js, rep); err != nil {
+		return err
+	}
+	jsonPath := strings.TrimSuffix(path, ".html") + ".json"
+	if err := atomicfile.WriteFile(path, []byte(html.String()), 0o644); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(jsonPath, []byte(js.String()), 0o644)
+}
+
+// defaultWorkers is the default number of CPU workers: one per core the
+// Go scheduler uses.
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }

@@ -1,0 +1,417 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/imgproc"
+)
+
+// TestMain lets the test binary stand in for the fanout binary: run with
+// FANOUT_TEST_MAIN=1 it is fanout itself (main calls proc.ServeIfWorker,
+// so it also serves as its own worker processes).
+func TestMain(m *testing.M) {
+	if os.Getenv("FANOUT_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// fanoutCmd returns a command that runs the fanout binary (this test
+// binary in main mode) with args.
+func fanoutCmd(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "FANOUT_TEST_MAIN=1")
+	return cmd
+}
+
+// runFanout runs the fanout binary and returns its exit status, stdout and
+// stderr.
+func runFanout(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := fanoutCmd(t, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), stdout.String(), stderr.String()
+	case err != nil:
+		t.Fatalf("run fanout: %v", err)
+	}
+	return 0, stdout.String(), stderr.String()
+}
+
+// readTestdata returns a file of the repository's testdata folder.
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// imageServer serves files by path, with what the test needs for failing
+// URLs: /missing is 404, /broken always 503.
+func imageServer(t testing.TB, files map[string][]byte, latency time.Duration) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return
+		}
+		if r.URL.Path == "/broken" {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		data, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// pngBomb returns a small, well-formed PNG whose header declares a w×h
+// image: a decompression bomb that must be refused from its header.
+func pngBomb(t testing.TB, w, h uint32) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&buf, binary.BigEndian, uint32(len(data)))
+		crc := crc32.NewIEEE()
+		crc.Write([]byte(typ))
+		crc.Write(data)
+		buf.WriteString(typ)
+		buf.Write(data)
+		binary.Write(&buf, binary.BigEndian, crc.Sum32())
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 0, 0, 0, 0) // 8-bit grey, deflate, no interlace
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 1024)) // a few rows of zeros: the rest is missing
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return buf.Bytes()
+}
+
+// demoPhoto returns one of the embedded demo photos.
+func demoPhoto(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := demoPhotos.ReadFile("demodata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// checkNoPartialFiles fails if dir holds a temporary or unreadable image.
+func checkNoPartialFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("leftover temporary file %s", e.Name())
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := imgproc.Decode(data, nil); err != nil {
+			t.Errorf("output %s does not decode: %v", e.Name(), err)
+		}
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestImagesMixedBatch(t *testing.T) {
+	good := map[string][]byte{
+		"/a/kde-path.jpg":        demoPhoto(t, "kde-fallenleaf.jpg"),
+		"/b/skimage-chelsea.jpg": demoPhoto(t, "skimage-chelsea.jpg"),
+		"/c/alpha.png":           readTestdata(t, "imgproc/with-alpha.png"),
+		"/d/photo?w=500":         demoPhoto(t, "kde-coldripple.jpg"),
+	}
+	files := map[string][]byte{
+		"/truncated.jpg": readTestdata(t, "imgproc/truncated.jpg"),
+		"/corrupt.jpg":   readTestdata(t, "imgproc/corrupt-header.jpg"),
+		"/header.jpg":    readTestdata(t, "imgproc/giant-image.jpg"),
+		"/bomb.png":      pngBomb(t, 20000, 20000),
+		"/notimage.jpg":  []byte("<html>not an image</html>"),
+	}
+	for p, b := range good {
+		files[strings.Split(p, "?")[0]] = b
+	}
+	srv := imageServer(t, files, 0)
+	local := filepath.Join(t.TempDir(), "local.jpg")
+	if err := os.WriteFile(local, demoPhoto(t, "kde-darkesthour.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out := t.TempDir()
+	args := []string{"images"}
+	for p := range good {
+		args = append(args, srv.URL+p)
+	}
+	for _, p := range []string{"/truncated.jpg", "/corrupt.jpg", "/header.jpg", "/bomb.png", "/notimage.jpg", "/missing", "/broken"} {
+		args = append(args, srv.URL+p)
+	}
+	args = append(args, local, filepath.Join(t.TempDir(), "does-not-exist.jpg"))
+	// Flags after the sources, as users type them.
+	args = append(args, "--blur", "15", "-o", out, "--retries", "1")
+	code, _, stderr := runFanout(t, args...)
+	if code != 1 {
+		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"5 done, 8 failed",
+		"truncated.jpg: ", "corrupt.jpg: ", "header.jpg: ", "notimage.jpg: ",
+		"bomb.png: imgproc: png image is 20000x20000 (400000000 pixels), over the limit",
+		"/missing: download: GET", "404",
+		"/broken: download: GET", "503",
+		"does-not-exist.jpg: ",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	names := checkNoPartialFiles(t, out)
+	if len(names) != 5 {
+		t.Errorf("outputs %v, want 5", names)
+	}
+
+	// Every output is the image task's result on its input: blurred, same
+	// size, in the input's format.
+	for _, tc := range []struct {
+		output string
+		input  []byte
+		format imgproc.Format
+	}{
+		{"processed_kde-path.jpg", good["/a/kde-path.jpg"], imgproc.JPEG},
+		{"processed_skimage-chelsea.jpg", good["/b/skimage-chelsea.jpg"], imgproc.JPEG},
+		{"processed_alpha.png", good["/c/alpha.png"], imgproc.PNG},
+		{"processed_photo.jpg", good["/d/photo?w=500"], imgproc.JPEG},
+		{"processed_local.jpg", demoPhoto(t, "kde-darkesthour.jpg"), imgproc.JPEG},
+	} {
+		got, err := os.ReadFile(filepath.Join(out, tc.output))
+		if err != nil {
+			t.Errorf("missing output: %v", err)
+			continue
+		}
+		want, err := batch.Process(t.Context(), batch.Job{Data: tc.input, Ops: "blur=15", Format: tc.format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Data) {
+			t.Errorf("%s differs from the image task's output on its input", tc.output)
+		}
+		cfgIn, _, _ := image.DecodeConfig(bytes.NewReader(tc.input))
+		cfgOut, _, _ := image.DecodeConfig(bytes.NewReader(got))
+		if cfgIn.Width != cfgOut.Width || cfgIn.Height != cfgOut.Height {
+			t.Errorf("%s is %dx%d, input %dx%d", tc.output, cfgOut.Width, cfgOut.Height, cfgIn.Width, cfgIn.Height)
+		}
+	}
+}
+
+func TestImagesJSONAndSkipExisting(t *testing.T) {
+	files := map[string][]byte{
+		"/one.jpg": demoPhoto(t, "kde-fallenleaf.jpg"),
+		"/two.jpg": demoPhoto(t, "skimage-coffee.jpg"),
+	}
+	srv := imageServer(t, files, 0)
+	list := filepath.Join(t.TempDir(), "urls.txt")
+	os.WriteFile(list, []byte("# two photos\n"+srv.URL+"/one.jpg\n\n"+srv.URL+"/two.jpg\n"+srv.URL+"/missing\n"), 0o644)
+	out := t.TempDir()
+
+	code, stdout, stderr := runFanout(t, "images", "--list", list, "--ops", "blur=2,grayscale", "-o", out, "--json", "--retries", "0")
+	if code != 1 {
+		t.Fatalf("exit status %d, want 1 (one missing URL); stderr:\n%s", code, stderr)
+	}
+	got := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		var rec itemJSON
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("stdout line %q: %v", sc.Text(), err)
+		}
+		got[rec.Input] = rec.Status
+		if rec.Status == "ok" && (rec.Output == "" || rec.BytesOut == 0) {
+			t.Errorf("ok record without output: %+v", rec)
+		}
+		if rec.Status == "failed" && !strings.Contains(rec.Error, "404") {
+			t.Errorf("failed record's error %q lacks the cause", rec.Error)
+		}
+	}
+	want := map[string]string{srv.URL + "/one.jpg": "ok", srv.URL + "/two.jpg": "ok", srv.URL + "/missing": "failed"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("status of %s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+
+	// Resume: the outputs exist, so nothing is downloaded again.
+	code, _, stderr = runFanout(t, "images", "--list", list, "--ops", "blur=2,grayscale", "-o", out, "--skip-existing", "--retries", "0")
+	if code != 1 || !strings.Contains(stderr, "0 done, 1 failed, 2 skipped") {
+		t.Errorf("resumed run: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestImagesUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no sources", []string{"images", "--blur", "15"}, 2, "no sources"},
+		{"bad op", []string{"images", "a.jpg", "--ops", "blurr=3"}, 2, "blurr"},
+		{"bad quality", []string{"images", "a.jpg", "--quality", "0"}, 2, "quality"},
+		{"bad format", []string{"images", "a.jpg", "--format", "xyz"}, 2, "xyz"},
+		{"unknown flag", []string{"images", "a.jpg", "--bogus"}, 2, "bogus"},
+		{"help", []string{"images", "-h"}, 0, "Usage: fanout images"},
+		{"unknown command", []string{"imagez"}, 2, "unknown command"},
+		{"nats without credentials", []string{"images", "a.jpg", "--nats", "nats://127.0.0.1:1"}, 2, "credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tc.args, strings.NewReader(""), &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit status %d, want %d", code, tc.code)
+			}
+			if all := stdout.String() + stderr.String(); !strings.Contains(all, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
+
+// TestImagesInterrupt sends SIGINT mid-batch: the command stops taking new
+// work, leaves only whole files, prints the summary and exits 1.
+func TestImagesInterrupt(t *testing.T) {
+	files := map[string][]byte{}
+	var urls []string
+	for i := range 40 {
+		p := "/img-" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ".jpg"
+		files[p] = demoPhoto(t, "kde-eveningglow.jpg")
+		urls = append(urls, p)
+	}
+	var served atomic.Int32
+	midway := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		w.Write(files[r.URL.Path])
+		if served.Add(1) == 8 {
+			close(midway)
+		}
+	}))
+	defer srv.Close()
+	out := t.TempDir()
+	args := []string{"images", "--blur", "15", "-o", out, "--downloads", "4"}
+	for _, u := range urls {
+		args = append(args, srv.URL+u)
+	}
+	cmd := fanoutCmd(t, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once a few images are done: 40 images at 4 in flight and
+	// 200 ms each take 2 s, so the batch is mid-way.
+	select {
+	case <-midway:
+	case <-time.After(30 * time.Second):
+		t.Error("the batch did not get going")
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v, want status 1; stderr:\n%s", err, stderr.String())
+	}
+	if s := stderr.String(); !strings.Contains(s, "interrupted") || !strings.Contains(s, " done, ") {
+		t.Errorf("no summary after interrupt:\n%s", s)
+	}
+	names := checkNoPartialFiles(t, out)
+	if len(names) == 0 || len(names) >= 40 {
+		t.Errorf("%d outputs after an interrupt mid-batch, want some but not all", len(names))
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"demo", "-o", out, "--items", "6", "--latency", "20ms", "--task", "100ms"}, nil, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("demo exit status %d; stderr:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"one after the other", "in parallel", "10. task", "one at a time", "fanout:", "report:"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, dir := range []string{"sequential", "fanout"} {
+		if names := checkNoPartialFiles(t, filepath.Join(out, dir)); len(names) != 6 {
+			t.Errorf("%s: %d outputs, want 6", dir, len(names))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.html")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run(t.Context(), []string{"version"}, nil, &stdout, &stdout); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	if !strings.Contains(stdout.String(), "jpeg codec: ") {
+		t.Errorf("version output lacks the codec:\n%s", stdout.String())
+	}
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/fanout-dev/fanout/imgproc"
+)
+
+// version returns the module version fanout was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Version == "" {
+		return "(unknown)"
+	}
+	return bi.Main.Version
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG codec is active and why.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))
+	return exitOK
+}
