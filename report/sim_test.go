@@ -32,8 +32,8 @@ type simItem struct {
 // the first free download slot, then the first free worker once its bytes
 // have arrived; the worker decodes, processes, encodes and writes. About
 // one item in 40 fails to download, one in 60 fails to decode, and the last
-// item is skipped before any work. One input holds markup, to check
-// escaping. Workers are pinned (as a process backend knows its worker's
+// item is skipped before any work. Item 11 has markup in its input and its
+// error, to check escaping. Workers are pinned (as a process backend knows its worker's
 // index); download slots are left to the Recorder.
 func simulate(tb testing.TB, cfg simConfig) (*report.Report, []simItem) {
 	tb.Helper()
@@ -59,8 +59,8 @@ func simulate(tb testing.TB, cfg simConfig) (*report.Report, []simItem) {
 		sims[i] = simItem{worker: -1, slot: -1}
 		input := fmt.Sprintf("https://images.example.com/photos/%04d.jpg?size=large", i)
 		switch {
-		case i == 7:
-			input = "https://example.com/</script><b>bold</b>&amp;.jpg"
+		case i == 11: // a failed download, so it shows in the failures table
+			input = "https://example.com/</script><b>bold</b>&amp;<img src=x onerror=alert(1)>.jpg"
 		case i%5 == 3:
 			input = fmt.Sprintf("/data/local/photo-%04d.png", i)
 		}
