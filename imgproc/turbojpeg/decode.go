@@ -54,7 +54,9 @@ func (l *Lib) header(h uintptr, data []byte) (width, height int, subsamp Subsamp
 	runtime.UnlockOSThread()
 	runtime.KeepAlive(data)
 	if rc != 0 && !(warning && completeDespite(msg, data)) {
-		if strings.Contains(msg, "Could not determine subsampling") {
+		// TurboJPEG 2 reads such headers but has no name for the layout
+		// or colour space; image/jpeg may still decode them.
+		if strings.Contains(msg, "Could not determine subsampling") || strings.Contains(msg, "Could not determine colorspace") {
 			return 0, 0, 0, 0, fmt.Errorf("turbojpeg: decode: %s: %w", msg, ErrUnsupported)
 		}
 		return 0, 0, 0, 0, fmt.Errorf("turbojpeg: decode: %s", msg)
@@ -99,7 +101,8 @@ func completeDespite(msg string, data []byte) bool {
 // to the subsampling factor, so YStride may exceed the width by up to 3.
 //
 // Other JPEGs (greyscale, CMYK, RGB-coded, unusual subsampling) give an error
-// wrapping [ErrUnsupported]; [Lib.Decode] takes them all. Corrupt or truncated
+// wrapping [ErrUnsupported]; [Lib.Decode] handles the greyscale, CMYK and
+// RGB-coded ones. Corrupt or truncated
 // data gives an error (see the package documentation for warnings). The
 // caller must check the dimensions against its memory budget first, with
 // [Lib.DecodeConfig]. DecodeYCbCr is safe for concurrent use.

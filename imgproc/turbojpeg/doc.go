@@ -26,8 +26,14 @@
 // and [Lib.EncodeYCbCr] compresses from such planes, so a decode, filter,
 // encode pipeline never converts colour. [Lib.Decode] returns the same
 // concrete types as image/jpeg: *image.YCbCr, *image.Gray, *image.CMYK for
-// CMYK and YCCK files, and *image.RGBA for RGB-coded files and chroma
-// layouts image.YCbCr cannot hold.
+// CMYK and YCCK files, and *image.RGBA for RGB-coded files (and, with a
+// TurboJPEG 3 library, for chroma layouts image.YCbCr cannot hold; TurboJPEG
+// 2 refuses those with [ErrUnsupported]).
+//
+// The encoders write baseline JPEGs with libjpeg's standard Huffman tables
+// and its accurate integer DCT, as Pillow does by default. libjpeg-turbo
+// itself reads TJ_OPTIMIZE, TJ_ARITHMETIC, TJ_RESTART and TJ_PROGRESSIVE
+// from the environment when compressing; this package sets none of them.
 //
 // # Errors
 //
@@ -36,7 +42,10 @@
 // reports some damage as a warning and carries on (a truncated file
 // decodes with its missing rows filled in grey); this package turns every
 // warning into an error except "extraneous bytes before marker", which libjpeg
-// and image/jpeg both accept because the pixels are complete. Input this
+// and image/jpeg both accept because the pixels are complete (and then only
+// when the data ends with the EOI marker, since libjpeg keeps only the first
+// warning's message). A file that lacks its final EOI marker counts as
+// truncated, as it does for image/jpeg. Input this
 // package cannot represent, or that TurboJPEG cannot decode, gives an error
 // wrapping [ErrUnsupported]: callers fall back to image/jpeg on it.
 //
