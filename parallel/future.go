@@ -136,6 +136,9 @@ func (c *core) wait(ctx context.Context) error {
 	if State(c.state.Load()).done() {
 		return nil
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	ex := c.tc.ex
 	w, _ := ex.waiters.Get().(chan struct{})
 	if w == nil {

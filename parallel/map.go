@@ -55,10 +55,11 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 // finish anyway.
 func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
 	return func(yield func(*Future[Out]) bool) {
-		if ctx == nil {
-			ctx = context.Background()
+		parent := ctx
+		if parent == nil {
+			parent = context.Background()
 		}
-		ctx, cancel := context.WithCancelCause(ctx)
+		ctx, cancel := context.WithCancelCause(parent)
 		defer cancel(errMapStopped)
 		window := cfg.Window
 		if window <= 0 {

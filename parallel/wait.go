@@ -14,8 +14,9 @@ import (
 // untouched too. Each run of the loop starts afresh.
 func AsCompleted[T any](ctx context.Context, fs []*Future[T]) iter.Seq[*Future[T]] {
 	return func(yield func(*Future[T]) bool) {
-		if ctx == nil {
-			ctx = context.Background()
+		var ctxDone <-chan struct{} // nil, never ready, for a nil ctx
+		if ctx != nil {
+			ctxDone = ctx.Done()
 		}
 		ch, n := notifyAll(fs)
 		for range n {
@@ -24,7 +25,7 @@ func AsCompleted[T any](ctx context.Context, fs []*Future[T]) iter.Seq[*Future[T
 				if !yield(f) {
 					return
 				}
-			case <-ctx.Done():
+			case <-ctxDone:
 				return
 			}
 		}
