@@ -79,10 +79,13 @@ func TestOpenMissing(t *testing.T) {
 }
 
 // jpegFiles lists the fixtures, plus every JPEG of the shared corpus unless
-// -short.
+// -short or -race.
 func jpegFiles(t *testing.T) []string {
 	files, _ := filepath.Glob(filepath.Join(testdataDir, "*.jpg"))
-	if !testing.Short() {
+	if raceEnabled {
+		t.Log("race detector on: testing the package's fixtures only")
+	}
+	if !testing.Short() && !raceEnabled {
 		if _, err := os.Stat(sharedDir); err != nil {
 			t.Logf("shared corpus absent (%v): testing the package's fixtures only", err)
 		}
