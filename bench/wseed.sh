@@ -24,16 +24,29 @@ n=$(wc -l <"$work/urls.txt")
 echo "W-seed: $n images, 150 ms latency, $(nproc) cores"
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+downloads=64 # fanout's default
 for r in $(seq "$rounds"); do
+	# The CPU part of the floor: the same job on local files, no network.
+	rm -rf "$work/cpu" && mkdir -p "$work/cpu"
+	t0=$(date +%s.%N)
+	"$work/fanout" images "$work/web" --blur 15 -o "$work/cpu" --quiet 2>/dev/null
+	echo "$(date +%s.%N) - $t0" | bc >>"$work/cpu.times"
+
 	rm -rf "$work/seed" "$work/out" && mkdir -p "$work/seed" "$work/out"
 	t0=$(date +%s.%N)
 	(cd "$work/seed" && $py "$here/seed_pipeline.py" "$work/urls.txt" >/dev/null)
 	t1=$(date +%s.%N)
-	"$work/fanout" images --list "$work/urls.txt" --blur 15 -o "$work/out" --quiet
+	"$work/fanout" images --list "$work/urls.txt" --blur 15 -o "$work/out" --quiet 2>/dev/null
 	t2=$(date +%s.%N)
 	seed=$(echo "$t1 - $t0" | bc); fan=$(echo "$t2 - $t1" | bc)
 	echo "round $r: seed_pipeline.py ${seed}s  fanout ${fan}s  ($(ls "$work/out" | wc -l) outputs)"
 	echo "$seed" >>"$work/seed.times"; echo "$fan" >>"$work/fan.times"
 done
-ms=$(median <"$work/seed.times"); mf=$(median <"$work/fan.times")
+ms=$(median <"$work/seed.times"); mf=$(median <"$work/fan.times"); mc=$(median <"$work/cpu.times")
 echo "median: seed_pipeline.py ${ms}s, fanout ${mf}s, speed-up $(echo "scale=1; $ms / $mf" | bc)x"
+# Floor: the downloads come in rounds of $downloads, 150 ms each; the CPU work
+# takes at least what the same job takes on local files.
+rounds_net=$(( (n + downloads - 1) / downloads ))
+net=$(echo "$rounds_net * 0.15" | bc)
+floor=$(echo "if ($net > $mc) $net else $mc" | bc)
+echo "floor: max(${rounds_net} x 0.15 s = ${net}s network, ${mc}s CPU on local files) = ${floor}s; fanout is $(echo "scale=2; $mf / $floor" | bc)x the floor"

@@ -1,0 +1,275 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/report"
+)
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sourcesOf yields srcs with no error.
+func sourcesOf(srcs ...string) func(func(string, error) bool) {
+	return func(yield func(string, error) bool) {
+		for _, s := range srcs {
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestRunStreams checks that images are processed while other downloads
+// are still in flight: the slow download is answered only after every other
+// item has ended, which a pipeline that downloads everything first would
+// never see.
+func TestRunStreams(t *testing.T) {
+	photo := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow.jpg" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Write(photo)
+	}))
+	defer srv.Close()
+	srcs := []string{srv.URL + "/slow.jpg"}
+	for i := range 6 {
+		srcs = append(srcs, fmt.Sprintf("%s/fast-%d.jpg", srv.URL, i))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var order []string
+	rep, err := batch.Run(ctx, batch.Config{
+		OutDir:  t.TempDir(),
+		Ops:     "blur=3",
+		Workers: 2,
+		OnItem: func(it batch.Item, c batch.Counts) {
+			order = append(order, filepath.Base(it.Source))
+			if c.Done == len(srcs)-1 {
+				close(release)
+			}
+		},
+	}, sourcesOf(srcs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.OK != len(srcs) {
+		t.Fatalf("%d done, want %d (order %v; items %+v)", rep.Summary.OK, len(srcs), order, rep.Items)
+	}
+	if order[len(order)-1] != "slow.jpg" {
+		t.Errorf("completion order %v: the slow download should end last", order)
+	}
+}
+
+// TestRunBoundedIntake checks that sources are read lazily: an endless
+// source is consumed only as far as the items in flight allow.
+func TestRunBoundedIntake(t *testing.T) {
+	photo := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(photo) }))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	const downloads, workers = 3, 2
+	var mu sync.Mutex
+	pulled, maxAhead := 0, 0
+	endless := func(yield func(string, error) bool) {
+		for i := 0; ; i++ {
+			mu.Lock()
+			pulled++
+			mu.Unlock()
+			if !yield(fmt.Sprintf("%s/img-%d.jpg", srv.URL, i), nil) {
+				return
+			}
+		}
+	}
+	rep, err := batch.Run(ctx, batch.Config{
+		OutDir: t.TempDir(), Ops: "blur=1", Downloads: downloads, Workers: workers,
+		OnItem: func(it batch.Item, c batch.Counts) {
+			mu.Lock()
+			ended := c.Done + c.Failed
+			maxAhead = max(maxAhead, pulled-ended)
+			mu.Unlock()
+			if ended == 20 {
+				cancel()
+			}
+		},
+	}, endless)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In flight: downloads + 2×workers, plus the source being offered.
+	if limit := downloads + 2*workers + 1; maxAhead > limit {
+		t.Errorf("read %d sources ahead of those ended, want at most %d", maxAhead, limit)
+	}
+	if rep.Summary.OK < 20 {
+		t.Errorf("%d done before the cancel, want at least 20", rep.Summary.OK)
+	}
+}
+
+// TestRunOutputs covers names, formats and failures in one batch of local
+// files.
+func TestRunOutputs(t *testing.T) {
+	in := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(in, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	jpg := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	srcs := []string{
+		write("cat.jpg", jpg),
+		write("pic.webp", readTestdata(t, "imgproc/4.webp")),
+		write("alpha.png", readTestdata(t, "imgproc/with-alpha.png")),
+		write("broken.jpg", readTestdata(t, "imgproc/corrupt-header.jpg")),
+		filepath.Join(t.TempDir(), "cat.jpg"), // same name as the first, missing
+	}
+	out := t.TempDir()
+	var items []batch.Item
+	rep, err := batch.Run(t.Context(), batch.Config{
+		OutDir: out, Ops: "blur=2", Name: "{n}-{base}-small.{ext}",
+		OnItem: func(it batch.Item, c batch.Counts) { items = append(items, it) },
+	}, sourcesOf(srcs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Summary.OK, 3; got != want {
+		t.Errorf("%d ok, want %d", got, want)
+	}
+	slices.SortFunc(items, func(a, b batch.Item) int { return a.Index - b.Index })
+	wantOut := []string{"1-cat-small.jpg", "2-pic-small.png", "3-alpha-small.png", "", ""}
+	for i, it := range items {
+		if got := filepath.Base(it.Output); it.Output != "" && got != wantOut[i] || it.Output == "" && wantOut[i] != "" {
+			t.Errorf("item %d (%s): output %q, want %q", i, it.Source, it.Output, wantOut[i])
+		}
+	}
+	if items[3].Err == nil || !errors.Is(items[3].Err, parallel.ErrPermanent) && !strings.Contains(items[3].Err.Error(), "broken.jpg") {
+		t.Errorf("broken.jpg: err %v, want a permanent decode error or one naming the file", items[3].Err)
+	}
+	if items[4].Err == nil || !errors.Is(items[4].Err, os.ErrNotExist) {
+		t.Errorf("missing file: err %v, want one matching os.ErrNotExist", items[4].Err)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "2-pic-small.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := imgproc.Sniff(got); f != imgproc.PNG {
+		t.Errorf("WebP source written as %q, want PNG", f)
+	}
+	// The report holds one item per source with its timeline.
+	if len(rep.Items) != len(srcs) {
+		t.Fatalf("report has %d items, want %d", len(rep.Items), len(srcs))
+	}
+	for _, it := range rep.Items {
+		if it.Status == report.StatusOK && len(it.Spans) < 4 {
+			t.Errorf("%s: %d spans, want downloading, waiting and compute phases", it.Input, len(it.Spans))
+		}
+	}
+}
+
+func TestRunBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  batch.Config
+		want string
+	}{
+		{"bad ops", batch.Config{Ops: "blur=-1"}, "sigma"},
+		{"constant name", batch.Config{Name: "out.jpg"}, "same name"},
+		{"separator in name", batch.Config{Name: "../{name}"}, "separator"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.OutDir = t.TempDir()
+			_, err := batch.Run(t.Context(), tc.cfg, sourcesOf("x.jpg"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run: err %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestProcessErrorsArePermanent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		job  batch.Job
+	}{
+		{"corrupt", batch.Job{Data: readTestdata(t, "imgproc/corrupt-header.jpg")}},
+		{"not an image", batch.Job{Data: []byte("hello")}},
+		{"bad ops", batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "nope"}},
+		{"over budget", batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), MaxPixels: 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := batch.Process(t.Context(), tc.job)
+			if !errors.Is(err, parallel.ErrPermanent) {
+				t.Errorf("Process: err %v, want a permanent error", err)
+			}
+		})
+	}
+}
+
+// TestTaskOnBackend runs the image task through the encode/decode path of
+// a backend, as worker processes and cluster workers do.
+func TestTaskOnBackend(t *testing.T) {
+	reg := new(parallel.Registry)
+	task := batch.Register(reg)
+	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+	defer ex.Close()
+	job := batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "blur=5"}
+	got, err := parallel.Call(t.Context(), ex, task, job).Result(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := batch.Process(t.Context(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Data, want.Data) || got.Width != want.Width || got.Format != imgproc.JPEG {
+		t.Errorf("through the backend: %dx%d %s, %d bytes; in-process %dx%d, %d bytes",
+			got.Width, got.Height, got.Format, len(got.Data), want.Width, want.Height, len(want.Data))
+	}
+}
+
+func ExampleRun() {
+	out, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(out)
+	rep, err := batch.Run(context.Background(), batch.Config{OutDir: out, Ops: "blur=15"},
+		func(yield func(string, error) bool) {
+			yield("../testdata/imgproc/skimage-chelsea.jpg", nil)
+		})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, it := range rep.Items {
+		fmt.Println(it.Status, filepath.Base(it.Output), it.OutWidth, "x", it.OutHeight)
+	}
+	// Output:
+	// ok processed_skimage-chelsea.jpg 451 x 300
+}
