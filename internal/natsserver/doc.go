@@ -1,7 +1,10 @@
 // Package natsserver starts a NATS server with JetStream inside the current
 // process. The fanout server command uses it for single-node clusters, and
 // the tests of the cluster backend use it so that they run offline in
-// milliseconds.
+// milliseconds. It wraps github.com/nats-io/nats-server/v2, the NATS server
+// itself as a Go module (pinned at v2.15.2, which has the work-queue fixes the
+// cluster relies on); it lives under internal so that only the fanout command
+// and tests pay for its size.
 //
 // Authentication is on unless the caller asks for none: with neither a token
 // nor a user and password in [Options], [Start] generates a random token,

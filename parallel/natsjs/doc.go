@@ -2,7 +2,9 @@
 // [Backend] for [parallel.Executor] on the submitting side, and [Worker]s,
 // on any number of machines, that run the tasks. It is the only package of
 // the module that imports the NATS client (github.com/nats-io/nats.go, the
-// official client, whose jetstream package has every primitive used here).
+// official client, whose jetstream package has every primitive used here;
+// task ids come from its companion github.com/nats-io/nuid, a fast unique-id
+// generator already required by the client).
 //
 // # Topology
 //
