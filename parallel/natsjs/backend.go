@@ -28,8 +28,15 @@ var (
 )
 
 // cleanupTimeout bounds the requests made after a Run's context is done
-// (deleting its task, raising its cancel flag, deleting objects).
+// (deleting its task, raising its cancel flag, deleting objects), and
+// publishes of small messages.
 const cleanupTimeout = 5 * time.Second
+
+// transferTimeout bounds the transfer of n bytes: cleanupTimeout plus one
+// second per MiB.
+func transferTimeout(n int) time.Duration {
+	return cleanupTimeout + time.Duration(n>>20)*time.Second
+}
 
 // Backend is the submitting side of a fanout cluster: a [parallel.Backend]
 // that runs named tasks on [Worker]s anywhere on a NATS JetStream cluster.
@@ -148,7 +155,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	msg.Header.Set(hdrReply, b.cfg.resultPrefix()+b.id+"."+id)
 	// Publish even if ctx ends meanwhile: knowing the task's sequence is
 	// what lets a cancellation delete it.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferTimeout(len(input)))
 	defer cancel()
 	if len(input) > b.inline {
 		obj := inputObject(id)

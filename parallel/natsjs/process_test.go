@@ -140,12 +140,12 @@ func TestWorkerProcessKilled(t *testing.T) {
 	}
 	s := newTestServer(t)
 	cfg := testConfig()
-	js := mustConnect(t, s)
-	b := newTestBackend(t, s, cfg)
 	task := registerProcessTasks(new(parallel.Registry), 0, func(int) {})
 
-	// The first worker's tasks take a minute: when it is killed, the two
-	// it runs are certainly unfinished, and must run again elsewhere.
+	// The workers start together, on a server with no streams yet: their
+	// setups race. The first worker's tasks take a minute: when it is
+	// killed, the two it runs are certainly unfinished, and must run again
+	// elsewhere.
 	procs := make([]*workerProc, 3)
 	for i := range procs {
 		pause := 20 * time.Millisecond
@@ -153,7 +153,15 @@ func TestWorkerProcessKilled(t *testing.T) {
 			pause = time.Minute
 		}
 		procs[i] = startWorkerProc(t, s.ClientURL(), pause)
-		<-procs[i].ready
+	}
+	js := mustConnect(t, s)
+	b := newTestBackend(t, s, cfg)
+	for _, p := range procs {
+		select {
+		case <-p.ready:
+		case <-p.done:
+			t.Fatal("worker process ended before it was ready")
+		}
 	}
 
 	const n = 60

@@ -274,7 +274,7 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 
 	input := m.Data()
 	if obj := h.Get(hdrObject); obj != "" {
-		input, err = w.c.objects.GetBytes(ctx, obj)
+		input, err = w.fetch(ctx, obj)
 		if err != nil {
 			err = fmt.Errorf("natsjs: task %s: fetch input %s: %w", name, obj, err)
 			if errorsIsNotFound(err) {
@@ -361,6 +361,15 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 	}
 }
 
+// fetch reads a claim-checked input. Its size is unknown until it is
+// read, so the bound is generous: two minutes is over 200 MB at the rate
+// measured in BENCH.md.
+func (w *worker) fetch(ctx context.Context, obj string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return w.c.objects.GetBytes(ctx, obj)
+}
+
 // fail sends err to the submitter as the task's result.
 func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, err error) {
 	if perr := w.publishResult(ctx, reply, id, parallel.MarshalError(err), true); perr != nil {
@@ -372,7 +381,7 @@ func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, e
 // reply, through the object store if it is large. The message id makes a
 // second result for the same task a duplicate the server drops.
 func (w *worker) publishResult(ctx context.Context, reply, id string, data []byte, failed bool) error {
-	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout+time.Duration(len(data)>>20)*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, transferTimeout(len(data)))
 	defer cancel()
 	msg := nats.NewMsg(reply)
 	if failed {
