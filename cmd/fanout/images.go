@@ -113,7 +113,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprint(fs.Output(), imagesUsage)
 		fs.PrintDefaults()
 	}
-	var f imagesFlags
+	f := imagesFlags{nats: natsOptions{connectionName: "fanout images"}}
 	f.register(fs)
 	srcArgs, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -207,7 +207,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			fmt.Fprintf(stderr, "fanout images: %v\n", err)
 			return exitFailed
 		}
-		nb, err := natsjs.New(js, natsjs.Config{Prefix: f.nats.prefix, AckWait: f.nats.ackWait})
+		nb, err := natsjs.New(js, f.nats.config())
 		if err != nil {
 			fmt.Fprintf(stderr, "fanout images: %v\n", err)
 			return exitFailed

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// startWorker starts "fanout worker" as a child process and waits until it
+// serves.
+func startWorker(t *testing.T, url, token string) *exec.Cmd {
+	t.Helper()
+	cmd := fanoutCmd(t, "worker", "--nats", url, "--token", token, "--concurrency", "1", "--ack-wait", "2s")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "serving") {
+			go io.Copy(io.Discard, stderr) // keep the pipe drained; ends when the worker exits
+			return cmd
+		}
+	}
+	t.Fatalf("worker did not start: %v", sc.Err())
+	return nil
+}
+
+// TestImagesCluster runs a batch on a cluster of two worker processes and
+// kills one of them with SIGKILL mid-batch: every image still arrives once,
+// whole, in the output folder, and the broken image is reported.
+func TestImagesCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server and three processes")
+	}
+	srv := newCmdTestServer(t)
+	url, token := srv.ClientURL(), "right-token"
+
+	files := map[string][]byte{"/broken.jpg": readTestdata(t, "imgproc/corrupt-header.jpg")}
+	var srcs []string
+	photos := []string{"kde-fallenleaf.jpg", "skimage-coffee.jpg", "kde-coldripple.jpg", "skimage-chelsea.jpg"}
+	const n = 24
+	for i := range n {
+		p := fmt.Sprintf("/photo-%02d.jpg", i)
+		files[p] = demoPhoto(t, photos[i%len(photos)])
+		srcs = append(srcs, p)
+	}
+	srcs = append(srcs[:n/2], append([]string{"/broken.jpg"}, srcs[n/2:]...)...)
+	web := imageServer(t, files, 0)
+
+	a := startWorker(t, url, token)
+	startWorker(t, url, token)
+
+	out := t.TempDir()
+	// Upscaling makes each image take long enough for the kill to land
+	// mid-batch.
+	args := []string{"images", "--nats", url, "--token", token, "--ack-wait", "2s",
+		"--ops", "resize=2000x,blur=8", "--quality", "60", "-o", out}
+	for _, s := range srcs {
+		args = append(args, web.URL+s)
+	}
+	cmd := fanoutCmd(t, args...)
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var all bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		sc := bufio.NewScanner(stderrPipe)
+		done := 0
+		for sc.Scan() {
+			all.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "ok ") {
+				if done++; done == 4 {
+					a.Process.Signal(syscall.SIGKILL)
+				}
+			}
+		}
+	})
+	wg.Wait()
+	err = cmd.Wait()
+	stderr := all.String()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit status %d (%v), want 1 (one broken image); stderr:\n%s", code, err, stderr)
+	}
+	if !strings.Contains(stderr, fmt.Sprintf("%d done, 1 failed", n)) || !strings.Contains(stderr, "broken.jpg: ") {
+		t.Errorf("summary wrong:\n%s", stderr)
+	}
+	names := checkNoPartialFiles(t, out)
+	if len(names) != n {
+		t.Errorf("%d outputs, want %d: %v", len(names), n, names)
+	}
+	for _, name := range names {
+		if !strings.HasPrefix(name, "processed_photo-") {
+			t.Errorf("unexpected output %s (a duplicate?)", name)
+		}
+	}
+	if a.ProcessState == nil {
+		a.Wait()
+	}
+	if ws, ok := a.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("worker A was not killed mid-batch: %v", a.ProcessState)
+	}
+}
+
+// TestImagesClusterWrongToken checks that a submitter with a wrong token is
+// refused and says so, without printing the token.
+func TestImagesClusterWrongToken(t *testing.T) {
+	srv := newCmdTestServer(t)
+	code, _, stderr := runFanout(t, "images", "--nats", srv.ClientURL(), "--token", "wrong-secret", "a.jpg")
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if !strings.Contains(strings.ToLower(stderr), "authorization") {
+		t.Errorf("stderr does not say the token was refused:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "wrong-secret") {
+		t.Errorf("stderr prints the secret:\n%s", stderr)
+	}
+}
+
