@@ -135,4 +135,3 @@ func TestImagesClusterWrongToken(t *testing.T) {
 		t.Errorf("stderr prints the secret:\n%s", stderr)
 	}
 }
-
