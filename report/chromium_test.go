@@ -180,6 +180,14 @@ func TestHTMLInChromium(t *testing.T) {
 		{"local files, no downloads", files.Report(), false},
 		{"empty batch", report.NewRecorder(report.Config{Start: batchStart}).Report(), false},
 	}
+	if !testing.Short() {
+		huge, _ := simulate(t, simConfig{items: 10000, workers: 8, downloads: 32, seed: 3})
+		tests = append(tests, struct {
+			name       string
+			r          *report.Report
+			screenshot bool
+		}{"10000 items", huge, false})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var page bytes.Buffer
@@ -187,7 +195,9 @@ func TestHTMLInChromium(t *testing.T) {
 				t.Fatal(err)
 			}
 			url, paths := servePage(t, page.Bytes())
+			began := time.Now()
 			st := parseSelftest(t, runChromium(t, bin, "--dump-dom", url))
+			browser := time.Since(began)
 			if len(st.errors) > 0 || st.fields["errors"] != "0" {
 				t.Fatalf("script errors: %q (fields %v)", st.errors, st.fields)
 			}
@@ -224,7 +234,8 @@ func TestHTMLInChromium(t *testing.T) {
 					t.Errorf("item %d (%q) drawn in lane %s, want %s", i, tc.r.Items[i].Input, st.lanes[i], wantLanes[i])
 				}
 			}
-			t.Logf("%s: drawn in %s ms after the script started, %s ms after navigation", tc.name, st.fields["draw_ms"], st.fields["total_ms"])
+			t.Logf("%s: %d kB page drawn in %s ms after the script started, %s ms after navigation; Chromium ran %v from launch to exit",
+				tc.name, page.Len()/1000, st.fields["draw_ms"], st.fields["total_ms"], browser.Round(time.Millisecond))
 
 			if tc.screenshot {
 				shot := filepath.Join(t.TempDir(), "report.png")

@@ -49,11 +49,14 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	if err := pageTemplate.Execute(w, newPage(r)); err != nil {
+	if err := writeHTML(w, r); err != nil {
 		return fmt.Errorf("report: write html: %w", err)
 	}
 	return nil
 }
+
+// writeHTML writes the page for a validated report.
+func writeHTML(w io.Writer, r *Report) error { return pageTemplate.Execute(w, newPage(r)) }
 
 // page is the template's data.
 type page struct {

@@ -22,11 +22,14 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	if err := json.NewEncoder(w).Encode(r); err != nil {
+	if err := writeJSON(w, r); err != nil {
 		return fmt.Errorf("report: write json: %w", err)
 	}
 	return nil
 }
+
+// writeJSON writes a validated report as JSON.
+func writeJSON(w io.Writer, r *Report) error { return json.NewEncoder(w).Encode(r) }
 
 // ReadJSON reads a report written by [WriteJSON]. Unknown fields are
 // ignored, so that newer writers stay readable. It returns an error if the
