@@ -430,3 +430,37 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestIdleWorkerDied kills an idle worker from outside: the next task
+// goes to a new worker, and nothing is reported as a crash, since no task
+// was running.
+func TestIdleWorkerDied(t *testing.T) {
+	b := newTestBackend(t, proc.Config{Workers: 1})
+	if err := b.Warm(t.Context()); err != nil {
+		t.Fatalf("Warm: %v", err)
+	}
+	kids := processes(t)
+	if len(kids) != 1 {
+		t.Fatalf("after Warm of 1 worker, this process has children %v", kids)
+	}
+	syscall.Kill(kids[0].pid, syscall.SIGKILL)
+	// Wait until the worker is a zombie (it stays one until the backend
+	// reaps it) and every one of its threads has exited: a Go process's
+	// main thread turns zombie before the others have let go of the pipes.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		s, ok := readStat(kids[0].pid)
+		threads, err := os.ReadDir("/proc/" + strconv.Itoa(kids[0].pid) + "/task")
+		if ok && s.state == 'Z' && err == nil && len(threads) <= 1 {
+			break
+		}
+		<-tick.C
+	}
+	if out, err := b.Run(t.Context(), tasks.square.Name(), []byte("5")); err != nil || string(out) != "25" {
+		t.Errorf("Run(square, 5) = %q, %v; want 25", out, err)
+	}
+	if st := b.Stats(); st.Crashed != 0 || st.Started != 2 || st.Live != 1 {
+		t.Errorf("Stats = %+v, want Crashed 0, Started 2, Live 1", st)
+	}
+}
