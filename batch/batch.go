@@ -315,14 +315,27 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	defer func() { r.lanes <- lane }()
+	out, err := r.compute(ctx, id, lane, it, res, fr.Data, t1)
+	r.lanes <- lane
+	if err != nil {
+		return err
+	}
+	if r.rec.Sample(id) {
+		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(out))
+	}
+	return nil
+}
+
+// compute runs the image task on data and writes its output, on the worker
+// lane the caller holds. It returns the encoded output.
+func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *Item, res *report.Result, data []byte, t1 time.Time) ([]byte, error) {
 	t2 := time.Now()
 	r.rec.Phase(id, report.Waiting, t1, t2)
 	r.rec.PinWorker(id, lane)
 
 	job := Job{
 		Source:          it.Source,
-		Data:            fr.Data,
+		Data:            data,
 		Ops:             r.cfg.Ops,
 		Format:          r.outFormat(it.Source),
 		Quality:         r.cfg.Quality,
@@ -334,7 +347,7 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	t3 := time.Now()
 	if err != nil {
 		r.rec.Phase(id, report.Processing, t2, t3)
-		return err
+		return nil, err
 	}
 	// The phases are measured where the task ran; place them so that they
 	// end when its result arrived. What is left of the span (queueing,
@@ -350,20 +363,18 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	r.rec.Phase(id, report.Processing, proc, enc)
 	r.rec.Phase(id, report.Encoding, enc, t3)
 	it.Compute = o.Decode + o.Process + o.Encode
+	res.Width, res.Height = o.InWidth, o.InHeight
 	res.OutWidth, res.OutHeight = o.Width, o.Height
 
 	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
+		return nil, context.Cause(ctx)
 	}
 	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", it.Output, err)
+		return nil, fmt.Errorf("write %s: %w", it.Output, err)
 	}
 	r.rec.Phase(id, report.Writing, t3, time.Now())
 	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))
-	if r.rec.Sample(id) {
-		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(o.Data))
-	}
-	return nil
+	return o.Data, nil
 }
 
 // thumbnail returns a small JPEG of an encoded image, or nil if it cannot

@@ -34,6 +34,8 @@ type Output struct {
 	InFormat      imgproc.Format // the input's sniffed format
 	Format        imgproc.Format // the output's format
 	Width, Height int            // the output's size in pixels
+	InWidth       int            // the input's width in pixels, upright
+	InHeight      int            // the input's height in pixels, upright
 	Codec         string         // the decoder that read the input
 	Decode        time.Duration  // time spent decoding
 	Process       time.Duration  // time spent in the operations
@@ -78,7 +80,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	in := pic.Format
+	in, inb := pic.Format, pic.Image.Bounds()
 	pic.Image = img
 	var buf bytes.Buffer
 	buf.Grow(len(job.Data))
@@ -97,6 +99,8 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		Format:   format,
 		Width:    b.Dx(),
 		Height:   b.Dy(),
+		InWidth:  inb.Dx(),
+		InHeight: inb.Dy(),
 		Codec:    pic.Codec,
 		Decode:   t1.Sub(t0),
 		Process:  t2.Sub(t1),
