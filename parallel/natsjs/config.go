@@ -155,12 +155,13 @@ func (c Config) resultPrefix() string { return c.Prefix + ".results." }
 
 // subjectName turns a task name into subject tokens: the name itself when it
 // is made of safe tokens (so that "images.blur" reads as such in monitoring
-// tools), otherwise "_." and its hexadecimal bytes.
+// tools), otherwise "_.x" and its hexadecimal bytes (a token even for the
+// empty name).
 func subjectName(name string) string {
 	if !strings.HasPrefix(name, "_") && validSubject(name) {
 		return name
 	}
-	return "_." + hex.EncodeToString([]byte(name))
+	return "_.x" + hex.EncodeToString([]byte(name))
 }
 
 // validSubject reports whether s is one or more dot-separated tokens of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -607,4 +608,80 @@ func TestWorkerDrain(t *testing.T) {
 			waitQueueEmpty(t, js)
 		})
 	}
+}
+
+// TestNoLeaks checks that a Backend and a Worker leave no goroutine behind
+// once closed and stopped. The connections stay open, so their own
+// goroutines are part of the baseline.
+func TestNoLeaks(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	wjs, bjs := mustConnect(t, s), mustConnect(t, s)
+	// A first request makes each connection's reply subscription, which
+	// lives as long as the connection.
+	for _, js := range []jetstream.JetStream{wjs, bjs} {
+		if _, err := js.AccountInfo(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _ := clientGoroutines()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- (&natsjs.Worker{JS: wjs, Registry: r, Config: cfg}).Run(ctx) }()
+	b, err := natsjs.New(bjs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := call(t.Context(), b, ts.echo, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := make([]byte, 2<<20)
+	if _, err := call(t.Context(), b, ts.bytes, big); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// Goroutines of the client (subscriptions being torn down) end
+	// asynchronously: poll for a while.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		n, dump := clientGoroutines()
+		if n <= before {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%d goroutines before, %d after Close and stop:\n%s", before, n, dump)
+		}
+	}
+}
+
+// clientGoroutines counts the goroutines that are not the embedded
+// server's (which runs in the test process, with goroutines per stream and
+// consumer), and returns their stacks.
+func clientGoroutines() (int, string) {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var n int
+	var dump strings.Builder
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "nats-io/nats-server/") {
+			continue
+		}
+		n++
+		dump.WriteString(g + "\n\n")
+	}
+	return n, dump.String()
 }
