@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -206,6 +207,17 @@ func TestContainedFailures(t *testing.T) {
 			var pe *parallel.PanicError
 			if !errors.As(err, &pe) || pe.Value != "oops" || len(pe.Stack) == 0 {
 				t.Errorf("error = %v (%T), want a *parallel.PanicError with value oops and a stack", err, err)
+			}
+		}},
+		{"print", func() error {
+			got, err := parallel.Call(ctx, ex, tasks.print, "to stdout").Result(ctx)
+			if err == nil && got != "to stdout" {
+				err = fmt.Errorf("print returned %q", got)
+			}
+			return err
+		}, func(t *testing.T, err error) {
+			if err != nil {
+				t.Errorf("a task printing to stdout failed: %v", err)
 			}
 		}},
 		{"forge", intTask(tasks.forge, 0), crashed(func(ce *proc.CrashError) bool {

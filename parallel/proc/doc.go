@@ -63,9 +63,13 @@
 //     delegated, writable cgroup hierarchy, which most hosts and containers
 //     do not give a program; an rlimit works everywhere on Linux.
 //   - Workers die with their parent: on Linux the kernel sends them SIGKILL
-//     when the parent dies (Pdeathsig), and every worker exits when its
-//     task pipe reaches end of file, which also happens then. [Backend.Close]
-//     kills and reaps every worker, so no child is left behind.
+//     when the parent dies (Pdeathsig; strictly, when the OS thread that
+//     started them exits, which the Go runtime does only for threads locked
+//     by a goroutine that ended), and every worker exits when its task pipe
+//     reaches end of file, which happens whenever the parent dies.
+//     [Backend.Close] kills and reaps every worker, so no child is left
+//     behind. Being in process groups of their own, workers do not get the
+//     terminal's Ctrl-C: the parent decides, through ctx and Close.
 //
 // Workers start lazily, when a Run finds no idle one, at most
 // [Config.Workers] of them; [Backend.Warm] starts them ahead of time.
