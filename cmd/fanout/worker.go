@@ -183,6 +183,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	o.addFlags(fs)
 	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
+	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
+	verbose := fs.Bool("v", false, "log every failed task")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, workerUsage)
@@ -204,6 +206,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *taskTimeout < 0 {
+		return fail(fmt.Errorf("--task-timeout %v must not be negative", *taskTimeout))
 	}
 	if *concurrency < 1 {
 		return fail(fmt.Errorf("--concurrency %d must be at least 1", *concurrency))
@@ -234,6 +239,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
 		return exitFailed
 	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
 	w := &natsjs.Worker{
 		JS:           js,
 		Registry:     reg,
@@ -241,7 +250,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		Concurrency:  *concurrency,
 		Tasks:        names,
 		DrainTimeout: *drain,
-		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		TaskTimeout:  *taskTimeout,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	serving := "all tasks"
 	if len(names) > 0 {

@@ -35,6 +35,7 @@ func TestWorkerUsage(t *testing.T) {
 		{"zero concurrency", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--concurrency", "0"}, exitUsage, "--concurrency"},
 		{"unknown task", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--tasks", "nope"}, exitUsage, `unknown task "nope"`},
 		{"zero replicas", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--replicas", "0"}, exitUsage, "--replicas"},
+		{"negative task timeout", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--task-timeout", "-1s"}, exitUsage, "--task-timeout"},
 		{"extra argument", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "more"}, exitUsage, "unexpected argument"},
 	}
 	for _, tc := range tests {

@@ -22,7 +22,7 @@
 //     them to the waiting Runs;
 //   - P_DLQ, the dead-letter stream on P.dlq.<task name>: tasks that
 //     exhausted their deliveries, with their last error in the Fanout-Error
-//     header;
+//     header, kept until an operator removes them (nats stream purge);
 //   - P_ADVISORIES, a work-queue stream capturing the server's
 //     max-deliveries advisories for P_TASKS, read by the dead-letter mover
 //     that every worker runs (the server leaves such tasks in a work-queue

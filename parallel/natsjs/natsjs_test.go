@@ -685,3 +685,23 @@ func clientGoroutines() (int, string) {
 	}
 	return n, dump.String()
 }
+
+func TestTaskTimeout(t *testing.T) {
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, TaskTimeout: 50 * time.Millisecond})
+	b := newTestBackend(t, s, cfg)
+	_, err := call(t.Context(), b, ts.block, "slow")
+	var te *parallel.TimeoutError
+	if !errors.As(err, &te) || te.Timeout != 50*time.Millisecond || !errors.Is(err, parallel.ErrPermanent) {
+		t.Errorf("task past the worker's TaskTimeout: %v, want a permanent *parallel.TimeoutError of 50ms", err)
+	}
+	if cause := <-ts.blocked; !errors.As(cause, &te) {
+		t.Errorf("task's context ended with %v, want the TimeoutError", cause)
+	}
+	if got := len(ts.started); got != 1 {
+		t.Errorf("timed-out task started %d times, want once (no retry)", got)
+	}
+}

@@ -71,6 +71,9 @@ type Worker struct {
 	// consumer; lists that differ must not overlap (a work-queue stream
 	// allows one consumer per subject), and a worker serving a list cannot
 	// run beside one serving all tasks. Every name must be in Registry.
+	// When a new task is rolled out, upgrade the workers before the
+	// submitters: a worker serving all tasks fails a name it does not
+	// know at once.
 	Tasks []string
 
 	// TaskTimeout stops a task that runs longer: its context is cancelled
