@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -91,9 +92,9 @@ type failure struct {
 }
 
 type thumb struct {
-	Index         int
-	Input, Status string
-	Before, After template.URL
+	Index               int
+	Input, Name, Status string
+	Before, After       template.URL
 }
 
 // pageJS is the data the page's script draws, embedded once as JSON. Times
@@ -145,7 +146,10 @@ func newPage(r *Report) *page {
 		{"compute time", fmtDuration(s.Compute), "decode + process + encode, summed"},
 		{"queued", fmtDuration(s.Phases[Waiting]), "waiting for a slot or a worker, summed"},
 		{"worker use", fmt.Sprintf("%.0f%%", 100*s.Utilisation), fmt.Sprintf("of %d worker lanes × wall time", r.Lanes.Workers)},
-		{"bytes in", fmtBytes(s.BytesIn), fmt.Sprintf("%s out · %.0f megapixels in", fmtBytes(s.BytesOut), float64(s.Pixels)/1e6)},
+		{"bytes in", fmtBytes(s.BytesIn), fmtBytes(s.BytesOut) + " out"},
+	}
+	if s.Pixels > 0 {
+		p.Cards[len(p.Cards)-1].Note += fmt.Sprintf(" · %.0f megapixels in", float64(s.Pixels)/1e6)
 	}
 	if s.Unfinished > 0 {
 		p.Cards[0].Note += fmt.Sprintf(" · %d unfinished", s.Unfinished)
@@ -170,11 +174,14 @@ func newPage(r *Report) *page {
 		for _, sp := range it.Spans {
 			pi.Sp = append(pi.Sp, float64(sp.Phase), micros(sp.Start), micros(sp.End))
 		}
-		if it.Width > 0 {
+		switch {
+		case it.Width > 0:
 			pi.Px = fmt.Sprintf("%d×%d", it.Width, it.Height)
 			if it.OutWidth > 0 && (it.OutWidth != it.Width || it.OutHeight != it.Height) {
 				pi.Px += fmt.Sprintf(" → %d×%d", it.OutWidth, it.OutHeight)
 			}
+		case it.OutWidth > 0:
+			pi.Px = fmt.Sprintf("%d×%d out", it.OutWidth, it.OutHeight)
 		}
 		p.Data.Items[i] = pi
 
@@ -190,7 +197,7 @@ func newPage(r *Report) *page {
 			}
 		}
 		if (len(it.Before) > 0 || len(it.After) > 0) && len(p.Thumbs) < maxThumbs {
-			p.Thumbs = append(p.Thumbs, thumb{Index: i, Input: it.Input, Status: it.Status.String(),
+			p.Thumbs = append(p.Thumbs, thumb{Index: i, Input: it.Input, Name: baseName(it.Input), Status: it.Status.String(),
 				Before: dataURL(it.Before), After: dataURL(it.After)})
 		}
 	}
@@ -224,6 +231,23 @@ func dataURL(b []byte) template.URL {
 		return ""
 	}
 	return template.URL("data:" + t + ";base64," + base64.StdEncoding.EncodeToString(b))
+}
+
+// baseName returns the last element of a URL's or a file's path, without
+// a query, for captions; the full input goes in the caption's title.
+func baseName(input string) string {
+	name := input
+	if i := strings.IndexAny(name, "?#"); i >= 0 && strings.Contains(name, "://") {
+		name = name[:i]
+	}
+	name = strings.TrimRight(name, "/")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 && i < len(name)-1 {
+		name = name[i+1:]
+	}
+	if name == "" {
+		return input
+	}
+	return name
 }
 
 func micros(d time.Duration) float64 { return float64(d) / 1e3 }

@@ -1,0 +1,44 @@
+package report
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFormatting(t *testing.T) {
+	names := []struct{ in, want string }{
+		{"https://example.com/photos/a.jpg?size=large#x", "a.jpg"},
+		{"https://example.com/photos/", "photos"},
+		{"/data/local/photo 1.png", "photo 1.png"},
+		{`C:\photos\b.jpg`, "b.jpg"},
+		{"plain.jpg", "plain.jpg"},
+		{"odd?name.jpg", "odd?name.jpg"}, // a file name may hold a question mark
+		{"", ""},
+	}
+	for _, tc := range names {
+		if got := baseName(tc.in); got != tc.want {
+			t.Errorf("baseName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	durations := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0 s"}, {1500 * time.Nanosecond, "1.5 µs"}, {42 * time.Millisecond, "42 ms"},
+		{1234 * time.Millisecond, "1.23 s"}, {119 * time.Second, "1m59s"}, {8100 * time.Second, "2h15m"},
+	}
+	for _, tc := range durations {
+		if got := fmtDuration(tc.in); got != tc.want {
+			t.Errorf("fmtDuration(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	sizes := []struct {
+		in   int64
+		want string
+	}{{0, "0 B"}, {999, "999 B"}, {1500, "1.5 kB"}, {341_000_000, "341 MB"}, {2_500_000_000_000, "2.5 TB"}}
+	for _, tc := range sizes {
+		if got := fmtBytes(tc.in); got != tc.want {
+			t.Errorf("fmtBytes(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
