@@ -681,3 +681,56 @@ func TestSubmitCtxCancelledWhileRunning(t *testing.T) {
 		t.Errorf("task whose submit ctx was cancelled: %v, %v; want cancelled with the cause", f.State(), err)
 	}
 }
+
+func TestSubmitRacingShutdown(t *testing.T) {
+	// Submitters, cancellers and a shutdown all at once: every future must
+	// complete, with a result or with an error, and nothing may panic.
+	for _, mode := range []parallel.ShutdownMode{parallel.Drain, parallel.CancelQueued, parallel.CancelAll} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ex := parallel.New(parallel.Config{Workers: 3, QueueSize: 4})
+			ctx := t.Context()
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			futures := make(chan *parallel.Future[int], 4000)
+			for g := range 4 {
+				wg.Go(func() {
+					for i := range 1000 {
+						f := parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) {
+							if i%7 == 0 {
+								select { // until cancelled, shut down or released
+								case <-ctx.Done():
+									return 0, ctx.Err()
+								case <-release:
+								}
+							}
+							return g*1000 + i, nil
+						})
+						if i%5 == 0 {
+							f.Cancel()
+						}
+						futures <- f
+					}
+				})
+			}
+			shut := make(chan error, 1)
+			go func() { shut <- ex.Shutdown(ctx, mode) }()
+			wg.Wait()
+			close(release)
+			if err := <-shut; err != nil {
+				t.Errorf("Shutdown(%v): %v", mode, err)
+			}
+			ex.Close()
+			close(futures)
+			for f := range futures {
+				select {
+				case <-f.Done():
+				default:
+					t.Fatalf("future in state %v not done after Close", f.State())
+				}
+			}
+			if s := ex.Stats(); s.Queued != 0 || s.Running != 0 {
+				t.Errorf("after Close: %+v, want nothing queued or running", s)
+			}
+		})
+	}
+}
