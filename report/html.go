@@ -35,7 +35,8 @@ const (
 // and per download slot, each bar split into coloured phases, with hover
 // details (drag to zoom, double-click to reset); throughput and the items
 // in each phase over time; the failures with their causes; and the
-// thumbnails.
+// thumbnails. A link to #item-N marks item N's bar and shows its details;
+// the failures and thumbnails link there.
 //
 // Item data is embedded once as JSON and drawn on a canvas by a small
 // script, so a page of thousands of items opens in well under a second

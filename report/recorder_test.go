@@ -232,3 +232,16 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Errorf("Lanes = %+v: more lanes than the %d goroutines that ran at once", r.Lanes, goroutines)
 	}
 }
+
+func TestZeroWaitDropped(t *testing.T) {
+	rec := report.NewRecorder(report.Config{Start: batchStart})
+	id := rec.Begin("x")
+	rec.Phase(id, report.Waiting, batchStart.Add(ms(3)), batchStart.Add(ms(3)))
+	rec.Phase(id, report.Writing, batchStart.Add(ms(3)), batchStart.Add(ms(3)))
+	rec.Phase(id, report.Waiting, batchStart.Add(ms(3)), batchStart.Add(ms(4)))
+	got := rec.Report().Items[0].Spans
+	want := []report.Span{{Phase: report.Writing, Start: ms(3), End: ms(3)}, {Phase: report.Waiting, Start: ms(3), End: ms(4)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
