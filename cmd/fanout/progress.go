@@ -132,8 +132,8 @@ func (p *barProgress) describe(c batch.Counts) {
 func (p *barProgress) started(c batch.Counts) { p.describe(c) }
 
 func (p *barProgress) ended(it batch.Item, c batch.Counts) {
-	p.describe(c)
 	p.bar.Add(1)
+	p.describe(c)
 }
 
 func (p *barProgress) close() {
