@@ -131,8 +131,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case generated:
 		// The only place a secret is ever printed: it was made here, and
 		// nobody else knows it.
-		fmt.Fprintf(stdout, "fanout server: generated access token (shown once): %s\n", s.Token())
-		fmt.Fprintf(stdout, "start workers with:\n  fanout worker --nats %s --token %s\n", clientURL, s.Token())
+		fmt.Fprintf(stdout, "fanout server: generated an access token, shown only now; start workers with:\n  fanout worker --nats %s --token %s\n", clientURL, s.Token())
 	case *noAuth:
 		fmt.Fprintf(stdout, "fanout server: authentication is OFF\nstart workers with:\n  fanout worker --nats %s --insecure-no-auth\n", clientURL)
 	case *user != "":
