@@ -1,6 +1,7 @@
 package imgproc
 
 import (
+	"encoding/binary"
 	"math"
 	"sync"
 )
@@ -81,6 +82,7 @@ type scratch struct {
 	q       []uint64 // packed column pairs, whole plane, in strips
 	t       []uint64 // one strip for the vertical passes
 	acc     []uint64 // one packed accumulator per column pair
+	p, pb   []uint32 // eight interleaved padded rows (AVX2 horizontal passes)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -120,29 +122,31 @@ func blurPlane(dst, src plane, bx, by box, passes int) {
 	// h is odd), then a reshuffle into column pairs for the vertical
 	// passes, strip by strip: strip s holds pairs [s*stripPairs, ...) of
 	// every row, contiguously.
-	for y0 := 0; y0 < h; y0 += 2 {
-		y1 := min(y0+1, h-1)
-		r0, r1 := src.row(y0), src.row(y1)
-		in := sc.a[:len(r0)]
-		r1 = r1[:len(r0)]
-		for x, v := range r0 {
-			in[x] = uint64(v) | uint64(r1[x])<<32
-		}
-		cur, bufs := in, [2][]uint64{sc.b, sc.c}
-		for p := 0; p < passes; p++ {
-			boxLine2(bufs[p%2], cur, bx)
-			cur = bufs[p%2]
-		}
-		for s0 := 0; s0 < m; s0 += stripPairs {
-			sw := min(stripPairs, m-s0)
-			strip := q[s0*h : s0*h+sw*h]
-			q0 := strip[y0*sw : y0*sw+sw]
-			q1 := strip[y1*sw : y1*sw+sw]
-			for k := range q0 {
-				x := 2 * (s0 + k)
-				e, o := cur[x], cur[min(x+1, w-1)]
-				q0[k] = e&loLane | o<<32
-				q1[k] = e>>32 | o&hiLane
+	if !blurRowsVec(q, src, bx, passes, sc) {
+		for y0 := 0; y0 < h; y0 += 2 {
+			y1 := min(y0+1, h-1)
+			r0, r1 := src.row(y0), src.row(y1)
+			in := sc.a[:len(r0)]
+			r1 = r1[:len(r0)]
+			for x, v := range r0 {
+				in[x] = uint64(v) | uint64(r1[x])<<32
+			}
+			cur, bufs := in, [2][]uint64{sc.b, sc.c}
+			for p := 0; p < passes; p++ {
+				boxLine2(bufs[p%2], cur, bx)
+				cur = bufs[p%2]
+			}
+			for s0 := 0; s0 < m; s0 += stripPairs {
+				sw := min(stripPairs, m-s0)
+				strip := q[s0*h : s0*h+sw*h]
+				q0 := strip[y0*sw : y0*sw+sw]
+				q1 := strip[y1*sw : y1*sw+sw]
+				for k := range q0 {
+					x := 2 * (s0 + k)
+					e, o := cur[x], cur[min(x+1, w-1)]
+					q0[k] = e&loLane | o<<32
+					q1[k] = e>>32 | o&hiLane
+				}
 			}
 		}
 	}
@@ -191,18 +195,7 @@ func boxLine2(out, in []uint64, b box) {
 	}
 	if m := edgeB - edgeA; m > 0 {
 		// Inner run, no clamping: x-r-1 = k, x+r = k+2r+1, x+r+1 = k+2r+2.
-		d := out[edgeA:edgeB]
-		sub := in[0:m]
-		add := in[2*r+1 : 2*r+1+m]
-		far := in[2*r+2 : 2*r+2+m]
-		sub = sub[:len(d)]
-		add = add[:len(d)]
-		far = far[:len(d)]
-		for k := range d {
-			s := sub[k]
-			acc = acc + add[k] - s
-			d[k] = ((acc*ww + (s+far[k])*fw + half2) >> 24) & lanesLow
-		}
+		acc = boxRun(out[edgeA:edgeB], in[0:m], in[2*r+1:2*r+1+m], in[2*r+2:2*r+2+m], acc, ww, fw)
 		x = edgeB
 	}
 	for ; x < n; x++ {
@@ -236,38 +229,78 @@ func boxColumns2(dst, src []uint64, m, h int, b box, acc []uint64, last *plane, 
 		sub := row(clampIdx(y-r-1, h))
 		add := row(clampIdx(y+r, h))
 		far := row(clampIdx(y+r+1, h))
-		sub = sub[:len(acc)]
-		add = add[:len(acc)]
-		far = far[:len(acc)]
 		if last == nil {
-			out := dst[y*m : y*m+m]
-			out = out[:len(acc)]
-			for x := range acc {
-				s := sub[x]
-				a := acc[x] + add[x] - s
-				acc[x] = a
-				out[x] = ((a*ww + (s+far[x])*fw + half2) >> 24) & lanesLow
-			}
+			boxStep(dst[y*m:y*m+m], acc, sub, add, far, ww, fw)
 			continue
 		}
 		out := last.row(y)[x0:]
-		out = out[:min(len(out), 2*m)]
-		pairs := len(out) / 2
-		even := out[:2*pairs]
-		for x := 0; x < pairs; x++ {
-			s := sub[x]
-			a := acc[x] + add[x] - s
-			acc[x] = a
-			v := (a*ww + (s+far[x])*fw + half2) >> 24
-			even[2*x] = byte(v)
-			even[2*x+1] = byte(v >> 32)
-		}
-		if len(out)%2 == 1 {
-			x := pairs
-			s := sub[x]
-			a := acc[x] + add[x] - s
-			acc[x] = a
-			out[2*x] = byte((a*ww + (s+far[x])*fw + half2) >> 24)
-		}
+		boxStepBytes(out[:min(len(out), 2*m)], acc, sub, add, far, ww, fw)
+	}
+}
+
+// The three loops below are the kernel's inner loops. They are separate
+// functions so that the compiler keeps every value they use in registers.
+
+// boxRun computes d[k] for the inner run of a line, where no index needs
+// clamping, and returns the updated accumulator.
+//
+//go:noinline
+func boxRun(d, sub, add, far []uint64, acc, ww, fw uint64) uint64 {
+	sub = sub[:len(d)]
+	add = add[:len(d)]
+	far = far[:len(d)]
+	for k := range d {
+		s := sub[k]
+		acc = acc + add[k] - s
+		d[k] = ((acc*ww + (s+far[k])*fw + half2) >> 24) & lanesLow
+	}
+	return acc
+}
+
+// boxStep computes one output row of a vertical pass in packed form.
+//
+//go:noinline
+func boxStep(out, acc, sub, add, far []uint64, ww, fw uint64) {
+	if done := boxStepVec(out, acc, sub, add, far, ww, fw); done > 0 {
+		out, acc, sub, add, far = out[done:], acc[done:], sub[done:], add[done:], far[done:]
+	}
+	out = out[:len(acc)]
+	sub = sub[:len(acc)]
+	add = add[:len(acc)]
+	far = far[:len(acc)]
+	for x := range acc {
+		s := sub[x]
+		a := acc[x] + add[x] - s
+		acc[x] = a
+		out[x] = ((a*ww + (s+far[x])*fw + half2) >> 24) & lanesLow
+	}
+}
+
+// boxStepBytes computes one output row of the last vertical pass as bytes:
+// out holds 2*len(acc) samples, or one fewer.
+//
+//go:noinline
+func boxStepBytes(out []byte, acc, sub, add, far []uint64, ww, fw uint64) {
+	if done := boxStepBytesVec(out, acc, sub, add, far, ww, fw); done > 0 {
+		out, acc, sub, add, far = out[2*done:], acc[done:], sub[done:], add[done:], far[done:]
+	}
+	pairs := len(out) / 2
+	acc = acc[:(len(out)+1)/2]
+	sub = sub[:len(acc)]
+	add = add[:len(acc)]
+	far = far[:len(acc)]
+	for x := range acc[:pairs] {
+		s := sub[x]
+		a := acc[x] + add[x] - s
+		acc[x] = a
+		v := (a*ww + (s+far[x])*fw + half2) >> 24
+		binary.LittleEndian.PutUint16(out[2*x:], uint16(v&0xff)|uint16(v>>24)&0xff00)
+	}
+	if len(out)%2 == 1 {
+		x := pairs
+		s := sub[x]
+		a := acc[x] + add[x] - s
+		acc[x] = a
+		out[2*x] = byte((a*ww + (s+far[x])*fw + half2) >> 24)
 	}
 }
