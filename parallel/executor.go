@@ -73,15 +73,19 @@ type Executor struct {
 	once  sync.Once
 	ready atomic.Bool // init has run: the fields it sets may be read
 
-	// queue carries tasks to the workers. Senders hold sendMu for
-	// reading while they send; shutdown sets closed, closes quit (which
-	// wakes senders blocked on a full queue), then takes sendMu for
-	// writing: once it has it, no send is in progress and none can start
-	// (every sender checks closed under sendMu), so closing queue is safe.
-	queue  chan runner
-	sendMu sync.RWMutex
-	closed atomic.Bool
-	quit   chan struct{}
+	// queue carries tasks to the workers. A sender first adds one to
+	// senders, and gives up if that shows sendersClosed; it subtracts one
+	// when it has sent. Shutdown sets sendersClosed, closes quit (which
+	// wakes senders blocked on a full queue) and waits until the count of
+	// senders is zero (the sender that brings it to zero closes
+	// sendersGone). From then on no send is in progress and none can
+	// start, so closing queue is safe. This costs a sender two atomic adds
+	// and no lock.
+	queue       chan runner
+	senders     atomic.Int64
+	sendersGone chan struct{}
+	goneOnce    sync.Once
+	quit        chan struct{}
 
 	// dropQueued tells the workers to complete the tasks they take from
 	// the queue as cancelled instead of running them.
@@ -141,6 +145,7 @@ func (ex *Executor) init() {
 		ex.base = time.Now()
 		ex.queue = make(chan runner, ex.cfg.QueueSize)
 		ex.quit = make(chan struct{})
+		ex.sendersGone = make(chan struct{})
 		ex.stopped = make(chan struct{})
 		ex.life, ex.cancelLife = context.WithCancelCause(context.Background())
 		// Counters are striped: a worker goroutine uses stripe i mod n.
@@ -157,9 +162,9 @@ func (ex *Executor) init() {
 
 // spawn starts another worker goroutine if fewer than Workers run: workers
 // start as tasks arrive, so an executor sized for a thousand downloads
-// that gets ten starts ten. The caller holds sendMu for reading and has
-// seen closed unset, so Shutdown has not yet closed the queue nor begun to
-// wait for the workers.
+// that gets ten starts ten. The caller is a sender that has seen
+// sendersClosed unset, so Shutdown has not yet closed the queue nor begun
+// to wait for the workers.
 func (ex *Executor) spawn() {
 	n := ex.spawned.Load()
 	if n >= int32(ex.cfg.Workers) || !ex.spawned.CompareAndSwap(n, n+1) {
@@ -186,9 +191,8 @@ func (ex *Executor) work(w *stripe) {
 // enqueue puts r on the queue, waiting for room unless try is set. It
 // returns ErrClosed, ErrQueueFull (try only) or ctx's cause.
 func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
-	ex.sendMu.RLock()
-	if ex.closed.Load() {
-		ex.sendMu.RUnlock()
+	if ex.senders.Add(1)&sendersClosed != 0 {
+		ex.doneSending()
 		return ErrClosed
 	}
 	if ex.spawned.Load() < int32(ex.cfg.Workers) {
@@ -196,12 +200,12 @@ func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
 	}
 	select {
 	case ex.queue <- r:
-		ex.sendMu.RUnlock()
+		ex.doneSending()
 		return nil
 	default:
 	}
 	if try {
-		ex.sendMu.RUnlock()
+		ex.doneSending()
 		return ErrQueueFull
 	}
 	var err error
@@ -212,8 +216,19 @@ func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
 	case <-ctx.Done():
 		err = context.Cause(ctx)
 	}
-	ex.sendMu.RUnlock()
+	ex.doneSending()
 	return err
+}
+
+// sendersClosed is the bit of Executor.senders that Shutdown sets.
+const sendersClosed = 1 << 62
+
+// doneSending ends a sender's turn; the last one out after Shutdown began
+// lets it close the queue.
+func (ex *Executor) doneSending() {
+	if ex.senders.Add(-1) == sendersClosed {
+		ex.goneOnce.Do(func() { close(ex.sendersGone) })
+	}
 }
 
 // submit queues a task, and turns a refusal into a completed future.
@@ -392,15 +407,16 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 		ex.cancelLife(errShutdownRunning)
 	}
 	ex.stopOnce.Do(func() {
-		ex.closed.Store(true)
+		inFlight := ex.senders.Or(sendersClosed) // returns the old value
 		close(ex.quit)
-		ex.sendMu.Lock()
+		if inFlight != 0 {
+			<-ex.sendersGone
+		}
 		// No send is in progress and none can start: closing is safe.
 		close(ex.queue)
 		if ex.spawned.Load() == 0 {
 			close(ex.stopped) // no worker will
 		}
-		ex.sendMu.Unlock()
 	})
 	if mode >= CancelQueued {
 		// Complete the queued tasks now rather than when a worker gets
