@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"testing"
 	"time"
@@ -73,3 +74,18 @@ func BenchmarkWrite(b *testing.B) {
 type countWriter int
 
 func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
+
+// BenchmarkThumbnail measures a thumbnail of a 2560x1600 photo-sized image,
+// as decoded from a JPEG (YCbCr 4:2:0).
+func BenchmarkThumbnail(b *testing.B) {
+	img := image.NewYCbCr(image.Rect(0, 0, 2560, 1600), image.YCbCrSubsampleRatio420)
+	for i := range img.Y {
+		img.Y[i] = uint8(i * 7)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := report.Thumbnail(img, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
