@@ -83,6 +83,7 @@ type scratch struct {
 	t       []uint64 // one strip for the vertical passes
 	acc     []uint64 // one packed accumulator per column pair
 	p, pb   []uint32 // eight interleaved padded rows (AVX2 horizontal passes)
+	junk    []uint32 // where rows past the plane's end are scattered
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

@@ -44,6 +44,12 @@ func boxStepBytesVec(out []byte, acc, sub, add, far []uint64, ww, fw uint64) int
 //go:noescape
 func boxLineAVX2(out, p *uint32, w, r int, ww, fw uint32)
 
+//go:noescape
+func interleave8AVX2(dst *uint32, rows *[8]*byte, n int)
+
+//go:noescape
+func deinterleave8AVX2(rows *[8]*uint32, src *uint32, n int)
+
 // maxVecPad bounds the edge padding of the vectorised horizontal passes,
 // relative to the line length; wider boxes take the portable path.
 const maxVecPad = 4
@@ -69,10 +75,18 @@ func blurRowsVec(q []uint64, src plane, bx box, passes int, sc *scratch) bool {
 		}
 		// Interleave the 8 rows: position x of row j at p[8*(x+r+1)+j].
 		body := p[8*(r+1) : 8*(r+1+w)]
+		w8 := w &^ 7
+		if w8 > 0 {
+			var ptrs [8]*byte
+			for j, row := range rows {
+				ptrs[j] = &row[0]
+			}
+			interleave8AVX2(&body[0], &ptrs, w8)
+		}
 		for j, row := range rows {
 			row = row[:w]
-			for x, v := range row {
-				body[8*x+j] = uint32(v)
+			for x := w8; x < w; x++ {
+				body[8*x+j] = uint32(row[x])
 			}
 		}
 		padLines(p, w, r)
@@ -81,13 +95,25 @@ func blurRowsVec(q []uint64, src plane, bx box, passes int, sc *scratch) bool {
 			padLines(pb, w, r)
 			p, pb = pb, p
 		}
-		// Scatter into the strips of column pairs.
-		for j := 0; j < 8 && y0+j < h; j++ {
-			y := y0 + j
-			for s0 := 0; s0 < m; s0 += stripPairs {
-				sw := min(stripPairs, m-s0)
-				dst := q32[2*s0*h+2*sw*y : 2*s0*h+2*sw*y+2*sw]
-				for k := range dst {
+		// Scatter into the strips of column pairs; rows past the end of
+		// the plane go to a junk row.
+		sc.junk = grow(sc.junk, 2*stripPairs)
+		for s0 := 0; s0 < m; s0 += stripPairs {
+			sw := min(stripPairs, m-s0)
+			n8 := min(2*sw, w-2*s0) &^ 7
+			var ptrs [8]*uint32
+			for j := range ptrs {
+				ptrs[j] = &sc.junk[0]
+				if y := y0 + j; y < h {
+					ptrs[j] = &q32[2*s0*h+2*sw*y]
+				}
+			}
+			if n8 > 0 {
+				deinterleave8AVX2(&ptrs, &p[8*(2*s0+r+1)], n8)
+			}
+			for j := 0; j < 8 && y0+j < h; j++ {
+				dst := q32[2*s0*h+2*sw*(y0+j) : 2*s0*h+2*sw*(y0+j)+2*sw]
+				for k := n8; k < len(dst); k++ {
 					x := min(2*s0+k, w-1)
 					dst[k] = p[8*(x+r+1)+j]
 				}
