@@ -734,3 +734,31 @@ func TestSubmitRacingShutdown(t *testing.T) {
 		})
 	}
 }
+
+func TestManyWaiters(t *testing.T) {
+	// One goroutine waits on a pooled channel, the others on Done; a
+	// bounded wait gives up without disturbing the rest.
+	ex := newTestExecutor(t, parallel.Config{Workers: 1})
+	task, started, release := blocker()
+	f := parallel.Submit(t.Context(), ex, task)
+	<-started
+	var wg sync.WaitGroup
+	var got atomic.Int64
+	for range 20 {
+		wg.Go(func() {
+			if v, err := f.Result(t.Context()); err == nil {
+				got.Add(int64(v))
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := f.Result(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Result with a cancelled ctx = %v, want context.Canceled", err)
+	}
+	close(release)
+	wg.Wait()
+	if got.Load() != 20 {
+		t.Errorf("%d of 20 waiters got the result", got.Load())
+	}
+}
