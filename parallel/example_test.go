@@ -220,3 +220,53 @@ func ExampleExecutor_Stats() {
 	fmt.Println(s.Submitted, s.Succeeded, s.Failed, s.Queued, s.Running)
 	// Output: 10 8 2 0 0
 }
+
+// Shutdown with CancelQueued lets the running task finish and completes
+// the queued ones as cancelled, without running them.
+func ExampleExecutor_Shutdown() {
+	ex := parallel.New(parallel.Config{Workers: 1})
+	defer ex.Close() // after Shutdown, Close only waits for the worker goroutines to be gone
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	running := parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) {
+		close(started)
+		<-release
+		return "finished", nil
+	})
+	<-started
+	queued := parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) { return "never", nil })
+
+	shut := make(chan error)
+	go func() { shut <- ex.Shutdown(ctx, parallel.CancelQueued) }()
+	<-queued.Done() // cancelled at once, while the running task goes on
+	close(release)
+	fmt.Println(<-shut)
+
+	fmt.Println(running.Result(ctx))
+	_, err := queued.Result(ctx)
+	fmt.Println(queued.State(), errors.Is(err, parallel.ErrClosed))
+	_, err = parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) { return "late", nil }).Result(ctx)
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// finished <nil>
+	// cancelled true
+	// parallel: executor closed
+}
+
+func ExampleTrySubmit() {
+	ex := parallel.New(parallel.Config{Workers: 1, QueueSize: 1})
+	defer ex.Close()
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) { close(started); <-release; return 0, nil })
+	<-started
+	_, err1 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 1, nil })
+	_, err2 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 2, nil })
+	fmt.Println(err1)
+	fmt.Println(err2)
+	close(release)
+	// Output:
+	// <nil>
+	// parallel: queue full
+}
