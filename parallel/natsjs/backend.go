@@ -58,6 +58,12 @@ type Backend struct {
 	cc     jetstream.ConsumeContext
 	done   chan struct{} // closed by Close
 
+	// collected receives the stream sequences of results their Runs
+	// have; the deleter goroutine removes them from the results stream,
+	// off the Runs' path. wg waits for the deleter.
+	collected chan uint64
+	wg        sync.WaitGroup
+
 	mu      sync.Mutex
 	waiting map[string]chan jetstream.Msg // guarded by mu: task id -> its Run's result slot
 	closed  bool                          // guarded by mu
@@ -80,13 +86,14 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		js:      js,
-		c:       c,
-		cfg:     cfg,
-		inline:  cfg.maxInline(js.Conn().MaxPayload()),
-		id:      nuid.Next(),
-		done:    make(chan struct{}),
-		waiting: make(map[string]chan jetstream.Msg),
+		js:        js,
+		c:         c,
+		cfg:       cfg,
+		inline:    cfg.maxInline(js.Conn().MaxPayload()),
+		id:        nuid.Next(),
+		done:      make(chan struct{}),
+		collected: make(chan uint64, 1024),
+		waiting:   make(map[string]chan jetstream.Msg),
 	}
 	cons, err := js.OrderedConsumer(ctx, cfg.resultsStream(), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{cfg.resultPrefix() + b.id + ".>"},
@@ -99,7 +106,26 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: consume results: %w", err)
 	}
+	b.wg.Go(b.deleteCollected)
 	return b, nil
+}
+
+// deleteCollected removes collected results from the results stream until
+// Close, so that the stream holds only results nobody has read yet: a large
+// batch does not pile up its outputs on the servers' disks for ResultTTL.
+// Removing them does not end their de-duplication, which the server keeps
+// by message id.
+func (b *Backend) deleteCollected() {
+	for {
+		select {
+		case seq := <-b.collected:
+			ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+			b.c.results.DeleteMsg(ctx, seq) // if this fails, ResultTTL removes it
+			cancel()
+		case <-b.done:
+			return
+		}
+	}
 }
 
 // deliver hands a result to the Run waiting for it. A result nobody waits
@@ -180,6 +206,12 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	}
 	select {
 	case m := <-slot:
+		if md, err := m.Metadata(); err == nil {
+			select {
+			case b.collected <- md.Sequence.Stream:
+			case <-b.done:
+			}
+		}
 		return b.result(ctx, name, m)
 	case <-ctx.Done():
 		b.cancel(id, ack.Sequence)
@@ -251,6 +283,7 @@ func (b *Backend) Close() error {
 	close(b.done)
 	b.cc.Stop()
 	<-b.cc.Closed()
+	b.wg.Wait()
 	return nil
 }
 

@@ -63,7 +63,8 @@ type Config struct {
 	ResultWait time.Duration
 
 	// ResultTTL is how long results, claim-check objects and cancel flags
-	// are kept when nobody collects or deletes them. 0 means
+	// are kept when nobody collects or deletes them (a Backend deletes
+	// each result and object once its Run has it). 0 means
 	// [DefaultResultTTL].
 	ResultTTL time.Duration
 
@@ -216,6 +217,7 @@ const deadLetterConsumer = "deadletter"
 type cluster struct {
 	cfg     Config
 	tasks   jetstream.Stream
+	results jetstream.Stream
 	objects jetstream.ObjectStore
 	cancels jetstream.KeyValue
 }
@@ -271,8 +273,11 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 		if err != nil {
 			return nil, fmt.Errorf("natsjs: create stream %s: %w", sc.Name, err)
 		}
-		if sc.Name == cfg.tasksStream() {
+		switch sc.Name {
+		case cfg.tasksStream():
 			c.tasks = s
+		case cfg.resultsStream():
+			c.results = s
 		}
 	}
 	var err error

@@ -17,9 +17,10 @@
 //     pull consumer, "workers", with explicit acks, [Config.AckWait] and
 //     [Config.MaxDeliver];
 //   - P_RESULTS, a stream on P.results.<submitter id>.<task id>: one result
-//     per task, de-duplicated by message id, kept for [Config.ResultTTL].
-//     Each Backend reads its own results with one ordered consumer and hands
-//     them to the waiting Runs;
+//     per task, de-duplicated by message id. Each Backend reads its own
+//     results with one ordered consumer, hands them to the waiting Runs and
+//     then deletes them; a result nobody collects expires after
+//     [Config.ResultTTL];
 //   - P_DLQ, the dead-letter stream on P.dlq.<task name>: tasks that
 //     exhausted their deliveries, with their last error in the Fanout-Error
 //     header, kept until an operator removes them (nats stream purge);

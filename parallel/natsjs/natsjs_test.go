@@ -171,22 +171,28 @@ func newTestTasks(r *parallel.Registry) *testTasks {
 
 // waitQueueEmpty waits until the work queue holds no task. A worker
 // acknowledges a task just after it publishes the result, so the queue may
-// still hold the task for a moment after its Run returned; it polls, since
-// the server's state has no event to wait on.
+// still hold the task for a moment after its Run returned.
 func waitQueueEmpty(t testing.TB, js jetstream.JetStream) {
+	t.Helper()
+	waitEmpty(t, js, "FANOUT_TASKS")
+}
+
+// waitEmpty waits until stream holds no message. It polls, since the
+// server's state has no event to wait on.
+func waitEmpty(t testing.TB, js jetstream.JetStream, stream string) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(10 * time.Second)
 	for {
-		n := streamMsgs(t, js, "FANOUT_TASKS")
+		n := streamInfo(t, js, stream).State.Msgs
 		if n == 0 {
 			return
 		}
 		select {
 		case <-tick.C:
 		case <-deadline:
-			t.Errorf("work queue holds %d tasks, want 0", n)
+			t.Errorf("stream %s holds %d messages, want 0", stream, n)
 			return
 		}
 	}
@@ -194,6 +200,12 @@ func waitQueueEmpty(t testing.TB, js jetstream.JetStream) {
 
 // streamMsgs returns the number of messages in stream.
 func streamMsgs(t testing.TB, js jetstream.JetStream, stream string) uint64 {
+	t.Helper()
+	return streamInfo(t, js, stream).State.Msgs
+}
+
+// streamInfo returns the state of stream.
+func streamInfo(t testing.TB, js jetstream.JetStream, stream string) *jetstream.StreamInfo {
 	t.Helper()
 	s, err := js.Stream(context.Background(), stream)
 	if err != nil {
@@ -203,7 +215,7 @@ func streamMsgs(t testing.TB, js jetstream.JetStream, stream string) uint64 {
 	if err != nil {
 		t.Fatalf("stream %s info: %v", stream, err)
 	}
-	return info.State.Msgs
+	return info
 }
 
 func TestConformance(t *testing.T) {
@@ -320,6 +332,7 @@ func TestRun(t *testing.T) {
 		}
 	})
 	waitQueueEmpty(t, js)
+	waitEmpty(t, js, "FANOUT_RESULTS") // each collected result is deleted
 }
 
 // lastDeadLetter returns the newest message of the dead-letter stream.

@@ -204,13 +204,14 @@ func TestWorkerProcessKilled(t *testing.T) {
 			t.Errorf("task %d: %d results, want exactly 1", i, seen[i])
 		}
 	}
-	// The results stream holds one result per task: a task that ran twice
-	// (started by the killed worker, then by another) published a
-	// duplicate that the server dropped.
-	if got := streamMsgs(t, js, "FANOUT_RESULTS"); got != n {
-		t.Errorf("results stream holds %d results, want %d", got, n)
+	// The results stream stored one result per task: a task that ran
+	// twice would have published a duplicate that the server dropped. The
+	// Backend deleted each result once collected.
+	if got := streamInfo(t, js, "FANOUT_RESULTS").State.LastSeq; got != n {
+		t.Errorf("results stream stored %d results, want %d", got, n)
 	}
-	waitQueueEmpty(t, js)
+	waitEmpty(t, js, "FANOUT_RESULTS")
+	waitEmpty(t, js, "FANOUT_TASKS")
 	cons, err := js.Consumer(ctx, "FANOUT_TASKS", "workers")
 	if err != nil {
 		t.Fatal(err)
