@@ -18,7 +18,6 @@ import (
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
-	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 	"github.com/fanout-dev/fanout/parallel/proc"
@@ -278,20 +277,12 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 }
 
 // writeReport writes the HTML report to path and its data next to it as
-// JSON, each atomically.
+// JSON (path with .html replaced by .json), each atomically.
 func writeReport(path string, rep *report.Report) error {
-	var html, js strings.Builder
-	if err := report.WriteHTML(&html, rep); err != nil {
+	if err := report.WriteFile(path, rep); err != nil {
 		return err
 	}
-	if err := report.WriteJSON(&js, rep); err != nil {
-		return err
-	}
-	jsonPath := strings.TrimSuffix(path, ".html") + ".json"
-	if err := atomicfile.WriteFile(path, []byte(html.String()), 0o644); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(jsonPath, []byte(js.String()), 0o644)
+	return report.WriteFile(strings.TrimSuffix(path, ".html")+".json", rep)
 }
 
 // defaultWorkers is the default number of CPU workers: one per core the

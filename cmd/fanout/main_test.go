@@ -23,6 +23,7 @@ import (
 
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/report"
 )
 
 // TestMain lets the test binary stand in for the fanout binary: run with
@@ -198,7 +199,8 @@ func TestImagesMixedBatch(t *testing.T) {
 	}
 	args = append(args, local, filepath.Join(t.TempDir(), "does-not-exist.jpg"))
 	// Flags after the sources, as users type them.
-	args = append(args, "--blur", "15", "-o", out, "--retries", "1")
+	rep := filepath.Join(t.TempDir(), "run.html")
+	args = append(args, "--blur", "15", "-o", out, "--retries", "1", "--report", rep)
 	code, _, stderr := runFanout(t, args...)
 	if code != 1 {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)
@@ -218,6 +220,21 @@ func TestImagesMixedBatch(t *testing.T) {
 	names := checkNoPartialFiles(t, out)
 	if len(names) != 5 {
 		t.Errorf("outputs %v, want 5", names)
+	}
+	f, err := os.Open(strings.TrimSuffix(rep, ".html") + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Summary; s.Items != 13 || s.OK != 5 || s.Failed != 8 || r.Settings.Backend != "local" {
+		t.Errorf("report summary %+v, settings %+v", s, r.Settings)
+	}
+	if html, err := os.ReadFile(rep); err != nil || !bytes.Contains(html, []byte("<canvas")) {
+		t.Errorf("HTML report missing or without its timeline: %v", err)
 	}
 
 	// Every output is the image task's result on its input: blurred, same
