@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"math/bits"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -50,7 +51,14 @@ type Latency struct {
 // blocks the workers.
 func (ex *Executor) Stats() Stats {
 	var s Stats
-	if ex == nil || !ex.ready.Load() {
+	if ex == nil {
+		return s
+	}
+	if !ex.ready.Load() { // no task yet
+		s.Workers = ex.cfg.Workers
+		if s.Workers <= 0 {
+			s.Workers = runtime.GOMAXPROCS(0)
+		}
 		return s
 	}
 	var q, r histogram
