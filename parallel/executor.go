@@ -69,9 +69,10 @@ type Config struct {
 // Executor used inside a testing/synctest bubble must be made and closed
 // in that bubble.
 type Executor struct {
-	cfg   Config
-	once  sync.Once
-	ready atomic.Bool // init has run: the fields it sets may be read
+	cfg     Config // as given to New; never written after
+	once    sync.Once
+	ready   atomic.Bool // init has run: the fields it sets may be read
+	workers int         // the worker limit: cfg.Workers or its default
 
 	// queue carries tasks to the workers. A sender first adds one to
 	// senders, and gives up if that shows sendersClosed; it subtracts one
@@ -115,6 +116,14 @@ type Executor struct {
 	cancelledQueued atomic.Uint64 // every task cancelled before it started
 }
 
+// workers returns the worker limit that c asks for.
+func (c *Config) workers() int {
+	if c.Workers <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return c.Workers
+}
+
 // New returns an Executor configured by cfg. It starts no goroutine: the
 // workers start with the first task.
 func New(cfg Config) *Executor {
@@ -133,17 +142,16 @@ var errNilExecutor = errors.New("parallel: nil executor")
 // init applies the defaults and starts the workers, once.
 func (ex *Executor) init() {
 	ex.once.Do(func() {
-		if ex.cfg.Workers <= 0 {
-			ex.cfg.Workers = runtime.GOMAXPROCS(0)
-		}
+		ex.workers = ex.cfg.workers()
+		queueSize := ex.cfg.QueueSize
 		switch {
-		case ex.cfg.QueueSize == 0:
-			ex.cfg.QueueSize = DefaultQueueSize
-		case ex.cfg.QueueSize < 0:
-			ex.cfg.QueueSize = 0
+		case queueSize == 0:
+			queueSize = DefaultQueueSize
+		case queueSize < 0:
+			queueSize = 0
 		}
 		ex.base = time.Now()
-		ex.queue = make(chan runner, ex.cfg.QueueSize)
+		ex.queue = make(chan runner, queueSize)
 		ex.quit = make(chan struct{})
 		ex.sendersGone = make(chan struct{})
 		ex.stopped = make(chan struct{})
@@ -152,7 +160,7 @@ func (ex *Executor) init() {
 		// With no more stripes than twice the processors, a thousand
 		// download workers do not cost a thousand sets of histograms,
 		// and CPU workers (one per processor) never share one.
-		ex.stripes = make([]*stripe, min(ex.cfg.Workers, 2*runtime.GOMAXPROCS(0)))
+		ex.stripes = make([]*stripe, min(ex.workers, 2*runtime.GOMAXPROCS(0)))
 		for i := range ex.stripes {
 			ex.stripes[i] = new(stripe)
 		}
@@ -167,7 +175,7 @@ func (ex *Executor) init() {
 // to wait for the workers.
 func (ex *Executor) spawn() {
 	n := ex.spawned.Load()
-	if n >= int32(ex.cfg.Workers) || !ex.spawned.CompareAndSwap(n, n+1) {
+	if n >= int32(ex.workers) || !ex.spawned.CompareAndSwap(n, n+1) {
 		return
 	}
 	ex.live.Add(1)
@@ -195,7 +203,7 @@ func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
 		ex.doneSending()
 		return ErrClosed
 	}
-	if ex.spawned.Load() < int32(ex.cfg.Workers) {
+	if ex.spawned.Load() < int32(ex.workers) {
 		ex.spawn()
 	}
 	select {

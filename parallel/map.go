@@ -66,7 +66,7 @@ func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In]
 			window = 2
 			if ex != nil {
 				ex.init()
-				window = 2 * ex.cfg.Workers
+				window = 2 * ex.workers
 			}
 		}
 		task := func(in In) func(context.Context) (Out, error) {

@@ -2,7 +2,6 @@ package parallel
 
 import (
 	"math/bits"
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -55,10 +54,7 @@ func (ex *Executor) Stats() Stats {
 		return s
 	}
 	if !ex.ready.Load() { // no task yet
-		s.Workers = ex.cfg.Workers
-		if s.Workers <= 0 {
-			s.Workers = runtime.GOMAXPROCS(0)
-		}
+		s.Workers = ex.cfg.workers()
 		return s
 	}
 	var q, r histogram
@@ -83,7 +79,7 @@ func (ex *Executor) Stats() Stats {
 	}
 	s.Submitted = ex.submitted.Load()
 	s.Rejected = ex.rejected.Load()
-	s.Workers = ex.cfg.Workers
+	s.Workers = ex.workers
 	s.WorkersStarted = int(ex.spawned.Load())
 	s.Queued = clampInt(s.Submitted - min(s.Submitted, started+dropped))
 	s.Running = clampInt(started - min(started, finished))
