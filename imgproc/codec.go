@@ -91,6 +91,9 @@ func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
 			return nil, fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
 		}
 	}
+	if data, ok := encodeJPEGFast(img, quality); ok {
+		return data, nil
+	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
 		return nil, err
