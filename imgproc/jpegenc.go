@@ -301,32 +301,36 @@ func (e *blockEncoder) loadBlock(pix []byte, stride, w, h, x0, y0 int) {
 func (e *blockEncoder) writeBlock(q int, prevDC int32) int32 {
 	fdct(&e.blk)
 	recip, half := &e.t.recip[q], &e.t.half[q]
-	dcT, acT := &e.huf[2*q], &e.huf[2*q+1]
-	quant := func(nat uint8) int32 {
+	// Quantise in zig-zag order, without branches, noting the non-zero
+	// coefficients in a bit mask.
+	var zz [64]int32
+	var nonzero uint64
+	for zig, nat := range zigzag {
 		c := e.blk[nat]
-		if c >= 0 {
-			return int32((uint64(uint32(c)+half[nat]) * recip[nat]) >> 32)
+		sign := c >> 31
+		a := uint64(uint32((c^sign)-sign) + half[nat])
+		v := (int32((a*recip[nat])>>32) ^ sign) - sign
+		zz[zig] = v
+		if v != 0 {
+			nonzero |= 1 << zig
 		}
-		return -int32((uint64(uint32(-c)+half[nat]) * recip[nat]) >> 32)
 	}
-	dc := quant(0)
-	e.emit(dcT, 0, dc-prevDC)
-	run := uint32(0)
-	for zig := 1; zig < 64; zig++ {
-		ac := quant(zigzag[zig])
-		if ac == 0 {
-			run++
-			continue
-		}
+	dc := zz[0]
+	e.emit(&e.huf[2*q], 0, dc-prevDC)
+	acT := &e.huf[2*q+1]
+	prev := 0
+	for ac := nonzero &^ 1; ac != 0; ac &= ac - 1 {
+		zig := bits.TrailingZeros64(ac)
+		run := uint32(zig - prev - 1)
 		for run > 15 {
 			h := acT[0xf0]
 			e.bw.put(h.code, uint(h.size))
 			run -= 16
 		}
-		e.emit(acT, run, ac)
-		run = 0
+		e.emit(acT, run, zz[zig])
+		prev = zig
 	}
-	if run > 0 {
+	if prev != 63 {
 		h := acT[0x00]
 		e.bw.put(h.code, uint(h.size))
 	}
