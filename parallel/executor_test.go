@@ -415,11 +415,11 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 		}
 	}
 	ex.Close()
-	// A worker that has signalled its exit may still be returning: give
-	// such goroutines the processor a few times, as goleak does, before
-	// counting.
+	// A worker that has signalled its exit may still be returning (on a
+	// busy machine its thread may not run for a while): give such
+	// goroutines the processor, as goleak does, before giving up.
 	after := runtime.NumGoroutine()
-	for i := 0; i < 10000 && after > before; i++ {
+	for deadline := time.Now().Add(10 * time.Second); after > before && time.Now().Before(deadline); {
 		runtime.Gosched()
 		after = runtime.NumGoroutine()
 	}
