@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -58,10 +59,10 @@ type Backend struct {
 	cc     jetstream.ConsumeContext
 	done   chan struct{} // closed by Close
 
-	// collected receives the stream sequences of results their Runs
-	// have; the deleter goroutine removes them from the results stream,
-	// off the Runs' path. wg waits for the deleter.
-	collected chan uint64
+	// delivered is the stream sequence of the last result the consumer
+	// handed over; the purger goroutine removes the results up to it from
+	// the results stream. wg waits for the purger.
+	delivered atomic.Uint64
 	wg        sync.WaitGroup
 
 	mu      sync.Mutex
@@ -86,14 +87,13 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		js:        js,
-		c:         c,
-		cfg:       cfg,
-		inline:    cfg.maxInline(js.Conn().MaxPayload()),
-		id:        nuid.Next(),
-		done:      make(chan struct{}),
-		collected: make(chan uint64, 1024),
-		waiting:   make(map[string]chan jetstream.Msg),
+		js:      js,
+		c:       c,
+		cfg:     cfg,
+		inline:  cfg.maxInline(js.Conn().MaxPayload()),
+		id:      nuid.Next(),
+		done:    make(chan struct{}),
+		waiting: make(map[string]chan jetstream.Msg),
 	}
 	cons, err := js.OrderedConsumer(ctx, cfg.resultsStream(), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{cfg.resultPrefix() + b.id + ".>"},
@@ -106,23 +106,42 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: consume results: %w", err)
 	}
-	b.wg.Go(b.deleteCollected)
+	b.wg.Go(b.purgeDelivered)
 	return b, nil
 }
 
-// deleteCollected removes collected results from the results stream until
-// Close, so that the stream holds only results nobody has read yet: a large
-// batch does not pile up its outputs on the servers' disks for ResultTTL.
-// Removing them does not end their de-duplication, which the server keeps
-// by message id.
-func (b *Backend) deleteCollected() {
+// purgeInterval is how often a Backend removes the results it has read.
+const purgeInterval = time.Second
+
+// purgeDelivered removes the results this Backend has read from the results
+// stream, once per purgeInterval and at Close, so that the stream holds only
+// results nobody has read yet: a large batch does not pile up its outputs
+// on the servers' disks for ResultTTL. One purge request covers every
+// result read since the last one. The consumer delivers in stream order
+// and never goes back, so nothing it will need is removed; the server keeps
+// de-duplicating the purged results by message id.
+func (b *Backend) purgeDelivered() {
+	t := time.NewTicker(purgeInterval)
+	defer t.Stop()
+	var purged uint64 // results below this sequence are gone
+	purge := func() {
+		upTo := b.delivered.Load() + 1
+		if upTo <= purged+1 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		err := b.c.results.Purge(ctx, jetstream.WithPurgeSubject(b.cfg.resultPrefix()+b.id+".>"), jetstream.WithPurgeSequence(upTo))
+		if err == nil { // otherwise try again next time; ResultTTL is the backstop
+			purged = upTo - 1
+		}
+	}
 	for {
 		select {
-		case seq := <-b.collected:
-			ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-			b.c.results.DeleteMsg(ctx, seq) // if this fails, ResultTTL removes it
-			cancel()
+		case <-t.C:
+			purge()
 		case <-b.done:
+			purge()
 			return
 		}
 	}
@@ -138,6 +157,9 @@ func (b *Backend) deliver(m jetstream.Msg) {
 	ch, ok := b.waiting[id]
 	delete(b.waiting, id)
 	b.mu.Unlock()
+	if md, err := m.Metadata(); err == nil {
+		b.delivered.Store(md.Sequence.Stream)
+	}
 	if ok {
 		ch <- m // buffered: never blocks
 	}
@@ -206,12 +228,6 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	}
 	select {
 	case m := <-slot:
-		if md, err := m.Metadata(); err == nil {
-			select {
-			case b.collected <- md.Sequence.Stream:
-			case <-b.done:
-			}
-		}
 		return b.result(ctx, name, m)
 	case <-ctx.Done():
 		b.cancel(id, ack.Sequence)
@@ -280,9 +296,9 @@ func (b *Backend) Close() error {
 	}
 	b.closed = true
 	b.mu.Unlock()
-	close(b.done)
 	b.cc.Stop()
 	<-b.cc.Closed()
+	close(b.done) // after the consumer stopped, so that the last purge sees every delivery
 	b.wg.Wait()
 	return nil
 }
