@@ -1,12 +1,14 @@
 package imgproc_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
 	"image/color"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fanout-dev/fanout/imgproc"
@@ -280,5 +282,44 @@ func TestBlurErrors(t *testing.T) {
 	}
 	if _, err := imgproc.GaussianBlur(img, 2, &imgproc.BlurOptions{Alpha: 7}); err == nil {
 		t.Error("GaussianBlur with alpha mode 7 succeeded, want an error")
+	}
+}
+
+// TestConcurrentUse runs the whole job from several goroutines at once
+// (pooled scratch buffers, the lazily loaded codec) and checks that every
+// result is the same.
+func TestConcurrentUse(t *testing.T) {
+	data := mustReadFile(t, "skimage-chelsea.jpg")
+	ops, err := imgproc.ParseOps("blur=5,sharpen,resize=200x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	results := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p, err := imgproc.Decode(data, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if p.Image, err = ops.Apply(t.Context(), p.Image); err != nil {
+				t.Error(err)
+				return
+			}
+			var buf bytes.Buffer
+			if err := imgproc.Encode(&buf, p, &imgproc.EncodeOptions{Format: imgproc.PNG}); err != nil {
+				t.Error(err)
+				return
+			}
+			results[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	for i := 1; i < n; i++ {
+		if !bytes.Equal(results[i], results[0]) {
+			t.Errorf("result %d differs from result 0", i)
+		}
 	}
 }
