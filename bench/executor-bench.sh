@@ -28,8 +28,8 @@ for line in open(sys.argv[1]):
     for unit, v in vals.items():
         rows.setdefault(name, {}).setdefault(unit, []).append(v)
 med = {n: {u: statistics.median(v) for u, v in us.items()} for n, us in rows.items()}
-print("| benchmark | rounds | ns/task (median) | min | max | vs fanout | B/task | allocs/task |")
-print("|---|---|---|---|---|---|---|---|")
+print("| benchmark | rounds | ns/task (median) | min | max | vs fanout | CPU ns/task (median) | CPU vs fanout | B/task | allocs/task |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for n, us in med.items():
     if "ns/op" not in us or "MapStream" in n:
         continue
@@ -37,7 +37,9 @@ for n, us in med.items():
     base = med.get(f"BenchmarkOverhead/{mode}/fanout", {}).get("ns/op")
     ratio = f"{us['ns/op'] / base:.2f}x" if base else ""
     ns = rows[n]["ns/op"]
-    print(f"| {n.removeprefix('BenchmarkOverhead/')} | {len(ns)} | {us['ns/op']:.0f} | {min(ns):.0f} | {max(ns):.0f} | {ratio} | {us.get('B/op', 0):.0f} | {us.get('allocs/op', 0):.0f} |")
+    cbase = med.get(f"BenchmarkOverhead/{mode}/fanout", {}).get("cpu-ns/op")
+    cratio = f"{us['cpu-ns/op'] / cbase:.2f}x" if cbase else ""
+    print(f"| {n.removeprefix('BenchmarkOverhead/')} | {len(ns)} | {us['ns/op']:.0f} | {min(ns):.0f} | {max(ns):.0f} | {ratio} | {us.get('cpu-ns/op', 0):.0f} | {cratio} | {us.get('B/op', 0):.0f} | {us.get('allocs/op', 0):.0f} |")
 print()
 print("| Map stream | peak heap MiB | bytes allocated per task | ns/task |")
 print("|---|---|---|---|")

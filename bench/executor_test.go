@@ -9,6 +9,7 @@ import (
 	"iter"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/alitto/pond/v2"
@@ -138,8 +139,10 @@ func BenchmarkOverhead(b *testing.B) {
 				run, stop := p.start(workers)
 				defer stop()
 				b.ReportAllocs()
-				n := 0
+				cpu0 := cpuTime()
+				tasks, n := 0, 0
 				for b.Loop() {
+					tasks++
 					n++
 					if n == mode.n {
 						sink += run(n)
@@ -149,9 +152,23 @@ func BenchmarkOverhead(b *testing.B) {
 				if n > 0 {
 					sink += run(n)
 				}
+				// CPU time used by the whole process (every thread, the
+				// garbage collector included) per task: unlike wall time,
+				// it hardly moves when other jobs share the machine.
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(tasks), "cpu-ns/op")
 			})
 		}
 	}
+}
+
+// cpuTime returns the CPU time the process has used, user and system, in
+// nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // counting yields 0..n-1, made on the fly: the input never exists as a
