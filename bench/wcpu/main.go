@@ -1,7 +1,8 @@
 // Command wcpu runs the W-cpu benchmark job with imgproc: every file is
 // decoded, blurred with a Gaussian of the given sigma and encoded as JPEG
 // quality 75 into the output directory as processed_<name>, one file per
-// goroutine with as many goroutines as cores. It prints the elapsed time.
+// goroutine with as many goroutines as cores, largest files first. It
+// prints the elapsed time and the codec used.
 //
 // Usage:
 //
@@ -9,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +59,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	files := fs.Args()
+	// Largest first, so that no core is left with a big file at the end.
+	size := func(name string) int64 {
+		if fi, err := os.Stat(name); err == nil {
+			return fi.Size()
+		}
+		return 0
+	}
+	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(size(b), size(a)) })
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
