@@ -260,7 +260,11 @@ func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 	if !ex.shortTasks.Load() || rand.Uint32()%sampleEvery == 0 {
 		fut.submitted = max(ex.now(), 1) // nonzero: the task is timed
 	}
+	// Count the task before a worker can start it, so that Stats never
+	// shows more tasks finished than submitted.
+	ex.submitted.Add(1)
 	if err := ex.enqueue(ctx, fut, try); err != nil {
+		ex.submitted.Add(^uint64(0))
 		ex.rejected.Add(1)
 		st := Failed
 		if !errors.Is(err, ErrClosed) && !errors.Is(err, ErrQueueFull) {
@@ -273,7 +277,6 @@ func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 		fut.done = closedChan
 		return fut, err
 	}
-	ex.submitted.Add(1)
 	return fut, nil
 }
 
