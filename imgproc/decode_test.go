@@ -5,10 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color/palette"
+	"image/draw"
+	"image/png"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"github.com/fanout-dev/fanout/imgproc"
 )
@@ -365,5 +372,84 @@ func TestDecodeCorrupt(t *testing.T) {
 				t.Errorf("Decode(%s) error = %v, want %v containing %q", tc.name, err, tc.err, tc.errText)
 			}
 		})
+	}
+}
+
+// TestDecodeVariants decodes the format variants the corpus lacks (made
+// here, a progressive JPEG by Pillow), blurs and re-encodes each.
+func TestDecodeVariants(t *testing.T) {
+	src := newTestPattern(61, 43, 21, false)
+	pal := image.NewPaletted(src.Rect, palette.WebSafe)
+	draw.FloydSteinberg.Draw(pal, src.Rect, src, image.Point{})
+	rgb64 := image.NewNRGBA64(src.Rect)
+	draw.Draw(rgb64, src.Rect, src, image.Point{}, draw.Src)
+	encode := func(enc func(*bytes.Buffer) error) []byte {
+		var buf bytes.Buffer
+		if err := enc(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	dir := t.TempDir()
+	progressive := filepath.Join(dir, "progressive.jpg")
+	baseline := filepath.Join(dir, "baseline.jpg")
+	runPillow(t, `
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1]).convert("RGB")
+im.save(sys.argv[2], quality=90, progressive=True)
+im.save(sys.argv[3], quality=90)
+`, filepath.Join("..", "testdata", "imgproc", "skimage-chelsea.jpg"), progressive, baseline)
+	readFile := func(p string) []byte {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	gray := toGrayImage(src)
+	tests := []struct {
+		name   string
+		data   []byte
+		format imgproc.Format
+		want   image.Image // nil: the baseline JPEG
+	}{
+		{"paletted png", encode(func(b *bytes.Buffer) error { return png.Encode(b, pal) }), imgproc.PNG, src},
+		{"16-bit rgb png", encode(func(b *bytes.Buffer) error { return png.Encode(b, rgb64) }), imgproc.PNG, src},
+		{"grey png", encode(func(b *bytes.Buffer) error { return png.Encode(b, gray) }), imgproc.PNG, gray},
+		{"bmp", encode(func(b *bytes.Buffer) error { return bmp.Encode(b, src) }), imgproc.BMP, src},
+		{"tiff", encode(func(b *bytes.Buffer) error { return tiff.Encode(b, src, nil) }), imgproc.TIFF, src},
+		{"progressive jpeg", readFile(progressive), imgproc.JPEG, nil},
+	}
+	base, err := imgproc.Decode(readFile(baseline), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, codec := range []imgproc.JPEGCodec{imgproc.JPEGStd, imgproc.JPEGTurbo} {
+		for _, tc := range tests {
+			t.Run(codec.String()+"/"+tc.name, func(t *testing.T) {
+				skipWithoutCodec(t, codec)
+				p, err := imgproc.Decode(tc.data, &imgproc.DecodeOptions{JPEG: codec})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Format != tc.format {
+					t.Errorf("Format = %s, want %s", p.Format, tc.format)
+				}
+				if tc.want == nil {
+					if db := psnr(p.Image, base.Image); db < 40 {
+						t.Errorf("progressive decode PSNR against baseline = %.1f dB, want >= 40", db)
+					}
+				} else if d := meanAbsDiff(p.Image, tc.want); d > 12 {
+					t.Errorf("mean difference from the source = %.1f", d)
+				}
+				if p.Image, err = imgproc.GaussianBlur(p.Image, 3, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := imgproc.Encode(&bytes.Buffer{}, p, &imgproc.EncodeOptions{Format: imgproc.JPEG, JPEG: codec}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }
