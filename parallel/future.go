@@ -70,44 +70,58 @@ type runner interface {
 // load order the writes before the reads).
 type core struct {
 	state atomic.Int32
+	// slow is set, before they look at state, by the first Done and
+	// OnDone: only then must finish take tc.mu to close done and run the
+	// callbacks. (Sequentially consistent atomics: either finish sees
+	// slow set, or the Done that set it then sees the final state.)
+	slow atomic.Bool
 	// submitted is when the task was queued, in nanoseconds since the
 	// executor started (monotonic), for the queue latency figures.
 	submitted int64
 	err       error
 
-	tc taskCtx // tc.mu also guards done, waiter and tc.x.callbacks
+	tc taskCtx // tc.mu also guards done and tc.x.callbacks
 
-	done   chan struct{} // guarded by tc.mu; made by the first Done
-	waiter chan struct{} // guarded by tc.mu; a Result waiting, woken by a send
-	notify chan<- runner // set before queueing; receives the future at completion
+	done   chan struct{}          // guarded by tc.mu; made by the first Done
+	waiter atomic.Pointer[waiter] // a Result waiting, woken by a send; finishedWaiter once finished
+	notify chan<- runner          // set before queueing; receives the future at completion
 }
 
-// finish stores the final state and wakes everyone waiting: the done
-// channel, the notify channel (which gets self) and the callbacks.
+// waiter is a channel with room for one token, which finish sends to
+// wake a Result. Waiters are pooled per executor, so a Result costs no
+// allocation; a pooled waiter is always empty.
+type waiter struct{ c chan struct{} }
+
+// finishedWaiter takes the place of the waiter once the future finished.
+var finishedWaiter = &waiter{}
+
+// finish stores the final state and wakes everyone waiting: the waiter,
+// the done channel, the notify channel (which gets self) and the
+// callbacks.
 func (c *core) finish(self runner, st State) {
-	c.tc.mu.Lock()
 	c.state.Store(int32(st))
-	ch := c.done
-	c.done = closedChan
-	w := c.waiter
-	c.waiter = nil
-	var cbs []func()
-	if c.tc.x != nil {
-		cbs = c.tc.x.callbacks
-		c.tc.x.callbacks = nil
+	if w := c.waiter.Swap(finishedWaiter); w != nil && w != finishedWaiter {
+		w.c <- struct{}{} // never blocks: w is empty and has room for one
 	}
-	c.tc.mu.Unlock()
-	if ch != nil && ch != closedChan {
-		close(ch)
-	}
-	if w != nil {
-		w <- struct{}{} // never blocks: w is empty and has room for one
+	if c.slow.Load() {
+		c.tc.mu.Lock()
+		ch := c.done
+		c.done = closedChan
+		var cbs []func()
+		if c.tc.x != nil {
+			cbs = c.tc.x.callbacks
+			c.tc.x.callbacks = nil
+		}
+		c.tc.mu.Unlock()
+		if ch != nil && ch != closedChan {
+			close(ch)
+		}
+		for _, cb := range cbs {
+			cb()
+		}
 	}
 	if c.notify != nil {
 		c.notify <- self
-	}
-	for _, cb := range cbs {
-		cb()
 	}
 }
 
@@ -118,6 +132,10 @@ func (c *core) doneChan() <-chan struct{} {
 	}
 	c.tc.mu.Lock()
 	defer c.tc.mu.Unlock()
+	c.slow.Store(true)
+	if State(c.state.Load()).done() {
+		return closedChan
+	}
 	if c.done == nil {
 		c.done = make(chan struct{})
 	}
@@ -126,12 +144,11 @@ func (c *core) doneChan() <-chan struct{} {
 
 // wait blocks until the future is complete or ctx is done.
 //
-// The first goroutine to wait registers a channel taken from its
-// executor's pool as c.waiter, and finish sends one token on it; so a
-// Result costs no allocation. A pooled channel is always empty: its
-// owner either received the token or unregistered it before any token was
-// sent (both under tc.mu). Other goroutines waiting at the same time, and
-// Done, use the done channel.
+// The first goroutine to wait installs a waiter from its executor's pool
+// (a compare-and-swap from nil), and finish swaps it out and sends it one
+// token. A waiter goes back to the pool empty: its owner either received
+// the token, or swapped it out again before finish could. Other
+// goroutines waiting at the same time use the done channel.
 func (c *core) wait(ctx context.Context) error {
 	if State(c.state.Load()).done() {
 		return nil
@@ -140,45 +157,30 @@ func (c *core) wait(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	ex := c.tc.ex
-	w, _ := ex.waiters.Get().(chan struct{})
+	w, _ := ex.waiters.Get().(*waiter)
 	if w == nil {
-		w = make(chan struct{}, 1)
+		w = &waiter{c: make(chan struct{}, 1)}
 	}
-	c.tc.mu.Lock()
-	if State(c.state.Load()).done() {
-		c.tc.mu.Unlock()
-		ex.waiters.Put(w)
-		return nil
-	}
-	if c.waiter != nil {
-		c.tc.mu.Unlock()
+	if !c.waiter.CompareAndSwap(nil, w) {
+		// Another goroutine waits already, or the future has finished.
 		ex.waiters.Put(w)
 		return c.waitDone(ctx)
 	}
-	c.waiter = w
-	c.tc.mu.Unlock()
-
 	ctxDone := ctx.Done()
 	if ctxDone == nil { // a ctx that never ends: a plain receive is cheaper than select
-		<-w
+		<-w.c
 		ex.waiters.Put(w)
 		return nil
 	}
 	select {
-	case <-w:
+	case <-w.c:
 		ex.waiters.Put(w)
 		return nil
 	case <-ctxDone:
 	}
-	c.tc.mu.Lock()
-	mine := c.waiter == w
-	if mine {
-		c.waiter = nil
-	}
-	c.tc.mu.Unlock()
-	if !mine {
+	if !c.waiter.CompareAndSwap(w, nil) {
 		// finish took w and is sending the token: the task is done.
-		<-w
+		<-w.c
 		ex.waiters.Put(w)
 		return nil
 	}
@@ -203,6 +205,7 @@ func (c *core) waitDone(ctx context.Context) error {
 // onDone registers cb to run once at completion, or runs it now.
 func (c *core) onDone(cb func()) {
 	c.tc.mu.Lock()
+	c.slow.Store(true)
 	if !State(c.state.Load()).done() {
 		if c.tc.x == nil {
 			c.tc.x = new(ctxState)
