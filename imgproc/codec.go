@@ -93,6 +93,13 @@ func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
 			return nil, fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
 		}
 	}
+	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
+		// image/jpeg writes 4:2:0 from any YCbCr by averaging chroma 2×2;
+		// to420 does the same, and the fast encoder takes the result.
+		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && fx <= 2 && fy <= 2 && (fx == 1 || fy == 1) {
+			img = to420(m, fx, fy)
+		}
+	}
 	if data, ok := encodeJPEGFast(img, quality); ok {
 		return data, nil
 	}

@@ -48,6 +48,7 @@ type TooLargeError struct {
 	MaxPixels     int64
 }
 
+// Error names the format, the size and the limit.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("imgproc: %s image is %dx%d (%d pixels), over the limit of %d pixels",
 		e.Format, e.Width, e.Height, int64(e.Width)*int64(e.Height), e.MaxPixels)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ func TestPureGoJPEGEncoder(t *testing.T) {
 		{"ycbcr-451x300", photo.Image},
 		{"ycbcr-203x117", odd},
 		{"gray-451x300", imgproc.Grayscale(photo.Image)},
+		{"ycbcr444-203x117", to444(odd)},
 	}
 	var args []string
 	for _, in := range inputs {
@@ -81,4 +83,17 @@ for p in sys.argv[1:]:
 			t.Errorf("%s: Pillow's decode differs from image/jpeg's: PSNR %.1f dB", filepath.Base(path), db)
 		}
 	}
+}
+
+// to444 converts img to a 4:4:4 *image.YCbCr.
+func to444(img image.Image) *image.YCbCr {
+	r := img.Bounds()
+	out := image.NewYCbCr(image.Rect(0, 0, r.Dx(), r.Dy()), image.YCbCrSubsampleRatio444)
+	for y := 0; y < r.Dy(); y++ {
+		for x := 0; x < r.Dx(); x++ {
+			c := colorNRGBA(img.At(r.Min.X+x, r.Min.Y+y))
+			out.Y[out.YOffset(x, y)], out.Cb[out.COffset(x, y)], out.Cr[out.COffset(x, y)] = color.RGBToYCbCr(c.R, c.G, c.B)
+		}
+	}
+	return out
 }
