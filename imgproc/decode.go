@@ -85,8 +85,8 @@ type Picture struct {
 	// Orientation is the EXIF orientation stored in the file (OrientNormal
 	// when there is none).
 	Orientation Orientation
-	// Oriented reports whether Orientation has been applied to Image, so
-	// that Image is upright.
+	// Oriented reports whether Image is upright: Orientation has been
+	// applied, or there was nothing to apply.
 	Oriented bool
 	// Frames is the number of frames in an animated image (GIF); 1 for
 	// still images. Only the first frame is decoded: see [Decode].
@@ -174,14 +174,12 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img = toNRGBA(img)
 	}
 	pic.Image = img
-	if !o.KeepOrientation {
-		if pic.Orientation != OrientNormal {
-			if pic.Image, err = Orient(img, pic.Orientation); err != nil {
-				return nil, err
-			}
+	if !o.KeepOrientation && pic.Orientation != OrientNormal {
+		if pic.Image, err = Orient(img, pic.Orientation); err != nil {
+			return nil, err
 		}
-		pic.Oriented = true
 	}
+	pic.Oriented = !o.KeepOrientation || pic.Orientation == OrientNormal
 	return pic, nil
 }
 
