@@ -7,9 +7,9 @@ import (
 )
 
 // Stats is a snapshot of an [Executor]'s counters, from [Executor.Stats].
-// Counters only grow; Queued and Running are gauges. A snapshot taken
-// while tasks run is not atomic across fields, but each field is exact at
-// some moment during the call.
+// Counters only grow; Queued and Running are gauges, derived from
+// counters read one after another, so while tasks run they may be off by
+// the few tasks that moved meanwhile (never negative).
 type Stats struct {
 	Workers        int // the most tasks that run at once (Config.Workers, or its default)
 	WorkersStarted int // worker goroutines started so far: they start as tasks arrive
