@@ -270,6 +270,11 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 		sc.Storage = jetstream.FileStorage
 		sc.Replicas = cfg.Replicas
 		s, err := js.CreateOrUpdateStream(ctx, sc)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			// Another process created it between our update and our
+			// create: it exists now, so the update path applies.
+			s, err = js.CreateOrUpdateStream(ctx, sc)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("natsjs: create stream %s: %w", sc.Name, err)
 		}
@@ -280,24 +285,32 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 			c.results = s
 		}
 	}
-	var err error
-	c.objects, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	ocfg := jetstream.ObjectStoreConfig{
 		Bucket:      cfg.objectBucket(),
 		Description: "fanout payloads too large for a message (claim check)",
 		TTL:         cfg.ResultTTL,
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
-	})
+	}
+	var err error
+	c.objects, err = js.CreateOrUpdateObjectStore(ctx, ocfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		c.objects, err = js.CreateOrUpdateObjectStore(ctx, ocfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create object store %s: %w", cfg.objectBucket(), err)
 	}
-	c.cancels, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kcfg := jetstream.KeyValueConfig{
 		Bucket:      cfg.cancelBucket(),
 		Description: "fanout cancel flags of running tasks, keyed by task id",
 		TTL:         cfg.ResultTTL,
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
-	})
+	}
+	c.cancels, err = js.CreateOrUpdateKeyValue(ctx, kcfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		c.cancels, err = js.CreateOrUpdateKeyValue(ctx, kcfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
 	}

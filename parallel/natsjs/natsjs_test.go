@@ -718,3 +718,20 @@ func TestTaskTimeout(t *testing.T) {
 		t.Errorf("timed-out task started %d times, want once (no retry)", got)
 	}
 }
+
+// TestSetupConcurrent starts many submitters and workers at once on a fresh
+// server: their setups race to create the same streams, and all succeed.
+func TestSetupConcurrent(t *testing.T) {
+	s := newTestServer(t)
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		js := mustConnect(t, s)
+		go func() { errs <- natsjs.Setup(t.Context(), js, testConfig()) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent Setup: %v", err)
+		}
+	}
+}
