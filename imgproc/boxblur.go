@@ -1,7 +1,6 @@
 package imgproc
 
 import (
-	"encoding/binary"
 	"math"
 	"sync"
 )
@@ -74,18 +73,16 @@ func (p plane) row(y int) []byte { return p.pix[y*p.stride : y*p.stride+p.w] }
 const (
 	lanesLow = 0x000000ff_000000ff
 	half2    = 1<<23 | 1<<55
-	loLane   = 0x00000000_ffffffff
-	hiLane   = 0xffffffff_00000000
 )
 
 // scratch holds reusable buffers for one plane blur.
 type scratch struct {
-	a, b, c []uint64 // packed row pairs for the horizontal passes
-	q       []uint64 // packed column pairs, whole plane, in strips
-	t       []uint64 // one strip for the vertical passes
-	acc     []uint64 // one packed accumulator per column pair
+	a, b, c []uint64 // packed row pairs for the portable horizontal passes
+	q       []byte   // the horizontal result, in strips of stripCols columns
+	t       []byte   // one strip, for the vertical passes
+	acc     []uint32 // one accumulator per column of a strip
 	p, pb   []uint32 // eight interleaved padded rows (AVX2 horizontal passes)
-	junk    []uint32 // where rows past the plane's end are scattered
+	junk    []byte   // where rows past the plane's end are scattered
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -97,15 +94,18 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// stripPairs is the width, in column pairs, of the strips the vertical
-// passes work on: a strip's two buffers (h rows of 256 bytes) stay in the
-// L2 cache of current CPUs while three passes run over them, for images up
-// to about 2000 rows.
-const stripPairs = 32
+// stripCols is the width of the strips the vertical passes work on: a
+// strip's two buffers (h rows of stripCols bytes) stay in the L2 cache of
+// current CPUs while three passes run over them.
+const stripCols = 128
 
 // blurPlane writes to dst the blur of src by passes (at least 1) horizontal
 // boxes bx followed by passes vertical boxes by. dst and src must have the
 // same size; they may be the same plane.
+//
+// The horizontal result goes to a scratch plane laid out in strips: strip
+// s holds columns [s, s+stripCols) of every row, contiguously, so that the
+// vertical passes can run strip by strip in cache.
 func blurPlane(dst, src plane, bx, by box, passes int) {
 	w, h := src.w, src.h
 	if w == 0 || h == 0 {
@@ -113,20 +113,16 @@ func blurPlane(dst, src plane, bx, by box, passes int) {
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	m := (w + 1) / 2 // column pairs
-	sc.a = grow(sc.a, w)
-	sc.b = grow(sc.b, w)
-	sc.c = grow(sc.c, w)
-	sc.acc = grow(sc.acc, stripPairs)
-	sc.q = grow(sc.q, m*h)
-	sc.t = grow(sc.t, stripPairs*h)
+	sc.q = grow(sc.q, w*h)
+	sc.t = grow(sc.t, min(stripCols, w)*h)
+	sc.acc = grow(sc.acc, stripCols)
 	q := sc.q
-
-	// Horizontal passes on row pairs (the last row pairs with itself when
-	// h is odd), then a reshuffle into column pairs for the vertical
-	// passes, strip by strip: strip s holds pairs [s*stripPairs, ...) of
-	// every row, contiguously.
 	if !blurRowsVec(q, src, bx, passes, sc) {
+		// Portable: two rows at a time, one per 32-bit lane (the last row
+		// pairs with itself when h is odd).
+		sc.a = grow(sc.a, w)
+		sc.b = grow(sc.b, w)
+		sc.c = grow(sc.c, w)
 		for y0 := 0; y0 < h; y0 += 2 {
 			y1 := min(y0+1, h-1)
 			r0, r1 := src.row(y0), src.row(y1)
@@ -140,30 +136,27 @@ func blurPlane(dst, src plane, bx, by box, passes int) {
 				boxLine2(bufs[p%2], cur, bx)
 				cur = bufs[p%2]
 			}
-			for s0 := 0; s0 < m; s0 += stripPairs {
-				sw := min(stripPairs, m-s0)
-				strip := q[s0*h : s0*h+sw*h]
-				q0 := strip[y0*sw : y0*sw+sw]
-				q1 := strip[y1*sw : y1*sw+sw]
-				for k := range q0 {
-					x := 2 * (s0 + k)
-					e, o := cur[x], cur[min(x+1, w-1)]
-					q0[k] = e&loLane | o<<32
-					q1[k] = e>>32 | o&hiLane
+			for s0 := 0; s0 < w; s0 += stripCols {
+				sw := min(stripCols, w-s0)
+				q0 := q[s0*h+y0*sw : s0*h+y0*sw+sw]
+				q1 := q[s0*h+y1*sw : s0*h+y1*sw+sw]
+				part := cur[s0 : s0+sw]
+				for k, v := range part {
+					q0[k], q1[k] = byte(v), byte(v>>32)
 				}
 			}
 		}
 	}
 	// Vertical passes, strip by strip: q -> t -> q ... and the last one
-	// into dst's bytes.
-	for s0 := 0; s0 < m; s0 += stripPairs {
-		sw := min(stripPairs, m-s0)
+	// into dst.
+	for s0 := 0; s0 < w; s0 += stripCols {
+		sw := min(stripCols, w-s0)
 		a, b := q[s0*h:s0*h+sw*h], sc.t[:sw*h]
 		for p := 0; p < passes-1; p++ {
-			boxColumns2(b, a, sw, h, by, sc.acc, nil, 0)
+			boxColumns(b, a, sw, h, by, sc.acc, nil, 0)
 			a, b = b, a
 		}
-		boxColumns2(nil, a, sw, h, by, sc.acc, &dst, 2*s0)
+		boxColumns(nil, a, sw, h, by, sc.acc, &dst, s0)
 	}
 }
 
@@ -209,44 +202,9 @@ func boxLine2(out, in []uint64, b box) {
 	}
 }
 
-// boxColumns2 blurs every column of src, h rows of m packed column pairs,
-// walking rows in order with one accumulator per column pair. The result
-// goes to dst in the same layout or, when last is not nil, to last's bytes
-// from column x0 on. dst and src must be distinct.
-func boxColumns2(dst, src []uint64, m, h int, b box, acc []uint64, last *plane, x0 int) {
-	r := b.r
-	ww, fw := uint64(b.ww), uint64(b.fw)
-	acc = acc[:m]
-	row := func(y int) []uint64 { return src[y*m : y*m+m] }
-	// acc for row -1: rows -r-1 .. r-1, edges replicated.
-	for x, v := range row(0) {
-		acc[x] = v * uint64(r+1)
-	}
-	for k := 0; k < r; k++ {
-		rk := row(clampIdx(k, h))
-		rk = rk[:len(acc)]
-		for x, v := range rk {
-			acc[x] += v
-		}
-	}
-	for y := 0; y < h; y++ {
-		sub := row(clampIdx(y-r-1, h))
-		add := row(clampIdx(y+r, h))
-		far := row(clampIdx(y+r+1, h))
-		if last == nil {
-			boxStep(dst[y*m:y*m+m], acc, sub, add, far, ww, fw)
-			continue
-		}
-		out := last.row(y)[x0:]
-		boxStepBytes(out[:min(len(out), 2*m)], acc, sub, add, far, ww, fw)
-	}
-}
-
-// The three loops below are the kernel's inner loops. They are separate
-// functions so that the compiler keeps every value they use in registers.
-
-// boxRun computes d[k] for the inner run of a line, where no index needs
-// clamping, and returns the updated accumulator.
+// boxRun computes d[k] for the inner run of a line of packed pairs, where
+// no index needs clamping, and returns the updated accumulator. It is a
+// separate function so that the compiler keeps its values in registers.
 //
 //go:noinline
 func boxRun(d, sub, add, far []uint64, acc, ww, fw uint64) uint64 {
@@ -261,50 +219,49 @@ func boxRun(d, sub, add, far []uint64, acc, ww, fw uint64) uint64 {
 	return acc
 }
 
-// boxStep computes one output row of a vertical pass in packed form.
-//
-//go:noinline
-func boxStep(out, acc, sub, add, far []uint64, ww, fw uint64) {
-	if done := boxStepVec(out, acc, sub, add, far, ww, fw); done > 0 {
-		out, acc, sub, add, far = out[done:], acc[done:], sub[done:], add[done:], far[done:]
+// boxColumns blurs every column of a strip src, h rows of m bytes, walking
+// rows in order with one accumulator per column. The result goes to dst in
+// the same layout or, when last is not nil, to last's rows from column x0
+// on. dst and src must be distinct.
+func boxColumns(dst, src []byte, m, h int, b box, acc []uint32, last *plane, x0 int) {
+	r := b.r
+	acc = acc[:m]
+	row := func(y int) []byte { return src[y*m : y*m+m] }
+	// acc for row -1: rows -r-1 .. r-1, edges replicated.
+	for x, v := range row(0) {
+		acc[x] = uint32(v) * uint32(r+1)
 	}
+	for k := 0; k < r; k++ {
+		rk := row(clampIdx(k, h))
+		rk = rk[:len(acc)]
+		for x, v := range rk {
+			acc[x] += uint32(v)
+		}
+	}
+	for y := 0; y < h; y++ {
+		var out []byte
+		if last == nil {
+			out = dst[y*m : y*m+m]
+		} else {
+			out = last.row(y)[x0 : x0+m]
+		}
+		boxStep(out, acc, row(clampIdx(y-r-1, h)), row(clampIdx(y+r, h)), row(clampIdx(y+r+1, h)), b.ww, b.fw)
+	}
+}
+
+// boxStep computes one output row of a vertical pass, updating the column
+// accumulators.
+func boxStep(out []byte, acc []uint32, sub, add, far []byte, ww, fw uint32) {
+	done := boxStepVec(out, acc, sub, add, far, ww, fw)
+	out, acc, sub, add, far = out[done:], acc[done:], sub[done:], add[done:], far[done:]
 	out = out[:len(acc)]
 	sub = sub[:len(acc)]
 	add = add[:len(acc)]
 	far = far[:len(acc)]
 	for x := range acc {
-		s := sub[x]
-		a := acc[x] + add[x] - s
+		s := uint32(sub[x])
+		a := acc[x] + uint32(add[x]) - s
 		acc[x] = a
-		out[x] = ((a*ww + (s+far[x])*fw + half2) >> 24) & lanesLow
-	}
-}
-
-// boxStepBytes computes one output row of the last vertical pass as bytes:
-// out holds 2*len(acc) samples, or one fewer.
-//
-//go:noinline
-func boxStepBytes(out []byte, acc, sub, add, far []uint64, ww, fw uint64) {
-	if done := boxStepBytesVec(out, acc, sub, add, far, ww, fw); done > 0 {
-		out, acc, sub, add, far = out[2*done:], acc[done:], sub[done:], add[done:], far[done:]
-	}
-	pairs := len(out) / 2
-	acc = acc[:(len(out)+1)/2]
-	sub = sub[:len(acc)]
-	add = add[:len(acc)]
-	far = far[:len(acc)]
-	for x := range acc[:pairs] {
-		s := sub[x]
-		a := acc[x] + add[x] - s
-		acc[x] = a
-		v := (a*ww + (s+far[x])*fw + half2) >> 24
-		binary.LittleEndian.PutUint16(out[2*x:], uint16(v&0xff)|uint16(v>>24)&0xff00)
-	}
-	if len(out)%2 == 1 {
-		x := pairs
-		s := sub[x]
-		a := acc[x] + add[x] - s
-		acc[x] = a
-		out[2*x] = byte((a*ww + (s+far[x])*fw + half2) >> 24)
+		out[x] = byte((a*ww + (s+uint32(far[x]))*fw + 1<<23) >> 24)
 	}
 }

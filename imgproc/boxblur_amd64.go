@@ -1,7 +1,5 @@
 package imgproc
 
-import "unsafe"
-
 // useAVX2 selects the AVX2 versions of the vertical passes' inner loops
 // (boxblur_amd64.s). They compute the same integers as the portable code.
 var useAVX2 = cpuHasAVX2()
@@ -9,36 +7,18 @@ var useAVX2 = cpuHasAVX2()
 func cpuHasAVX2() bool
 
 //go:noescape
-func boxStepAVX2(out, acc, sub, add, far *uint32, n int, ww, fw uint32)
+func boxStepAVX2(out *byte, acc *uint32, sub, add, far *byte, n int, ww, fw uint32)
 
-//go:noescape
-func boxStepBytesAVX2(out *byte, acc, sub, add, far *uint32, n int, ww, fw uint32)
-
-// u32 returns the address of the first 32-bit lane of a packed slice.
-func u32(s []uint64) *uint32 { return (*uint32)(unsafe.Pointer(unsafe.SliceData(s))) }
-
-// boxStepVec runs the vectorised vertical step on the first lanes of the
-// rows (a multiple of 8 lanes, that is of 4 pairs) and returns how many
-// pairs it did.
-func boxStepVec(out, acc, sub, add, far []uint64, ww, fw uint64) int {
-	pairs := len(acc) &^ 3
-	if !useAVX2 || pairs == 0 {
+// boxStepVec runs the vertical step with AVX2 on the first columns (a
+// multiple of 8) and returns how many it did.
+func boxStepVec(out []byte, acc []uint32, sub, add, far []byte, ww, fw uint32) int {
+	n := len(acc) &^ 7
+	if !useAVX2 || n == 0 {
 		return 0
 	}
-	_, _, _, _ = out[pairs-1], sub[pairs-1], add[pairs-1], far[pairs-1]
-	boxStepAVX2(u32(out), u32(acc), u32(sub), u32(add), u32(far), 2*pairs, uint32(ww), uint32(fw))
-	return pairs
-}
-
-// boxStepBytesVec is boxStepVec writing bytes: it fills out[:2*pairs].
-func boxStepBytesVec(out []byte, acc, sub, add, far []uint64, ww, fw uint64) int {
-	pairs := (len(out) / 2) &^ 3
-	if !useAVX2 || pairs == 0 {
-		return 0
-	}
-	_, _, _, _, _ = out[2*pairs-1], acc[pairs-1], sub[pairs-1], add[pairs-1], far[pairs-1]
-	boxStepBytesAVX2(unsafe.SliceData(out), u32(acc), u32(sub), u32(add), u32(far), 2*pairs, uint32(ww), uint32(fw))
-	return pairs
+	_, _, _, _ = out[n-1], sub[n-1], add[n-1], far[n-1]
+	boxStepAVX2(&out[0], &acc[0], &sub[0], &add[0], &far[0], n, ww, fw)
+	return n
 }
 
 //go:noescape
@@ -48,7 +28,7 @@ func boxLineAVX2(out, p *uint32, w, r int, ww, fw uint32)
 func interleave8AVX2(dst *uint32, rows *[8]*byte, n int)
 
 //go:noescape
-func deinterleave8AVX2(rows *[8]*uint32, src *uint32, n int)
+func deinterleave8AVX2(rows *[8]*byte, src *uint32, n int)
 
 // maxVecPad bounds the edge padding of the vectorised horizontal passes,
 // relative to the line length; wider boxes take the portable path.
@@ -57,7 +37,7 @@ const maxVecPad = 4
 // blurRowsVec runs the horizontal passes of blurPlane eight rows at a time
 // with AVX2 and stores the result in q's strip layout. It reports false,
 // doing nothing, when AVX2 is missing or the box is far wider than a row.
-func blurRowsVec(q []uint64, src plane, bx box, passes int, sc *scratch) bool {
+func blurRowsVec(q []byte, src plane, bx box, passes int, sc *scratch) bool {
 	w, h, r := src.w, src.h, bx.r
 	if !useAVX2 || 2*r+2 > maxVecPad*w {
 		return false
@@ -65,9 +45,8 @@ func blurRowsVec(q []uint64, src plane, bx box, passes int, sc *scratch) bool {
 	n := w + 2*r + 2 // positions per line, with the padding
 	sc.p = grow(sc.p, 8*n)
 	sc.pb = grow(sc.pb, 8*n)
+	sc.junk = grow(sc.junk, stripCols)
 	p, pb := sc.p, sc.pb
-	m := (w + 1) / 2
-	q32 := unsafe.Slice(u32(q), 2*len(q))
 	var rows [8][]byte
 	for y0 := 0; y0 < h; y0 += 8 {
 		for j := range rows {
@@ -95,27 +74,25 @@ func blurRowsVec(q []uint64, src plane, bx box, passes int, sc *scratch) bool {
 			padLines(pb, w, r)
 			p, pb = pb, p
 		}
-		// Scatter into the strips of column pairs; rows past the end of
-		// the plane go to a junk row.
-		sc.junk = grow(sc.junk, 2*stripPairs)
-		for s0 := 0; s0 < m; s0 += stripPairs {
-			sw := min(stripPairs, m-s0)
-			n8 := min(2*sw, w-2*s0) &^ 7
-			var ptrs [8]*uint32
-			for j := range ptrs {
-				ptrs[j] = &sc.junk[0]
-				if y := y0 + j; y < h {
-					ptrs[j] = &q32[2*s0*h+2*sw*y]
-				}
-			}
+		// Scatter into the strips; rows past the end of the plane go to a
+		// junk row.
+		for s0 := 0; s0 < w; s0 += stripCols {
+			sw := min(stripCols, w-s0)
+			n8 := sw &^ 7
 			if n8 > 0 {
-				deinterleave8AVX2(&ptrs, &p[8*(2*s0+r+1)], n8)
+				var ptrs [8]*byte
+				for j := range ptrs {
+					ptrs[j] = &sc.junk[0]
+					if y := y0 + j; y < h {
+						ptrs[j] = &q[s0*h+sw*y]
+					}
+				}
+				deinterleave8AVX2(&ptrs, &p[8*(s0+r+1)], n8)
 			}
 			for j := 0; j < 8 && y0+j < h; j++ {
-				dst := q32[2*s0*h+2*sw*(y0+j) : 2*s0*h+2*sw*(y0+j)+2*sw]
-				for k := n8; k < len(dst); k++ {
-					x := min(2*s0+k, w-1)
-					dst[k] = p[8*(x+r+1)+j]
+				dst := q[s0*h+sw*(y0+j) : s0*h+sw*(y0+j)+sw]
+				for k := n8; k < sw; k++ {
+					dst[k] = byte(p[8*(s0+k+r+1)+j])
 				}
 			}
 		}

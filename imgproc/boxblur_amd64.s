@@ -28,9 +28,22 @@ no:
 	MOVB $0, ret+0(FP)
 	RET
 
-// func boxStepAVX2(out, acc, sub, add, far *uint32, n int, ww, fw uint32)
+// Byte shuffle gathering byte 0 of each dword into the low 4 bytes of each
+// 128-bit lane, and the dword permutation joining the two lanes' results.
+DATA packbytes<>+0(SB)/8, $0x808080800c080400
+DATA packbytes<>+8(SB)/8, $0x8080808080808080
+DATA packbytes<>+16(SB)/8, $0x808080800c080400
+DATA packbytes<>+24(SB)/8, $0x8080808080808080
+GLOBL packbytes<>(SB), RODATA|NOPTR, $32
+DATA packlanes<>+0(SB)/8, $0x0000000400000000
+DATA packlanes<>+8(SB)/8, $0x0000000000000000
+DATA packlanes<>+16(SB)/8, $0x0000000000000000
+DATA packlanes<>+24(SB)/8, $0x0000000000000000
+GLOBL packlanes<>(SB), RODATA|NOPTR, $32
+
+// func boxStepAVX2(out *byte, acc *uint32, sub, add, far *byte, n int, ww, fw uint32)
 //
-// For i in [0, n), n a positive multiple of 8:
+// One row of a vertical pass, for i in [0, n), n a positive multiple of 8:
 //	acc[i] += add[i] - sub[i]
 //	out[i] = (acc[i]*ww + (sub[i]+far[i])*fw + 1<<23) >> 24
 TEXT ·boxStepAVX2(SB), NOSPLIT, $0-56
@@ -49,87 +62,29 @@ TEXT ·boxStepAVX2(SB), NOSPLIT, $0-56
 	MOVL $0x800000, AX
 	MOVQ AX, X2
 	VPBROADCASTD X2, Y2
+	VMOVDQU packbytes<>(SB), Y7
+	VMOVDQU packlanes<>(SB), Y8
 	XORQ BX, BX
-	TESTQ CX, CX
-	JZ   done
-loop:
-	VMOVDQU (R8)(BX*1), Y4
-	VMOVDQU (SI)(BX*1), Y5
-	VPADDD  (R9)(BX*1), Y5, Y5
-	VPSUBD  Y4, Y5, Y5
-	VMOVDQU Y5, (SI)(BX*1)
-	VPMULLD Y0, Y5, Y5
-	VPADDD  (R10)(BX*1), Y4, Y4
-	VPMULLD Y1, Y4, Y4
-	VPADDD  Y4, Y5, Y5
-	VPADDD  Y2, Y5, Y5
-	VPSRLD  $24, Y5, Y5
-	VMOVDQU Y5, (DI)(BX*1)
-	ADDQ $32, BX
+sloop:
+	VPMOVZXBD (R8)(BX*1), Y4
+	VPMOVZXBD (R9)(BX*1), Y6
+	VMOVDQU   (SI)(BX*4), Y5
+	VPADDD    Y6, Y5, Y5
+	VPSUBD    Y4, Y5, Y5
+	VMOVDQU   Y5, (SI)(BX*4)
+	VPMULLD   Y0, Y5, Y5
+	VPMOVZXBD (R10)(BX*1), Y6
+	VPADDD    Y6, Y4, Y4
+	VPMULLD   Y1, Y4, Y4
+	VPADDD    Y4, Y5, Y5
+	VPADDD    Y2, Y5, Y5
+	VPSRLD    $24, Y5, Y5
+	VPSHUFB   Y7, Y5, Y5
+	VPERMD    Y5, Y8, Y5
+	VMOVQ     X5, (DI)(BX*1)
+	ADDQ $8, BX
 	SUBQ $8, CX
-	JNZ  loop
-done:
-	VZEROUPPER
-	RET
-
-// Byte shuffle gathering byte 0 of each dword into the low 4 bytes of each
-// 128-bit lane, and the dword permutation joining the two lanes' results.
-DATA packbytes<>+0(SB)/8, $0x808080800c080400
-DATA packbytes<>+8(SB)/8, $0x8080808080808080
-DATA packbytes<>+16(SB)/8, $0x808080800c080400
-DATA packbytes<>+24(SB)/8, $0x8080808080808080
-GLOBL packbytes<>(SB), RODATA|NOPTR, $32
-DATA packlanes<>+0(SB)/8, $0x0000000400000000
-DATA packlanes<>+8(SB)/8, $0x0000000000000000
-DATA packlanes<>+16(SB)/8, $0x0000000000000000
-DATA packlanes<>+24(SB)/8, $0x0000000000000000
-GLOBL packlanes<>(SB), RODATA|NOPTR, $32
-
-// func boxStepBytesAVX2(out *byte, acc, sub, add, far *uint32, n int, ww, fw uint32)
-//
-// boxStepAVX2 writing each result as a byte.
-TEXT ·boxStepBytesAVX2(SB), NOSPLIT, $0-56
-	MOVQ out+0(FP), DI
-	MOVQ acc+8(FP), SI
-	MOVQ sub+16(FP), R8
-	MOVQ add+24(FP), R9
-	MOVQ far+32(FP), R10
-	MOVQ n+40(FP), CX
-	MOVL ww+48(FP), AX
-	MOVQ AX, X0
-	VPBROADCASTD X0, Y0
-	MOVL fw+52(FP), AX
-	MOVQ AX, X1
-	VPBROADCASTD X1, Y1
-	MOVL $0x800000, AX
-	MOVQ AX, X2
-	VPBROADCASTD X2, Y2
-	VMOVDQU packbytes<>(SB), Y6
-	VMOVDQU packlanes<>(SB), Y7
-	XORQ BX, BX
-	XORQ DX, DX
-	TESTQ CX, CX
-	JZ   bdone
-bloop:
-	VMOVDQU (R8)(BX*1), Y4
-	VMOVDQU (SI)(BX*1), Y5
-	VPADDD  (R9)(BX*1), Y5, Y5
-	VPSUBD  Y4, Y5, Y5
-	VMOVDQU Y5, (SI)(BX*1)
-	VPMULLD Y0, Y5, Y5
-	VPADDD  (R10)(BX*1), Y4, Y4
-	VPMULLD Y1, Y4, Y4
-	VPADDD  Y4, Y5, Y5
-	VPADDD  Y2, Y5, Y5
-	VPSRLD  $24, Y5, Y5
-	VPSHUFB Y6, Y5, Y5
-	VPERMD  Y5, Y7, Y5
-	VMOVQ   X5, (DI)(DX*1)
-	ADDQ $32, BX
-	ADDQ $8, DX
-	SUBQ $8, CX
-	JNZ  bloop
-bdone:
+	JNZ  sloop
 	VZEROUPPER
 	RET
 
@@ -255,9 +210,18 @@ iloop:
 	VZEROUPPER
 	RET
 
-// func deinterleave8AVX2(rows *[8]*uint32, src *uint32, n int)
+// PACKSTORE packs the eight dwords of register Y (each 0 to 255) into bytes
+// with the shuffle in Y0 and the permutation in Y1, and stores them at
+// (R)(BX*1).
+#define PACKSTORE(Y, X, R) \
+	VPSHUFB Y0, Y, Y \
+	VPERMD  Y, Y1, Y \
+	VMOVQ   X, (R)(BX*1)
+
+// func deinterleave8AVX2(rows *[8]*byte, src *uint32, n int)
 //
-// rows[j][x] = src[8*x+j] for x in [0, n), n a positive multiple of 8.
+// rows[j][x] = byte(src[8*x+j]) for x in [0, n), n a positive multiple of
+// 8; the values must fit in a byte.
 TEXT ·deinterleave8AVX2(SB), NOSPLIT, $0-24
 	MOVQ rows+0(FP), SI
 	MOVQ src+8(FP), DI
@@ -281,16 +245,18 @@ dloop:
 	VMOVDQU 192(DI), Y6
 	VMOVDQU 224(DI), Y7
 	TRANSPOSE8
-	VMOVDQU Y8, (R8)(BX*1)
-	VMOVDQU Y9, (R9)(BX*1)
-	VMOVDQU Y10, (R10)(BX*1)
-	VMOVDQU Y11, (R11)(BX*1)
-	VMOVDQU Y12, (R12)(BX*1)
-	VMOVDQU Y13, (R13)(BX*1)
-	VMOVDQU Y14, (R14)(BX*1)
-	VMOVDQU Y15, (R15)(BX*1)
+	VMOVDQU packbytes<>(SB), Y0
+	VMOVDQU packlanes<>(SB), Y1
+	PACKSTORE(Y8, X8, R8)
+	PACKSTORE(Y9, X9, R9)
+	PACKSTORE(Y10, X10, R10)
+	PACKSTORE(Y11, X11, R11)
+	PACKSTORE(Y12, X12, R12)
+	PACKSTORE(Y13, X13, R13)
+	PACKSTORE(Y14, X14, R14)
+	PACKSTORE(Y15, X15, R15)
 	ADDQ $256, DI
-	ADDQ $32, BX
+	ADDQ $8, BX
 	SUBQ $8, CX
 	JNZ  dloop
 	VZEROUPPER

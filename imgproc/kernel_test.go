@@ -41,7 +41,7 @@ func refBlur(src []byte, w, h int, bx, by box, passes int) []byte {
 // image and both vector paths.
 func TestKernelPaths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	sizes := [][2]int{{1, 1}, {2, 3}, {7, 5}, {9, 17}, {64, 9}, {67, 20}, {130, 11}, {31, 40}}
+	sizes := [][2]int{{1, 1}, {2, 3}, {7, 5}, {9, 17}, {64, 9}, {67, 20}, {130, 11}, {31, 40}, {263, 13}}
 	radii := []float32{0, 0.6, 1, 2.5, 7.3, 30}
 	saved := useAVX2
 	defer func() { useAVX2 = saved }()
