@@ -269,12 +269,7 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 	for _, sc := range streams {
 		sc.Storage = jetstream.FileStorage
 		sc.Replicas = cfg.Replicas
-		s, err := js.CreateOrUpdateStream(ctx, sc)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			// Another process created it between our update and our
-			// create: it exists now, so the update path applies.
-			s, err = js.CreateOrUpdateStream(ctx, sc)
-		}
+		s, err := ensureStream(ctx, js, sc)
 		if err != nil {
 			return nil, fmt.Errorf("natsjs: create stream %s: %w", sc.Name, err)
 		}
@@ -293,9 +288,10 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 		Replicas:    cfg.Replicas,
 	}
 	var err error
-	c.objects, err = js.CreateOrUpdateObjectStore(ctx, ocfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		c.objects, err = js.CreateOrUpdateObjectStore(ctx, ocfg)
+	if matches(ctx, js, "OBJ_"+ocfg.Bucket, ocfg.Description, ocfg.TTL, ocfg.Replicas) {
+		c.objects, err = js.ObjectStore(ctx, ocfg.Bucket)
+	} else {
+		c.objects, err = retryRace(func() (jetstream.ObjectStore, error) { return js.CreateOrUpdateObjectStore(ctx, ocfg) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create object store %s: %w", cfg.objectBucket(), err)
@@ -307,14 +303,57 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 	}
-	c.cancels, err = js.CreateOrUpdateKeyValue(ctx, kcfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		c.cancels, err = js.CreateOrUpdateKeyValue(ctx, kcfg)
+	if matches(ctx, js, "KV_"+kcfg.Bucket, kcfg.Description, kcfg.TTL, kcfg.Replicas) {
+		c.cancels, err = js.KeyValue(ctx, kcfg.Bucket)
+	} else {
+		c.cancels, err = retryRace(func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, kcfg) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
 	}
 	return c, nil
+}
+
+// ensureStream returns the stream sc names, creating it, or updating it if
+// its settings differ from sc. A stream that already matches is left alone:
+// every submitter and worker calls this at start, and an update for nothing
+// still makes the server rewrite the stream's configuration.
+func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, sc.Name)
+	switch {
+	case err == nil:
+		have := s.CachedInfo().Config
+		if slices.Equal(have.Subjects, sc.Subjects) && have.Retention == sc.Retention && have.MaxAge == sc.MaxAge &&
+			have.Duplicates == sc.Duplicates && have.Replicas == sc.Replicas && have.Storage == sc.Storage &&
+			have.Description == sc.Description {
+			return s, nil
+		}
+	case !errors.Is(err, jetstream.ErrStreamNotFound):
+		return nil, err
+	}
+	return retryRace(func() (jetstream.Stream, error) { return js.CreateOrUpdateStream(ctx, sc) })
+}
+
+// matches reports whether the stream behind a bucket exists with these
+// settings.
+func matches(ctx context.Context, js jetstream.JetStream, stream, description string, ttl time.Duration, replicas int) bool {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return false
+	}
+	have := s.CachedInfo().Config
+	return have.Description == description && have.MaxAge == ttl && have.Replicas == replicas
+}
+
+// retryRace calls create again if it lost a race with another process that
+// created the same stream between its update and its create attempts: the
+// stream exists now, so the second call updates it.
+func retryRace[T any](create func() (T, error)) (T, error) {
+	v, err := create()
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		v, err = create()
+	}
+	return v, err
 }
 
 // jsMaxDeliveriesAdvisory is the subject prefix of the server's advisory

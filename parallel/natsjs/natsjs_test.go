@@ -735,3 +735,31 @@ func TestSetupConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupUpdates checks that Setup leaves matching streams alone and
+// applies a changed Config.
+func TestSetupUpdates(t *testing.T) {
+	s := newTestServer(t)
+	js := mustConnect(t, s)
+	cfg := testConfig()
+	for _, ttl := range []time.Duration{time.Hour, time.Hour, 2 * time.Hour} {
+		cfg.ResultTTL = ttl
+		if err := natsjs.Setup(t.Context(), js, cfg); err != nil {
+			t.Fatalf("Setup with ResultTTL %v: %v", ttl, err)
+		}
+		if got := streamInfo(t, js, "FANOUT_RESULTS").Config.MaxAge; got != ttl {
+			t.Errorf("results stream MaxAge = %v after Setup with ResultTTL %v", got, ttl)
+		}
+		obs, err := js.ObjectStore(t.Context(), "FANOUT_OBJECTS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := obs.Status(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.TTL(); got != ttl {
+			t.Errorf("object store TTL = %v after Setup with ResultTTL %v", got, ttl)
+		}
+	}
+}

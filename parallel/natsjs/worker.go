@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func (w *worker) run(ctx context.Context) error {
 		conc = runtime.GOMAXPROCS(0)
 	}
 	durable, filters := w.cfg.workerConsumer(w.Tasks)
-	cons, err := w.JS.CreateOrUpdateConsumer(ctx, w.cfg.tasksStream(), jetstream.ConsumerConfig{
+	cons, err := ensureConsumer(ctx, w.JS, w.cfg.tasksStream(), jetstream.ConsumerConfig{
 		Durable:        durable,
 		Description:    "fanout workers",
 		FilterSubjects: filters,
@@ -167,7 +168,7 @@ func (w *worker) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("natsjs: worker: create consumer %s (workers serving other task lists must not overlap): %w", durable, err)
 	}
-	dlq, err := w.JS.CreateOrUpdateConsumer(ctx, w.cfg.advisoriesStream(), jetstream.ConsumerConfig{
+	dlq, err := ensureConsumer(ctx, w.JS, w.cfg.advisoriesStream(), jetstream.ConsumerConfig{
 		Durable:     deadLetterConsumer,
 		Description: "fanout dead-letter movers",
 		AckPolicy:   jetstream.AckExplicitPolicy,
@@ -255,6 +256,24 @@ func (w *worker) run(ctx context.Context) error {
 	watcher.Stop()
 	bgWG.Wait()
 	return fatal
+}
+
+// ensureConsumer returns the durable consumer cc names, creating it, or
+// updating it if its settings differ, as ensureStream does for streams.
+func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	c, err := js.Consumer(ctx, stream, cc.Durable)
+	switch {
+	case err == nil:
+		have := c.CachedInfo().Config
+		if slices.Equal(have.FilterSubjects, cc.FilterSubjects) && have.AckPolicy == cc.AckPolicy &&
+			have.AckWait == cc.AckWait && have.MaxDeliver == cc.MaxDeliver &&
+			have.MaxAckPending == cc.MaxAckPending && have.Description == cc.Description {
+			return c, nil
+		}
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
+		return nil, err
+	}
+	return js.CreateOrUpdateConsumer(ctx, stream, cc)
 }
 
 // handle runs one delivered task under a context derived from taskBase and
