@@ -1,6 +1,7 @@
 package imgproc
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -231,7 +232,8 @@ func to420(m *image.YCbCr, fx, fy int) *image.YCbCr {
 	return out
 }
 
-// deinterleave copies the first channels channels of n into separate planes.
+// deinterleave copies the first channels (3 or 4) channels of n into
+// separate planes.
 func deinterleave(n *image.NRGBA, channels int) []plane {
 	w, h := n.Rect.Dx(), n.Rect.Dy()
 	buf := make([]byte, w*h*channels)
@@ -241,26 +243,40 @@ func deinterleave(n *image.NRGBA, channels int) []plane {
 	}
 	for y := 0; y < h; y++ {
 		row := n.Pix[y*n.Stride : y*n.Stride+4*w]
-		for c, p := range planes {
-			dst := p.row(y)
-			for x := range dst {
-				dst[x] = row[4*x+c]
+		r, g, b := planes[0].row(y), planes[1].row(y), planes[2].row(y)
+		g, b = g[:len(r)], b[:len(r)]
+		if channels == 4 {
+			a := planes[3].row(y)[:len(r)]
+			for x := range r {
+				v := binary.LittleEndian.Uint32(row[4*x:])
+				r[x], g[x], b[x], a[x] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 			}
+			continue
+		}
+		for x := range r {
+			v := binary.LittleEndian.Uint32(row[4*x:])
+			r[x], g[x], b[x] = byte(v), byte(v>>8), byte(v>>16)
 		}
 	}
 	return planes
 }
 
-// interleave copies planes back into the first len(planes) channels of n.
+// interleave copies 3 or 4 planes back into the first channels of n.
 func interleave(n *image.NRGBA, planes []plane) {
 	w, h := n.Rect.Dx(), n.Rect.Dy()
 	for y := 0; y < h; y++ {
 		row := n.Pix[y*n.Stride : y*n.Stride+4*w]
-		for c, p := range planes {
-			src := p.row(y)
-			for x, v := range src {
-				row[4*x+c] = v
+		r, g, b := planes[0].row(y), planes[1].row(y), planes[2].row(y)
+		g, b = g[:len(r)], b[:len(r)]
+		if len(planes) == 4 {
+			a := planes[3].row(y)[:len(r)]
+			for x := range r {
+				binary.LittleEndian.PutUint32(row[4*x:], uint32(r[x])|uint32(g[x])<<8|uint32(b[x])<<16|uint32(a[x])<<24)
 			}
+			continue
+		}
+		for x := range r {
+			binary.LittleEndian.PutUint32(row[4*x:], uint32(r[x])|uint32(g[x])<<8|uint32(b[x])<<16|uint32(row[4*x+3])<<24)
 		}
 	}
 }
