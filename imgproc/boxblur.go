@@ -11,13 +11,12 @@ import (
 // walks the rows top to bottom with one accumulator per column, which computes
 // the same integers without the two transposes and touches memory in order.
 //
-// Two samples travel together in one uint64, one per 32-bit lane (SWAR): the
-// horizontal passes work on two rows at once, the vertical passes on two
-// adjacent columns at once, halving the instructions per sample. A lane's
-// value never exceeds 2³²-1 (see below) and every intermediate is
-// non-negative, so no carry or borrow crosses from one lane to the other.
-// On amd64 with AVX2, boxblur_amd64.go replaces the inner loops with
-// assembly that handles eight lanes at a time.
+// On amd64 with AVX2, boxblur_amd64.go runs the inner loops in assembly,
+// eight samples at a time: eight rows at once for the horizontal passes,
+// eight columns at once for the vertical ones. The portable horizontal pass
+// carries two rows in one uint64, one per 32-bit lane (SWAR); a lane's value
+// never exceeds 2³²-1 (see below) and every intermediate is non-negative,
+// so no carry or borrow crosses from one lane to the other.
 //
 // Every pass computes, for each sample x of a line with edges replicated,
 //
