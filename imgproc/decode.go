@@ -103,7 +103,7 @@ type Picture struct {
 // TIFF) is applied so that Picture.Image is upright. The ICC profile is
 // kept in Picture.ICC. A CMYK or YCCK JPEG (Adobe-inverted, as Photoshop
 // writes them) is converted to RGB with Pillow's formula, without a
-// profile.
+// profile, and its CMYK profile is dropped.
 //
 // Animated GIFs: Decode returns the first frame only, with its full logical
 // screen, and sets Picture.Frames to the number of frames; an operation list
@@ -172,6 +172,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	}
 	if _, ok := img.(*image.CMYK); ok {
 		img = toNRGBA(img)
+		pic.ICC = nil // a CMYK profile does not describe the RGB result
 	}
 	pic.Image = img
 	if !o.KeepOrientation && pic.Orientation != OrientNormal {
