@@ -303,6 +303,17 @@ Image.open(sys.argv[1]).convert("RGB").save(sys.argv[2])
 			if got := psnr(p.Image, mustReadPNG(t, want)); got < 35 {
 				t.Errorf("PSNR against Pillow = %.1f dB, want >= 35", got)
 			}
+			// A CMYK profile would be wrong on the RGB result: it goes.
+			data := mustReadFile(t, "Channel_digital_image_CMYK_color_no_profile.jpg")
+			seg := append([]byte("\xff\xe2\x00\x1e"+"ICC_PROFILE\x00\x01\x01"), "a CMYK profile"...)
+			withICC := append(append(bytes.Clone(data[:2]), seg...), data[2:]...)
+			p, err = imgproc.Decode(withICC, &imgproc.DecodeOptions{JPEG: codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ICC != nil {
+				t.Errorf("CMYK JPEG converted to RGB kept its profile (%q)", p.ICC)
+			}
 		})
 	}
 }
