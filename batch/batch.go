@@ -100,7 +100,9 @@ type Config struct {
 	// in-process use only.
 	Task *parallel.Task[Job, Output]
 
-	// Recorder records the timeline of the batch. Nil means a new one.
+	// Recorder records the timeline of the batch, and before/after
+	// thumbnails of the items it samples. Nil means a new one that makes
+	// no thumbnails.
 	Recorder *report.Recorder
 
 	// OnItem, if not nil, is called once for each item when it ends, with
@@ -183,7 +185,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		r.task = Register(new(parallel.Registry))
 	}
 	if r.rec == nil {
-		r.rec = report.NewRecorder(report.Config{Settings: report.Settings{
+		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, Settings: report.Settings{
 			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops, Backend: "local",
 		}})
 	}

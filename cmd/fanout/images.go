@@ -217,7 +217,11 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	ex := parallel.New(exCfg)
 	defer ex.Close()
 	cfg.Executor = ex
-	rec := report.NewRecorder(report.Config{Settings: report.Settings{
+	thumbs := 0 // the report's default sample
+	if f.report == "" {
+		thumbs = -1 // no report: no before/after thumbnails to make
+	}
+	rec := report.NewRecorder(report.Config{Thumbnails: thumbs, Settings: report.Settings{
 		Downloads: f.downloads, Workers: workers, Ops: ops, Backend: backend,
 	}})
 	cfg.Recorder = rec
