@@ -171,7 +171,9 @@ func (b *Backend) deliver(m jetstream.Msg) {
 // done, [Config.ResultWait] passes or the Backend is closed.
 //
 // An input larger than [Config.MaxInline] goes through the object store
-// and is deleted once the result is in; so is a large output.
+// and is deleted once the result is in (after a failure it is kept for
+// [Config.ResultTTL], for the dead-letter stream's sake); so is a large
+// output.
 //
 // When ctx is done first, Run deletes the task from the work queue, so that
 // a task still waiting is never run, and raises the task's cancel flag,
@@ -197,6 +199,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	b.mu.Unlock()
 	defer b.forget(id)
 
+	var failed bool // the task failed: keep its input object
 	msg := nats.NewMsg(b.cfg.taskSubject(name))
 	msg.Header.Set(hdrTask, name)
 	msg.Header.Set(hdrID, id)
@@ -210,7 +213,13 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
 			return nil, fmt.Errorf("natsjs: task %s: store input: %w", name, err)
 		}
-		defer b.deleteObject(obj)
+		// Deleted once done with, except after a failure: the task may be
+		// in the dead-letter stream, which refers to its input by name.
+		defer func() {
+			if !failed {
+				b.deleteObject(obj)
+			}
+		}()
 		msg.Header.Set(hdrObject, obj)
 	} else {
 		msg.Data = input
@@ -228,6 +237,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	}
 	select {
 	case m := <-slot:
+		failed = m.Headers().Get(hdrStatus) == statusError
 		return b.result(ctx, name, m)
 	case <-ctx.Done():
 		b.cancel(id, ack.Sequence)

@@ -23,7 +23,9 @@
 //     [Config.ResultTTL];
 //   - P_DLQ, the dead-letter stream on P.dlq.<task name>: tasks that
 //     exhausted their deliveries, with their last error in the Fanout-Error
-//     header, kept until an operator removes them (nats stream purge);
+//     header, kept until an operator removes them (nats stream purge). A
+//     dead letter whose input went through the object store names it in
+//     its Fanout-Object header; the object is kept for ResultTTL;
 //   - P_ADVISORIES, a work-queue stream capturing the server's
 //     max-deliveries advisories for P_TASKS, read by the dead-letter mover
 //     that every worker runs (the server leaves such tasks in a work-queue

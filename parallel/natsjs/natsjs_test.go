@@ -315,6 +315,25 @@ func TestRun(t *testing.T) {
 			t.Errorf("object store after the run: %d objects (%v), want none", len(objs), err)
 		}
 	})
+	t.Run("large poison task keeps its input for the dead letter", func(t *testing.T) {
+		big := strings.Repeat("x", 2<<20)
+		if _, err := call(ctx, b, ts.transient, big); err == nil {
+			t.Fatal("poison task succeeded")
+		}
+		dlq := lastDeadLetter(t, js)
+		obj := dlq.Header.Get("Fanout-Object")
+		if obj == "" {
+			t.Fatal("dead letter of a large input names no object")
+		}
+		obs, err := js.ObjectStore(ctx, "FANOUT_OBJECTS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := obs.GetBytes(ctx, obj)
+		if want, _ := ts.transient.Codec().Marshal(big); err != nil || string(data) != string(want) {
+			t.Errorf("dead letter's input object %s: %d bytes, %v; want the encoded input", obj, len(data), err)
+		}
+	})
 	t.Run("cancel running", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		errc := make(chan error, 1)
