@@ -317,20 +317,31 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	out, err := r.compute(ctx, id, lane, it, res, fr.Data, t1)
+	o, t3, err := r.compute(ctx, id, lane, it, res, fr.Data, t1)
+	// Writing is disk work, not CPU work: the lane goes to the next item
+	// while this one is written (and fsynced).
 	r.lanes <- lane
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", it.Output, err)
+	}
+	r.rec.Phase(id, report.Writing, t3, time.Now())
+	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))
 	if r.rec.Sample(id) {
-		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(out))
+		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(o.Data))
 	}
 	return nil
 }
 
-// compute runs the image task on data and writes its output, on the worker
-// lane the caller holds. It returns the encoded output.
-func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *Item, res *report.Result, data []byte, t1 time.Time) ([]byte, error) {
+// compute runs the image task on data, on the worker lane the caller
+// holds, and records its phases. It returns the task's output and when it
+// arrived.
+func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *Item, res *report.Result, data []byte, t1 time.Time) (Output, time.Time, error) {
 	t2 := time.Now()
 	r.rec.Phase(id, report.Waiting, t1, t2)
 	r.rec.PinWorker(id, lane)
@@ -349,7 +360,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 	t3 := time.Now()
 	if err != nil {
 		r.rec.Phase(id, report.Processing, t2, t3)
-		return nil, err
+		return Output{}, t3, err
 	}
 	// The phases are measured where the task ran; place them so that they
 	// end when its result arrived. What is left of the span (queueing,
@@ -367,16 +378,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 	it.Compute = o.Decode + o.Process + o.Encode
 	res.Width, res.Height = o.InWidth, o.InHeight
 	res.OutWidth, res.OutHeight = o.Width, o.Height
-
-	if err := ctx.Err(); err != nil {
-		return nil, context.Cause(ctx)
-	}
-	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
-		return nil, fmt.Errorf("write %s: %w", it.Output, err)
-	}
-	r.rec.Phase(id, report.Writing, t3, time.Now())
-	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))
-	return o.Data, nil
+	return o, t3, nil
 }
 
 // thumbnail returns a small JPEG of an encoded image, or nil if it cannot

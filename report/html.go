@@ -137,7 +137,7 @@ func newPage(r *Report) *page {
 	}
 	if total := s.Network + s.Compute; total > 0 {
 		p.NetworkPct = math.Round(1000*float64(s.Network)/float64(total)) / 10
-		p.ComputePct = 100 - p.NetworkPct
+		p.ComputePct = math.Round(1000*float64(s.Compute)/float64(total)) / 10
 	}
 	p.Cards = []card{
 		{"items", fmt.Sprint(s.Items), fmt.Sprintf("%d ok · %d failed · %d skipped", s.OK, s.Failed, s.Skipped)},

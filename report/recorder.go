@@ -224,9 +224,13 @@ func (r *Recorder) Report() *Report {
 }
 
 // workerExtent returns the time an item held a worker lane: from the start
-// of its first decoding, processing, encoding or writing span to the end of
-// its last one. ok is false if it has none.
+// of its first decoding, processing or encoding span to the end of its last
+// one, or, for an item with none of those, of its writing spans. ok is false
+// if it has neither.
 func workerExtent(it *Item) (start, end time.Duration, ok bool) {
+	if start, end, ok = extent(it, Phase.holdsWorker); ok {
+		return start, end, ok
+	}
 	return extent(it, Phase.onWorker)
 }
 
@@ -331,7 +335,7 @@ func (r *Report) Summarize() {
 	if wall > 0 {
 		s.PerSecond = float64(s.OK) / wall.Seconds()
 		if r.Lanes.Workers > 0 {
-			busy := s.Compute + s.Phases[Writing]
+			busy := s.Compute
 			s.Utilisation = float64(busy) / (float64(wall) * float64(r.Lanes.Workers))
 		}
 	}

@@ -118,7 +118,7 @@ func TestRecorderSummary(t *testing.T) {
 		PerSecond: 2, // one OK item in 500 ms
 		Phases:    report.PhaseTimes{ms(100), ms(200), ms(50), ms(200), ms(50), ms(100)},
 		Network:   ms(200), Compute: ms(300),
-		Utilisation: 0.4, // 400 ms busy over 2 lanes × 500 ms
+		Utilisation: 0.3, // 300 ms of CPU phases over 2 lanes × 500 ms
 	}
 	if diff := cmp.Diff(want, r.Summary); diff != "" {
 		t.Errorf("Summary (-want +got):\n%s", diff)

@@ -153,7 +153,9 @@ type Summary struct {
 	Compute time.Duration `json:"compute_ns"`
 
 	// Utilisation is the fraction of the worker lanes' time (lanes times
-	// wall time) spent in decoding, processing, encoding or writing.
+	// wall time) spent in decoding, processing or encoding. Writing is
+	// disk work: a worker may start its next item while the last one is
+	// written, so writing does not count.
 	Utilisation float64 `json:"utilisation"`
 }
 
@@ -240,6 +242,11 @@ func (p *Phase) UnmarshalText(b []byte) error {
 // onWorker reports whether the phase is drawn in a worker lane: everything
 // except waiting (no resource held) and downloading (a download lane).
 func (p Phase) onWorker() bool { return p >= Decoding && p < NumPhases }
+
+// holdsWorker reports whether the phase occupies its worker lane: the CPU
+// phases. Writing is drawn on the lane too, but as a thin strip, since a
+// pipeline may hand the worker its next item while the result is written.
+func (p Phase) holdsWorker() bool { return p >= Decoding && p <= Encoding }
 
 // Status is what became of an item.
 type Status uint8
