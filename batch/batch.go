@@ -23,7 +23,7 @@ import (
 
 // Defaults of [Config].
 const (
-	DefaultDownloads = 64                 // downloads in flight
+	DefaultDownloads = 96                 // downloads in flight
 	DefaultName      = "processed_{name}" // the output name template
 )
 
