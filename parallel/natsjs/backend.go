@@ -102,7 +102,7 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create result consumer: %w", err)
 	}
-	b.cc, err = cons.Consume(b.deliver)
+	b.cc, err = cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: consume results: %w", err)
 	}
@@ -206,9 +206,9 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	msg.Header.Set(hdrReply, b.cfg.resultPrefix()+b.id+"."+id)
 	// Publish even if ctx ends meanwhile: knowing the task's sequence is
 	// what lets a cancellation delete it.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferTimeout(len(input)))
-	defer cancel()
 	if len(input) > b.inline {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferTimeout(len(input)))
+		defer cancel()
 		obj := inputObject(id)
 		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
 			return nil, fmt.Errorf("natsjs: task %s: store input: %w", name, err)
@@ -224,8 +224,13 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	} else {
 		msg.Data = input
 	}
-	ack, err := b.js.PublishMsg(pctx, msg, jetstream.WithMsgID(id))
+	ack, err := publish(context.WithoutCancel(ctx), b.js, msg, id, ctx.Done())
 	if err != nil {
+		if ctx.Err() != nil {
+			// The task may have been stored after all; if so, it runs and
+			// its result is dropped.
+			return nil, fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
+		}
 		return nil, fmt.Errorf("natsjs: task %s: publish: %w", name, err)
 	}
 

@@ -18,6 +18,13 @@ import (
 	"github.com/fanout-dev/fanout/parallel"
 )
 
+// pullExpiry is how long a worker's pull request waits on the server. A
+// short one bounds the stall when the consumer's leader moves to another
+// node of a cluster (the request dies with the old leader, and the client
+// notices when it expires), at the cost of one small request per worker
+// every few seconds when idle.
+const pullExpiry = 5 * time.Second
+
 // Causes given to a task's context when it is stopped.
 var (
 	errCancelled = fmt.Errorf("natsjs: task cancelled by its submitter: %w", context.Canceled)
@@ -189,12 +196,12 @@ func (w *worker) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("natsjs: worker: watch cancel flags: %w", err)
 	}
-	tasks, err := cons.Messages(jetstream.PullMaxMessages(conc))
+	tasks, err := cons.Messages(jetstream.PullMaxMessages(conc), jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		watcher.Stop()
 		return fmt.Errorf("natsjs: worker: consume %s: %w", durable, err)
 	}
-	letters, err := dlq.Messages(jetstream.PullMaxMessages(1))
+	letters, err := dlq.Messages(jetstream.PullMaxMessages(1), jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		watcher.Stop()
 		tasks.Stop()
@@ -403,30 +410,28 @@ func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, e
 // reply, through the object store if it is large. The message id makes a
 // second result for the same task a duplicate the server drops.
 func (w *worker) publishResult(ctx context.Context, reply, id string, data []byte, failed bool) error {
-	ctx, cancel := context.WithTimeout(ctx, transferTimeout(len(data)))
-	defer cancel()
 	msg := nats.NewMsg(reply)
 	if failed {
 		msg.Header.Set(hdrStatus, statusError)
 	}
 	if len(data) > w.inline {
 		obj := outputObject(id)
-		if _, err := w.c.objects.PutBytes(ctx, obj, data); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, transferTimeout(len(data)))
+		defer cancel()
+		if _, err := w.c.objects.PutBytes(pctx, obj, data); err != nil {
 			return fmt.Errorf("natsjs: store output: %w", err)
 		}
 		msg.Header.Set(hdrObject, obj)
 	} else {
 		msg.Data = data
 	}
-	_, err := w.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(resultMsgIDPrefix+id))
+	_, err := publish(ctx, w.JS, msg, resultMsgIDPrefix+id, nil)
 	return err
 }
 
 // deadLetter copies a task message to the dead-letter stream with the error
 // that ended it.
 func (w *worker) deadLetter(ctx context.Context, raw *jetstream.RawStreamMsg, delivered int, cause error) error {
-	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
-	defer cancel()
 	name := raw.Header.Get(hdrTask)
 	msg := nats.NewMsg(w.cfg.dlqSubject(name))
 	for k, v := range raw.Header {
@@ -438,7 +443,7 @@ func (w *worker) deadLetter(ctx context.Context, raw *jetstream.RawStreamMsg, de
 	msg.Header.Set(hdrDeliveries, strconv.Itoa(delivered))
 	msg.Header.Set(hdrStreamSeq, strconv.FormatUint(raw.Sequence, 10))
 	msg.Data = raw.Data
-	_, err := w.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(dlqMsgIDPrefix+raw.Header.Get(hdrID)))
+	_, err := publish(ctx, w.JS, msg, dlqMsgIDPrefix+raw.Header.Get(hdrID), nil)
 	return err
 }
 
