@@ -45,6 +45,11 @@
 // so the server drops a second result within its duplicate window, and the
 // Backend drops any later one.
 //
+// On a cluster with [Config.Replicas] 3, losing a node loses nothing: while
+// its streams elect new leaders, publishes are retried with the same
+// message id (the server de-duplicates them), and workers and the result
+// consumer re-issue their pull requests within 5 seconds.
+//
 // Long tasks do not need a long AckWait: workers send a heartbeat
 // (InProgress) every AckWait/3 while a task runs. Keep AckWait short (the
 // default is 30s): it is the time to notice a dead worker.
