@@ -4,6 +4,7 @@
 # mode, alternately, ROUNDS times each, in one run; prints medians and the
 # cluster's share of local throughput. Every process is stopped on exit.
 # Usage: parallel/natsjs/wcpu-cluster.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos]
+# CLUSTER_FLAGS adds flags to the cluster run only, e.g. CLUSTER_FLAGS="--workers 8".
 set -euo pipefail
 rounds=${1:-5}
 photos=${2:-/work/shared/testdata/photos}
@@ -39,7 +40,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 TIMEFORMAT=%R
 for r in $(seq "$rounds"); do
 	rm -rf "$work/c" "$work/l"
-	c=$( { time "$work/fanout" images --nats "$url" --blur 15 -o "$work/c" "${files[@]}" >/dev/null 2>&1; } 2>&1 )
+	c=$( { time "$work/fanout" images --nats "$url" ${CLUSTER_FLAGS:-} --blur 15 -o "$work/c" "${files[@]}" >/dev/null 2>&1; } 2>&1 )
 	l=$( { time "$work/fanout" images --blur 15 -o "$work/l" "${files[@]}" >/dev/null 2>&1; } 2>&1 )
 	echo "round $r: cluster ${c}s  local ${l}s"
 	echo "$c" >>"$work/cs"; echo "$l" >>"$work/ls"
