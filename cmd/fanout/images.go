@@ -77,7 +77,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "downloads in `flight`")
 	fs.IntVar(&f.perHost, "per-host", 0, "downloads in flight per host (default: --downloads)")
-	fs.IntVar(&f.workers, "workers", 0, "images processed at `once` (default: the number of cores)")
+	fs.IntVar(&f.workers, "workers", 0, "images processed at `once` (default: the number of cores; with --nats, 64 in flight on the cluster)")
 	fs.IntVar(&f.retries, "retries", 3, "retries of a failed download (429, 5xx, resets, timeouts)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none)")
 	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`")
@@ -157,7 +157,13 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 	}
 	workers := f.workers
-	if workers <= 0 {
+	switch {
+	case workers > 0:
+	case f.nats.url != "":
+		// On a cluster, workers are tasks in flight across all its
+		// machines; the rest wait in the work queue.
+		workers = defaultClusterWorkers
+	default:
 		workers = defaultWorkers()
 	}
 
@@ -288,6 +294,10 @@ func writeReport(path string, rep *report.Report) error {
 	}
 	return report.WriteFile(strings.TrimSuffix(path, ".html")+".json", rep)
 }
+
+// defaultClusterWorkers is the default number of images in flight on a
+// cluster (--nats): enough to keep several machines busy.
+const defaultClusterWorkers = 64
 
 // defaultWorkers is the default number of CPU workers: one per core the
 // Go scheduler uses.
