@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"embed"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -39,25 +37,16 @@ Flags:
 `
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), demoUsage)
-		fs.PrintDefaults()
+	cmd := newCommand("demo", demoUsage, stdout, stderr)
+	out := cmd.fs.String("o", "", "output `folder` (default: a new folder under the system's temporary folder)")
+	items := cmd.fs.Int("items", 24, "number of images in the job")
+	latency := cmd.fs.Duration("latency", 150*time.Millisecond, "simulated network latency before each response")
+	task := cmd.fs.Duration("task", time.Second, "length of the tutorial's sleeping tasks")
+	if _, code, ok := cmd.parse(args, 0); !ok {
+		return code
 	}
-	out := fs.String("o", "", "output `folder` (default: a new folder under the system's temporary folder)")
-	items := fs.Int("items", 24, "number of images in the job")
-	latency := fs.Duration("latency", 150*time.Millisecond, "simulated network latency before each response")
-	task := fs.Duration("task", time.Second, "length of the tutorial's sleeping tasks")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 || *items < 1 {
-		fs.Usage()
-		return exitUsage
+	if *items < 1 {
+		return cmd.fail(fmt.Errorf("--items %d must be at least 1", *items))
 	}
 	if err := demo(ctx, stdout, *out, *items, *latency, *task); err != nil {
 		fmt.Fprintf(stderr, "fanout demo: %v\n", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -106,28 +105,14 @@ func (f *imagesFlags) opList() string {
 }
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("images", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), imagesUsage)
-		fs.PrintDefaults()
-	}
+	cmd := newCommand("images", imagesUsage, stdout, stderr)
 	f := imagesFlags{nats: natsOptions{connectionName: "fanout images"}}
-	f.register(fs)
-	srcArgs, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
+	f.register(cmd.fs)
+	srcArgs, code, ok := cmd.parse(args, -1)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return exitUsage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "fanout images: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'fanout images -h' for usage.")
-		return exitUsage
-	}
+	usageErr := func(format string, a ...any) int { return cmd.fail(fmt.Errorf(format, a...)) }
 	if len(srcArgs) == 0 && len(f.lists) == 0 {
 		return usageErr("no sources given")
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -32,8 +31,8 @@ Flags:
 // runServer is "fanout server": it runs an embedded NATS server with
 // JetStream until ctx is done, and returns the exit status.
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := newCommand("server", serverUsage, stdout, stderr)
+	fs := cmd.fs
 	listen := fs.String("listen", "127.0.0.1:4222", "`address` to listen on; port 0 picks a free one")
 	store := fs.String("store", filepath.Join(os.TempDir(), "fanout-jetstream"), "`folder` of the JetStream store; give a lasting one to keep queued tasks across restarts")
 	token := fs.String("token", "", "access `token` clients must present (default $NATS_TOKEN, else generated)")
@@ -44,27 +43,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	tlsKey := fs.String("tls-key", "", "PEM `file` of the certificate's key")
 	maxPayload := fs.Int("max-payload", 8<<20, "largest message in `bytes`; larger task inputs and outputs go through the object store")
 	tlsCA := fs.String("tls-ca", "", "PEM `file` of CAs; clients must then present a certificate they signed")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, serverUsage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	if _, code, ok := cmd.parse(args, 0); !ok {
+		return code
 	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "fanout server: %v\n\n", err)
-		usage(stderr)
-		return exitUsage
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return exitOK
-		}
-		return fail(err)
-	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
+	fail := cmd.fail
 	host, portText, err := net.SplitHostPort(*listen)
 	if err != nil {
 		return fail(fmt.Errorf("--listen %q: %v", *listen, err))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -20,16 +19,9 @@ func version() string {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG codec is active and why.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG codec is active and why.\n", stdout, stderr)
+	if _, code, ok := cmd.parse(args, 0); !ok {
+		return code
 	}
 	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))

@@ -177,8 +177,8 @@ func redactURL(urls string) string {
 // runWorker is "fanout worker": it serves the tasks of newRegistry from a
 // cluster until ctx is done, and returns the exit status.
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := newCommand("worker", workerUsage, stdout, stderr)
+	fs := cmd.fs
 	o := natsOptions{connectionName: "fanout worker"}
 	o.addFlags(fs)
 	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
@@ -186,27 +186,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
 	verbose := fs.Bool("v", false, "log every failed task")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, workerUsage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	if _, code, ok := cmd.parse(args, 0); !ok {
+		return code
 	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "fanout worker: %v\n\n", err)
-		usage(stderr)
-		return exitUsage
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return exitOK
-		}
-		return fail(err)
-	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
+	fail := cmd.fail
 	if *taskTimeout < 0 {
 		return fail(fmt.Errorf("--task-timeout %v must not be negative", *taskTimeout))
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// command is one subcommand's command line: its flags and its usage text.
+// Every subcommand parses and reports errors through it, so that they all
+// behave alike: flags may follow the positional arguments, -h prints the
+// usage on stdout and exits 0, and a usage error names itself on stderr,
+// points at -h and exits 2.
+type command struct {
+	name   string
+	usage  string // printed before the flag list
+	fs     *flag.FlagSet
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newCommand(name, usage string, stdout, stderr io.Writer) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports errors itself, once
+	return &command{name: name, usage: usage, fs: fs, stdout: stdout, stderr: stderr}
+}
+
+// printUsage writes the usage text and the flags to w.
+func (c *command) printUsage(w io.Writer) {
+	fmt.Fprint(w, c.usage)
+	c.fs.SetOutput(w)
+	c.fs.PrintDefaults()
+	c.fs.SetOutput(io.Discard)
+}
+
+// parse parses args and returns the positional arguments, at most maxArgs
+// of them (-1: any number). When ok is false the command is over and its
+// exit status is code: 0 after -h, 2 after a usage error.
+func (c *command) parse(args []string, maxArgs int) (pos []string, code int, ok bool) {
+	pos, err := parseInterspersed(c.fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(c.stdout)
+		return nil, exitOK, false
+	case err != nil:
+		return nil, c.fail(err), false
+	case maxArgs >= 0 && len(pos) > maxArgs:
+		return nil, c.fail(fmt.Errorf("unexpected argument %q", pos[maxArgs])), false
+	}
+	return pos, exitOK, true
+}
+
+// fail reports a usage error and returns the usage exit status.
+func (c *command) fail(err error) int {
+	fmt.Fprintf(c.stderr, "fanout %s: %v\nRun 'fanout %s -h' for usage.\n", c.name, err, c.name)
+	return exitUsage
+}
+
+// parseInterspersed parses args with fs and returns the positional
+// arguments, allowing flags after them as users type them
+// ("fanout images *.jpg -o out"). Everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
