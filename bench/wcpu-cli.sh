@@ -5,10 +5,12 @@
 # single-threaded vips per core; its default min_ampl 0.2 blur is narrower
 # than Pillow's, 0.01 is the same width), and fanout images with
 # libjpeg-turbo, with the pure-Go codec, in worker processes (--isolate), and
-# through a cluster of two worker processes on an embedded NATS server. Prints
+# through a cluster of two worker processes on an embedded NATS server, and
+# ImageMagick's convert -blur 0x15 when it is installed. Prints
 # medians and each one's throughput relative to Pillow's.
 # Needs: /usr/bin/python3 with Pillow; libvips-tools and GNU parallel for the
-# vips rows (skipped if absent); libturbojpeg0 for the turbo row.
+# vips rows, imagemagick for its row (each skipped if absent); libturbojpeg0
+# for the turbo row.
 # Usage: bench/wcpu-cli.sh [ROUNDS=3] [PHOTOS_DIR=/work/shared/testdata/photos]
 set -euo pipefail
 rounds=${1:-3}
@@ -51,6 +53,13 @@ declare -A peers=(
 	[fanout-nats-2-workers]="env NATS_TOKEN=bench-token $work/fanout images --nats nats://127.0.0.1:$port --workers 2 --blur 15 --quality 75 -o OUT -q ${files[*]}"
 )
 order=(pillow-pool fanout-turbo fanout-std fanout-isolate fanout-nats-2-workers)
+if convert -version 2>/dev/null | grep -q ImageMagick; then
+	# One convert per photo, one after the other: ImageMagick spreads each
+	# blur over every core itself (OpenMP).
+	printf '#!/bin/sh\nout=$1; shift\nfor f; do convert "$f" -blur 0x15 -quality 75 "$out/processed_$(basename "$f")"; done\n' >"$work/im.sh"
+	peers[imagemagick]="sh $work/im.sh OUT ${files[*]}"
+	order+=(imagemagick)
+fi
 if command -v vips >/dev/null && command -v parallel >/dev/null; then
 	peers[vips-0.2]="sh $here/vips_batch.sh OUT 15 0.2 ${files[*]}"
 	peers[vips-0.01]="sh $here/vips_batch.sh OUT 15 0.01 ${files[*]}"
