@@ -176,6 +176,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder}
 	if r.fetcher == nil {
 		r.fetcher = &download.Downloader{MaxInFlight: cfg.Downloads}
+		defer r.fetcher.CloseIdleConnections()
 	}
 	if r.ex == nil {
 		r.ex = parallel.New(parallel.Config{Workers: cfg.Workers})

@@ -172,6 +172,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			MaxAttempts: f.retries + 1,
 		},
 	}
+	defer cfg.Fetcher.CloseIdleConnections()
 	backend := "local"
 	exCfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
 	switch {
