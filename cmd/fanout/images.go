@@ -133,6 +133,22 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if f.quality < 1 || f.quality > 100 {
 		return usageErr("--quality must be between 1 and 100, not %d", f.quality)
 	}
+	switch {
+	case f.downloads < 1:
+		return usageErr("--downloads %d must be at least 1", f.downloads)
+	case f.perHost < 0:
+		return usageErr("--per-host %d must not be negative", f.perHost)
+	case f.workers < 0:
+		return usageErr("--workers %d must not be negative", f.workers)
+	case f.retries < 0:
+		return usageErr("--retries %d must not be negative", f.retries)
+	case f.timeout < 0:
+		return usageErr("--timeout %v must not be negative", f.timeout)
+	case f.maxPixels < 1:
+		return usageErr("--max-pixels %d must be at least 1", f.maxPixels)
+	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:
+		return usageErr("--memory-limit takes a positive number of bytes, with --isolate")
+	}
 	if f.isolate && f.nats.url != "" {
 		return usageErr("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
 	}
