@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
@@ -26,7 +27,7 @@ type Config struct {
 	// Workers is the number of tasks that run at once. Zero means
 	// runtime.GOMAXPROCS(0), right for CPU-bound work; I/O-bound work
 	// (downloads) wants an explicit, larger number. Negative is treated as
-	// zero.
+	// zero, and a number above math.MaxInt32 as math.MaxInt32.
 	Workers int
 
 	// QueueSize is the number of submitted tasks that may wait for a free
@@ -116,12 +117,13 @@ type Executor struct {
 	cancelledQueued atomic.Uint64 // every task cancelled before it started
 }
 
-// workers returns the worker limit that c asks for.
+// workers returns the worker limit that c asks for. It is at most
+// math.MaxInt32, so that it fits the int32 count of workers started.
 func (c *Config) workers() int {
 	if c.Workers <= 0 {
 		return runtime.GOMAXPROCS(0)
 	}
-	return c.Workers
+	return int(min(int64(c.Workers), math.MaxInt32))
 }
 
 // New returns an Executor configured by cfg. It starts no goroutine: the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -397,6 +398,23 @@ func TestManyWorkersStartAsNeeded(t *testing.T) {
 	}
 	if s := ex.Stats(); s.Workers != 1000 || s.WorkersStarted > 3 {
 		t.Errorf("after 3 tasks: %d workers allowed, %d started; want 1000 allowed, at most 3 started", s.Workers, s.WorkersStarted)
+	}
+}
+
+// A worker limit past what an int32 holds once truncated to zero or a
+// negative number, so that no worker ever started and tasks stayed queued.
+func TestHugeWorkerLimit(t *testing.T) {
+	for _, workers := range []int{math.MaxInt, math.MaxInt/2 + 1} {
+		ex := newTestExecutor(t, parallel.Config{Workers: workers})
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		v, err := parallel.Submit(ctx, ex, func(context.Context) (int, error) { return 42, nil }).Result(ctx)
+		cancel()
+		if v != 42 || err != nil {
+			t.Errorf("Workers %d: Submit(42).Result = %d, %v; want 42, nil", workers, v, err)
+		}
+		if got, want := ex.Stats().Workers, min(workers, math.MaxInt32); got != want {
+			t.Errorf("Workers %d: Stats().Workers = %d, want %d", workers, got, want)
+		}
 	}
 }
 
