@@ -208,6 +208,20 @@ func TestFetchHTTP(t *testing.T) {
 			want: jpg, wantFormat: "jpeg", wantName: "a.jpg", wantAttempts: 2,
 		},
 		{
+			// With no size cap a declared length is not checked, so it
+			// must not size the buffer: MaxInt64 + bytes.MinRead overflows.
+			name: "absurd Content-Length with no size cap",
+			setup: func(d *download.Downloader) {
+				d.MaxBytes = -1
+				d.MaxAttempts = 1
+			},
+			serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, hit int) {
+				head := "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 9223372036854775807\r\n\r\n"
+				hijack(t, w, head, jpg).Close()
+			},
+			wantAttempts: 1, wantMsg: "body cut after",
+		},
+		{
 			name: "connection reset mid-body always",
 			serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, hit int) {
 				head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg))

@@ -2,6 +2,7 @@ package download
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -433,9 +434,12 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 	if limit > 0 && resp.ContentLength > limit {
 		return 0, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes", ErrTooLarge, resp.ContentLength, limit)
 	}
+	// A declared length sizes the buffer only when it has been checked
+	// against the cap (or is below the default cap): with no cap a server
+	// could declare any length, up to one that overflows int.
 	size := 64 << 10
-	if resp.ContentLength >= 0 {
-		size = int(resp.ContentLength) + bytes.MinRead
+	if cl := resp.ContentLength; cl >= 0 && cl <= cmp.Or(limit, DefaultMaxBytes) {
+		size = int(cl) + bytes.MinRead
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	var r io.Reader = body
