@@ -77,13 +77,81 @@ func Start(opts Options) (*Server, error) {
 	if !opts.NoLog {
 		ns.ConfigureLogger()
 	}
+	// The server reports the failures that stop it from starting (a port in
+	// use, a JetStream store it cannot open) with Fatalf, which its own
+	// loggers implement with os.Exit, and with NoLog not at all. logger
+	// turns them into the error Start returns.
+	l := &logger{next: ns.Logger(), fatal: make(chan string, 1)}
+	ns.SetLogger(l, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(readyTimeout) {
+	deadline := time.Now().Add(readyTimeout)
+	for !ns.ReadyForConnections(readyPoll) {
+		var cause string
+		select {
+		case cause = <-l.fatal:
+		default:
+			if time.Now().Before(deadline) {
+				continue
+			}
+			cause = fmt.Sprintf("not ready for connections after %v", readyTimeout)
+		}
 		ns.Shutdown()
 		ns.WaitForShutdown()
-		return nil, fmt.Errorf("natsserver: start: not ready for connections after %v", readyTimeout)
+		return nil, fmt.Errorf("natsserver: start: %s", cause)
 	}
 	return &Server{ns: ns, token: token}, nil
+}
+
+// readyPoll is how often Start looks for a fatal error while it waits for
+// the server to accept clients.
+const readyPoll = 50 * time.Millisecond
+
+// logger passes the server's log on to next (nil discards it), except that
+// Fatalf, instead of exiting, logs an error and hands the first fatal
+// message to Start.
+type logger struct {
+	next  server.Logger
+	fatal chan string // buffered: holds the first fatal message
+}
+
+func (l *logger) Noticef(format string, v ...any) {
+	if l.next != nil {
+		l.next.Noticef(format, v...)
+	}
+}
+
+func (l *logger) Warnf(format string, v ...any) {
+	if l.next != nil {
+		l.next.Warnf(format, v...)
+	}
+}
+
+func (l *logger) Fatalf(format string, v ...any) {
+	if l.next != nil {
+		l.next.Errorf(format, v...)
+	}
+	select {
+	case l.fatal <- fmt.Sprintf(format, v...):
+	default:
+	}
+}
+
+func (l *logger) Errorf(format string, v ...any) {
+	if l.next != nil {
+		l.next.Errorf(format, v...)
+	}
+}
+
+func (l *logger) Debugf(format string, v ...any) {
+	if l.next != nil {
+		l.next.Debugf(format, v...)
+	}
+}
+
+func (l *logger) Tracef(format string, v ...any) {
+	if l.next != nil {
+		l.next.Tracef(format, v...)
+	}
 }
 
 // serverOptions turns opts into the server's options, generating a token

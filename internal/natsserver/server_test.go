@@ -193,3 +193,44 @@ func mustCert(t *testing.T, dir, name string, parent *x509.Certificate, parentKe
 	}
 	return cert, key
 }
+
+// TestStartFails checks that a server that cannot start returns an error
+// saying why, at once, rather than exiting the process (the server's own
+// logger exits on a fatal error) or waiting for the ready timeout.
+func TestStartFails(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts natsserver.Options
+		want string
+	}{
+		{"port in use", natsserver.Options{Port: port, NoLog: true}, "listening"},
+		{"port in use, logging", natsserver.Options{Port: port}, "listening"},
+		{"store is a file", natsserver.Options{Port: -1, StoreDir: notDir, NoLog: true}, "JetStream"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.opts.StoreDir == "" {
+				tc.opts.StoreDir = t.TempDir()
+			}
+			tc.opts.NoAuth = true
+			s, err := natsserver.Start(tc.opts)
+			if err == nil {
+				s.Shutdown()
+				t.Fatalf("Start(%+v) succeeded, want an error", tc.opts)
+			}
+			if !strings.HasPrefix(err.Error(), "natsserver: start: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Start(%+v) = %v, want a natsserver error naming %s", tc.opts, err, tc.want)
+			}
+		})
+	}
+}
