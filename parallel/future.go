@@ -3,6 +3,7 @@ package parallel
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -107,7 +108,7 @@ func (c *core) finish(self runner, st State) {
 		c.tc.mu.Lock()
 		ch := c.done
 		c.done = closedChan
-		var cbs []func()
+		var cbs []*callback
 		if c.tc.x != nil {
 			cbs = c.tc.x.callbacks
 			c.tc.x.callbacks = nil
@@ -117,7 +118,7 @@ func (c *core) finish(self runner, st State) {
 			close(ch)
 		}
 		for _, cb := range cbs {
-			cb()
+			cb.fn()
 		}
 	}
 	if c.notify != nil {
@@ -202,20 +203,48 @@ func (c *core) waitDone(ctx context.Context) error {
 	}
 }
 
-// onDone registers cb to run once at completion, or runs it now.
-func (c *core) onDone(cb func()) {
+// callback is a function registered to run at completion.
+type callback struct{ fn func() }
+
+// onDone registers fn to run once at completion and returns its handle,
+// or runs it now and returns nil.
+func (c *core) onDone(fn func()) *callback {
 	c.tc.mu.Lock()
 	c.slow.Store(true)
 	if !State(c.state.Load()).done() {
 		if c.tc.x == nil {
 			c.tc.x = new(ctxState)
 		}
+		cb := &callback{fn}
 		c.tc.x.callbacks = append(c.tc.x.callbacks, cb)
 		c.tc.mu.Unlock()
-		return
+		return cb
 	}
 	c.tc.mu.Unlock()
-	cb()
+	fn()
+	return nil
+}
+
+// removeCallback unregisters cb, a handle from onDone, unless it has run
+// or is about to (finish has taken the list). AsCompleted and Wait use it
+// so that calling them again and again on a long task, each time with a
+// ctx that ends, does not pile up callbacks on its future.
+func (c *core) removeCallback(cb *callback) {
+	if cb == nil {
+		return
+	}
+	c.tc.mu.Lock()
+	defer c.tc.mu.Unlock()
+	if c.tc.x == nil {
+		return
+	}
+	cbs := c.tc.x.callbacks
+	for i := len(cbs) - 1; i >= 0; i-- { // the newest are the likeliest
+		if cbs[i] == cb {
+			c.tc.x.callbacks = slices.Delete(cbs, i, i+1)
+			return
+		}
+	}
 }
 
 // Future is the handle of a task submitted to an [Executor]: it holds the
@@ -454,7 +483,7 @@ type ctxState struct {
 	stopTimer context.CancelFunc // releases the run timeout's timer
 	stopLife  func() bool        // stops the executor-shutdown hook
 	pending   error              // a cancellation requested before ctx was made
-	callbacks []func()           // OnDone callbacks, run once at completion
+	callbacks []*callback        // OnDone callbacks, run once at completion
 }
 
 func (c *taskCtx) get() context.Context {

@@ -18,7 +18,8 @@ func AsCompleted[T any](ctx context.Context, fs []*Future[T]) iter.Seq[*Future[T
 		if ctx != nil {
 			ctxDone = ctx.Done()
 		}
-		ch, n := notifyAll(fs)
+		ch, n, stop := notifyAll(fs)
+		defer stop()
 		for range n {
 			select {
 			case f := <-ch:
@@ -33,19 +34,29 @@ func AsCompleted[T any](ctx context.Context, fs []*Future[T]) iter.Seq[*Future[T
 }
 
 // notifyAll arranges for each non-nil future of fs to be sent to the
-// returned channel when it finishes. The channel has room for all of them,
-// so no callback ever blocks, even when nobody receives any more.
-func notifyAll[T any](fs []*Future[T]) (<-chan *Future[T], int) {
-	ch := make(chan *Future[T], len(fs))
-	n := 0
-	for _, f := range fs {
+// returned channel when it finishes, and returns the channel, the number
+// of futures that will be sent, and a function that cancels the sends not
+// yet made; the caller must call it when it stops receiving. The channel
+// has room for all of them, so no callback ever blocks, even when nobody
+// receives any more.
+func notifyAll[T any](fs []*Future[T]) (ch <-chan *Future[T], n int, stop func()) {
+	c := make(chan *Future[T], len(fs))
+	cbs := make([]*callback, len(fs))
+	for i, f := range fs {
 		if f == nil {
 			continue
 		}
 		n++
-		f.OnDone(func(f *Future[T]) { ch <- f })
+		cbs[i] = f.onDone(func() { c <- f })
 	}
-	return ch, n
+	stop = func() {
+		for i, cb := range cbs {
+			if cb != nil {
+				fs[i].removeCallback(cb)
+			}
+		}
+	}
+	return c, n, stop
 }
 
 // WaitMode says when [Wait] returns, like Python's return_when.
@@ -85,7 +96,8 @@ func Wait[T any](ctx context.Context, fs []*Future[T], mode WaitMode) (done, pen
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ch, n := notifyAll(fs)
+	ch, n, stop := notifyAll(fs)
+	defer stop()
 loop:
 	for i := 0; i < n; i++ {
 		select {
