@@ -62,28 +62,31 @@ func ExampleSubmit() {
 	// Output: 42 <nil> succeeded
 }
 
-// AsCompleted yields futures as they finish. Here each task waits for the
-// one after it, so they finish in reverse order of submission.
+// AsCompleted yields futures as they finish. Here the tasks are let go
+// one at a time, last submitted first, so they finish in reverse order of
+// submission.
 func ExampleAsCompleted() {
 	ex := parallel.New(parallel.Config{Workers: 10})
 	defer ex.Close()
 	ctx := context.Background()
-	finished := make([]chan struct{}, 11)
-	for i := range finished {
-		finished[i] = make(chan struct{})
-	}
-	close(finished[10])
+	release := make([]chan struct{}, 10)
 	var fs []*parallel.Future[string]
 	for i := range 10 {
+		release[i] = make(chan struct{})
 		fs = append(fs, parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) {
-			defer close(finished[i])
-			<-finished[i+1]
+			<-release[i]
 			return fmt.Sprintf("task %d done", i), nil
 		}))
 	}
+	next := 9
+	close(release[next])
 	for f := range parallel.AsCompleted(ctx, fs) {
 		r, _ := f.Result(ctx)
 		fmt.Println(r)
+		if next > 0 {
+			next--
+			close(release[next])
+		}
 	}
 	// Output:
 	// task 9 done
