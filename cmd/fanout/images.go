@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -235,7 +234,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.Recorder = rec
 
 	total := -1
-	if isTerminal(stderr) && !f.json && !f.quiet && !slices.Contains(srcArgs, "-") {
+	if isTerminal(stderr) && !f.json && !f.quiet && !readsStdin(srcArgs, f.lists) {
 		total = 0
 		for range sources(ctx, srcArgs, f.lists, nil) {
 			total++

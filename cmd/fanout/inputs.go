@@ -54,6 +54,13 @@ func sources(ctx context.Context, args, lists []string, stdin io.Reader) iter.Se
 	}
 }
 
+// readsStdin reports whether the inputs [sources] expands from args and
+// lists include stdin ("-", "@-" or --list -): those can be read only once,
+// so they cannot be counted before the batch.
+func readsStdin(args, lists []string) bool {
+	return slices.Contains(lists, "-") || slices.Contains(args, "-") || slices.Contains(args, "@-")
+}
+
 // isURL reports whether s names a remote or file URL rather than a path.
 func isURL(s string) bool {
 	for _, p := range []string{"http://", "https://", "file://"} {
