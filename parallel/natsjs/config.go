@@ -324,7 +324,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.Stre
 	case err == nil:
 		have := s.CachedInfo().Config
 		if slices.Equal(have.Subjects, sc.Subjects) && have.Retention == sc.Retention && have.MaxAge == sc.MaxAge &&
-			have.Duplicates == sc.Duplicates && have.Replicas == sc.Replicas && have.Storage == sc.Storage &&
+			unsetOrEqual(sc.Duplicates, have.Duplicates) && have.Replicas == sc.Replicas && have.Storage == sc.Storage &&
 			have.Description == sc.Description {
 			return s, nil
 		}
@@ -332,6 +332,15 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.Stre
 		return nil, err
 	}
 	return retryRace(func() (jetstream.Stream, error) { return js.CreateOrUpdateStream(ctx, sc) })
+}
+
+// unsetOrEqual reports whether a setting asked for as want is satisfied by
+// have: a zero want leaves the setting to the server, which stores its
+// default instead (a 2 minute duplicate window, a MaxAckPending of 1000,
+// a MaxDeliver of -1), so only a set want is compared.
+func unsetOrEqual[T comparable](want, have T) bool {
+	var zero T
+	return want == zero || want == have
 }
 
 // matches reports whether the stream behind a bucket exists with these

@@ -782,3 +782,63 @@ func TestSetupUpdates(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupLeavesMatchingAlone checks that a second Setup, and a second
+// worker, find the streams and consumers the first made and update none of
+// them: every submitter and worker sets up at start, and an update for
+// nothing makes the servers rewrite the configuration.
+func TestSetupLeavesMatchingAlone(t *testing.T) {
+	s := newTestServer(t)
+	js := mustConnect(t, s)
+	r := new(parallel.Registry)
+	ts := newTestTasks(r)
+	cfg := testConfig()
+	b := newTestBackend(t, s, cfg)
+	serve := func() {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- (&natsjs.Worker{JS: js, Registry: r, Config: cfg}).Run(ctx) }()
+		// A result shows that the worker's consumers exist.
+		if _, err := call(t.Context(), b, ts.echo, "hi"); err != nil {
+			t.Errorf("echo: %v", err)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Worker.Run: %v", err)
+		}
+	}
+	serve()
+
+	nc, err := nats.Connect(s.ClientURL(), nats.Token(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var mu sync.Mutex
+	var changes []string
+	for _, subj := range []string{"$JS.API.STREAM.UPDATE.>", "$JS.API.CONSUMER.CREATE.FANOUT_TASKS.>",
+		"$JS.API.CONSUMER.CREATE.FANOUT_ADVISORIES.>", "$JS.API.CONSUMER.DURABLE.CREATE.>"} {
+		if _, err := nc.Subscribe(subj, func(m *nats.Msg) {
+			mu.Lock()
+			changes = append(changes, m.Subject)
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsjs.Setup(t.Context(), js, cfg); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	serve()
+	if err := nc.Flush(); err != nil { // the requests reached the server, so they reached nc
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(changes) > 0 {
+		t.Errorf("second Setup and worker changed what was already set up: %v", changes)
+	}
+}

@@ -273,8 +273,8 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, 
 	case err == nil:
 		have := c.CachedInfo().Config
 		if slices.Equal(have.FilterSubjects, cc.FilterSubjects) && have.AckPolicy == cc.AckPolicy &&
-			have.AckWait == cc.AckWait && have.MaxDeliver == cc.MaxDeliver &&
-			have.MaxAckPending == cc.MaxAckPending && have.Description == cc.Description {
+			unsetOrEqual(cc.AckWait, have.AckWait) && unsetOrEqual(cc.MaxDeliver, have.MaxDeliver) &&
+			unsetOrEqual(cc.MaxAckPending, have.MaxAckPending) && have.Description == cc.Description {
 			return c, nil
 		}
 	case !errors.Is(err, jetstream.ErrConsumerNotFound):
