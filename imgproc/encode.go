@@ -54,7 +54,8 @@ type EncodeOptions struct {
 // palette, Floyd-Steinberg dithering) unless the image is already paletted.
 //
 // Encode returns an error wrapping ErrUnsupported for WebP and formats it
-// does not know, a parameter error for a bad quality, and w's errors. It
+// does not know, an error for an empty image (no format can hold one that
+// [Decode] reads back), a parameter error for a bad quality, and w's errors. It
 // writes nothing to w if encoding fails before the first byte; a failing w
 // may leave partial output, so callers write to a temporary file and rename.
 // Encode is safe to call concurrently.
@@ -78,6 +79,9 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 		return fmt.Errorf("imgproc: JPEG quality must be between 1 and 100, not %d", q)
 	}
 	img := p.Image
+	if r := img.Bounds(); r.Empty() {
+		return fmt.Errorf("imgproc: encode %s: empty %dx%d image", f, r.Dx(), r.Dy())
+	}
 	if !p.Oriented && p.Orientation != OrientNormal && p.Orientation.Valid() {
 		var err error
 		if img, err = Orient(img, p.Orientation); err != nil {

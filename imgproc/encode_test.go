@@ -166,6 +166,30 @@ func TestEncodeFormats(t *testing.T) {
 	}
 }
 
+// TestEncodeEmptyImage checks that an empty image is an error in every
+// format and with every JPEG codec: the pure-Go path once panicked on an
+// empty *image.YCbCr, and wrote files that Decode refuses for others.
+func TestEncodeEmptyImage(t *testing.T) {
+	imgs := []image.Image{
+		image.NewYCbCr(image.Rect(0, 0, 0, 5), image.YCbCrSubsampleRatio444),
+		image.NewYCbCr(image.Rect(0, 0, 4, 0), image.YCbCrSubsampleRatio420),
+		image.NewGray(image.Rect(0, 0, 0, 0)),
+		image.NewNRGBA(image.Rect(0, 0, 3, 0)),
+	}
+	for _, f := range []imgproc.Format{imgproc.JPEG, imgproc.PNG, imgproc.GIF, imgproc.BMP, imgproc.TIFF} {
+		for _, c := range []imgproc.JPEGCodec{imgproc.JPEGStd, imgproc.JPEGAuto} {
+			for _, img := range imgs {
+				var buf bytes.Buffer
+				p := &imgproc.Picture{Image: img, Format: f, Oriented: true}
+				err := imgproc.Encode(&buf, p, &imgproc.EncodeOptions{JPEG: c})
+				if err == nil || buf.Len() != 0 {
+					t.Errorf("Encode(%T %v, %s, %s) = %v with %d bytes, want an error and no output", img, img.Bounds(), f, c, err, buf.Len())
+				}
+			}
+		}
+	}
+}
+
 // TestQuality checks that a higher JPEG quality gives a larger file and a
 // closer image, with 75 the default.
 func TestQuality(t *testing.T) {
