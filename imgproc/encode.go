@@ -176,15 +176,22 @@ func pngReady(img image.Image) image.Image {
 // length field, the "ICC_PROFILE\0" signature and the two sequence bytes.
 const maxICCChunk = 65535 - 2 - 14
 
-// spliceJPEGICC inserts icc as APP2 ICC_PROFILE segments right after the SOI
-// marker of a JPEG.
+// spliceJPEGICC inserts icc as APP2 ICC_PROFILE segments after the SOI
+// marker of a JPEG, or after its JFIF APP0 segment if it starts with one
+// (libjpeg-turbo writes one, and JFIF requires it to follow SOI directly).
 func spliceJPEGICC(data, icc []byte) []byte {
 	n := (len(icc) + maxICCChunk - 1) / maxICCChunk
 	if n > 255 || len(data) < 2 {
 		return data // more than 255 segments cannot be numbered; drop it
 	}
+	at := 2
+	if len(data) >= 6 && data[2] == 0xff && data[3] == 0xe0 {
+		if end := 4 + int(binary.BigEndian.Uint16(data[4:])); end <= len(data) {
+			at = end
+		}
+	}
 	out := make([]byte, 0, len(data)+len(icc)+18*n)
-	out = append(out, data[:2]...)
+	out = append(out, data[:at]...)
 	for i := range n {
 		chunk := icc[i*maxICCChunk : min(len(icc), (i+1)*maxICCChunk)]
 		out = append(out, 0xff, 0xe2)
@@ -193,7 +200,7 @@ func spliceJPEGICC(data, icc []byte) []byte {
 		out = append(out, byte(i+1), byte(n))
 		out = append(out, chunk...)
 	}
-	return append(out, data[2:]...)
+	return append(out, data[at:]...)
 }
 
 // splicePNGICC inserts an iCCP chunk after the IHDR chunk of a PNG.

@@ -71,6 +71,43 @@ func TestLargeICCSplitsSegments(t *testing.T) {
 	}
 }
 
+// TestICCAfterJFIF checks that the ICC segments do not come between SOI and
+// a JFIF APP0 segment, which JFIF requires to follow SOI directly
+// (libjpeg-turbo writes one; the pure-Go encoder does not).
+func TestICCAfterJFIF(t *testing.T) {
+	icc := bytes.Repeat([]byte("icc!"), 100)
+	p := &imgproc.Picture{Image: newTestPattern(16, 16, 1, false), Format: imgproc.JPEG, ICC: icc, Oriented: true}
+	for _, c := range []imgproc.JPEGCodec{imgproc.JPEGStd, imgproc.JPEGTurbo} {
+		t.Run(c.String(), func(t *testing.T) {
+			skipWithoutCodec(t, c)
+			var buf bytes.Buffer
+			if err := imgproc.Encode(&buf, p, &imgproc.EncodeOptions{JPEG: c}); err != nil {
+				t.Fatal(err)
+			}
+			data := buf.Bytes()
+			// Walk the segments before the first scan, noting the markers.
+			var markers []byte
+			for i := 2; i+4 <= len(data) && data[i] == 0xff && data[i+1] != 0xda; {
+				markers = append(markers, data[i+1])
+				i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+			}
+			if k := bytes.IndexByte(markers, 0xe0); k > 0 {
+				t.Errorf("JFIF APP0 is segment %d after SOI (markers % x), want it first", k, markers)
+			}
+			if bytes.IndexByte(markers, 0xe2) < 0 {
+				t.Errorf("no APP2 segment (markers % x)", markers)
+			}
+			back, err := imgproc.Decode(data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(back.ICC, icc) {
+				t.Errorf("ICC of %d bytes came back as %d bytes", len(icc), len(back.ICC))
+			}
+		})
+	}
+}
+
 // TestEncodeAlpha checks that PNG keeps alpha and JPEG flattens it on the
 // background.
 func TestEncodeAlpha(t *testing.T) {
