@@ -6,10 +6,13 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/fanout-dev/fanout/imgproc"
 )
@@ -240,6 +243,33 @@ Image.open(os.path.join(d, "rgb.png")).convert("L").save(os.path.join(d, "rgb-l.
 				t.Errorf("%d samples differ from Pillow, first at %d: got %d want %d", n, first, g[first], w[first])
 			}
 		})
+	}
+}
+
+// TestUnsharpMaskHugeParameters checks that a percent or threshold too large
+// for 32-bit arithmetic saturates instead of wrapping around: any percent of
+// 25600 or more pushes every changed sample to 0 or 255, and a threshold of
+// 255 or more leaves the image as it is.
+func TestUnsharpMaskHugeParameters(t *testing.T) {
+	g := toGrayImage(newTestPattern(40, 30, 5, false))
+	usm := func(percent, threshold int) []byte {
+		t.Helper()
+		out, err := imgproc.UnsharpMask(g, 2, percent, threshold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.(*image.Gray).Pix
+	}
+	want := usm(100000, 3)
+	for _, p := range []int{1 << 31, 1<<32 + 150, math.MaxInt} {
+		if diff := cmp.Diff(want, usm(p, 3)); diff != "" {
+			t.Errorf("UnsharpMask(percent %d) differs from percent 100000 (-want +got):\n%.300s", p, diff)
+		}
+	}
+	for _, th := range []int{255, 1 << 31, 1 << 32, math.MaxInt} {
+		if diff := cmp.Diff(g.Pix, usm(150, th)); diff != "" {
+			t.Errorf("UnsharpMask(threshold %d) changed the image (-want +got):\n%.300s", th, diff)
+		}
 	}
 }
 

@@ -117,8 +117,11 @@ func UnsharpMask(img image.Image, radius float64, percent, threshold int) (image
 	case *image.NRGBA:
 		out = m.Pix
 	}
-	p := int32(percent)
-	th := int32(threshold)
+	// A difference of at least 1 moved by 25600 per cent or more saturates
+	// at 0 or 255, and no difference exceeds 255, so clamping keeps every
+	// result while diff*p stays far from int32 overflow.
+	p := int32(min(percent, 1<<16))
+	th := int32(min(threshold, 255))
 	for i, v := range orig {
 		diff := int32(v) - int32(out[i])
 		if diff > th || -diff > th {
