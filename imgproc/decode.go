@@ -122,6 +122,14 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		// The decoders, and the header readers behind decodeConfig, come
+		// from the standard library and x/image; a panic on hostile input
+		// there must not take the caller down.
+		if r := recover(); r != nil {
+			pic, err = nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("decoder panicked: %v", r), nil)
+		}
+	}()
 	budget := o.MaxPixels
 	if budget == 0 {
 		budget = DefaultMaxPixels
@@ -138,13 +146,6 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	}
 	meta := readMeta(f, data)
 	pic = &Picture{Format: f, ICC: meta.icc, Orientation: meta.orientation, Frames: 1}
-	defer func() {
-		// The decoders come from the standard library and x/image; a panic
-		// on hostile input there must not take the caller down.
-		if r := recover(); r != nil {
-			pic, err = nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("decoder panicked: %v", r), nil)
-		}
-	}()
 	var img image.Image
 	switch f {
 	case JPEG:
