@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -231,6 +232,34 @@ func TestProcessErrorsArePermanent(t *testing.T) {
 				t.Errorf("Process: err %v, want a permanent error", err)
 			}
 		})
+	}
+}
+
+// cancelAfter is a context that reports itself cancelled from its n+1st
+// call to Err on: a cancellation that lands between two of Process's
+// checks, deterministically.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestProcessCancelledIsNotPermanent checks that an image task cancelled
+// while its operations run fails with the cancellation, which says
+// nothing about the input, rather than a permanent error.
+func TestProcessCancelledIsNotPermanent(t *testing.T) {
+	ctx := &cancelAfter{Context: context.Background()}
+	ctx.n.Store(1) // the check after decoding passes; the operations see the cancel
+	job := batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "blur=1"}
+	_, err := batch.Process(ctx, job)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, parallel.ErrPermanent) {
+		t.Errorf("Process cancelled during its operations: err %v, want context.Canceled and not permanent", err)
 	}
 }
 

@@ -53,7 +53,8 @@ func Register(r *parallel.Registry) *parallel.Task[Job, Output] {
 // caused by the input (an unknown format, a corrupt or truncated file, an
 // image over the pixel budget, a bad operation list) are marked
 // [parallel.Permanent]: running them again cannot help. Process checks ctx
-// between steps.
+// between steps and between operations; a cancellation is returned as
+// ctx's error, not marked permanent.
 func Process(ctx context.Context, job Job) (Output, error) {
 	ops, err := imgproc.ParseOps(job.Ops)
 	if err != nil {
@@ -74,6 +75,9 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	}
 	img, err := ops.Apply(ctx, pic.Image)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Output{}, err // cancelled: nothing wrong with the input
+		}
 		return Output{}, parallel.Permanent(err)
 	}
 	t2 := time.Now()
