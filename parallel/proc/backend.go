@@ -73,7 +73,8 @@ type Config struct {
 
 	// MaxFrame is the largest task or result, in bytes, that crosses the
 	// pipes. Bigger inputs are refused before they are sent; a worker
-	// that sends a bigger result is killed. Zero means 64 MiB.
+	// that sends a bigger result is killed. Zero means 64 MiB; more than
+	// 1 GiB, what a worker accepts, is an error.
 	MaxFrame int
 
 	// TailSize is how many of the last bytes of a worker's stderr are
@@ -118,6 +119,9 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	if cfg.MaxTasks < 0 || cfg.Retries < 0 || cfg.MemoryLimit < 0 {
 		return cfg, errors.New("proc: MaxTasks, Retries and MemoryLimit must not be negative")
+	}
+	if cfg.MaxFrame > maxFrame {
+		return cfg, fmt.Errorf("proc: MaxFrame of %d bytes is over the protocol's limit of %d bytes", cfg.MaxFrame, maxFrame)
 	}
 	if cfg.Stdout != nil {
 		cfg.Stdout = &lockedWriter{w: cfg.Stdout}

@@ -41,6 +41,11 @@ const (
 // maxNameLen is the longest task name a task frame can carry.
 const maxNameLen = 1<<16 - 1
 
+// maxFrame is the largest frame body either side ever sends or accepts:
+// the most a worker accepts, and the bound on [Config.MaxFrame], well
+// within the 32-bit length prefix.
+const maxFrame = 1 << 30
+
 // errFrameTooLarge is wrapped by readFrame when a frame's announced length
 // is over the reader's limit.
 var errFrameTooLarge = errors.New("frame too large")

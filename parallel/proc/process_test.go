@@ -140,6 +140,15 @@ func TestStartErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exceeds the frame limit") {
 		t.Errorf("Start with an oversized input = %v, want a frame limit error", err)
 	}
+	// Frames over 1 GiB are refused by the worker, and over 4 GiB would
+	// wrap the 32-bit length prefix: such a MaxFrame is an error.
+	if _, err := proc.New(proc.Config{MaxFrame: 1<<30 + 1}); err == nil || !strings.Contains(err.Error(), "MaxFrame") {
+		t.Errorf("New with MaxFrame over 1 GiB = %v, want an error naming MaxFrame", err)
+	}
+	_, err = proc.Start(t.Context(), proc.Config{MaxFrame: 1<<30 + 1}, "square", []byte("1"))
+	if err == nil || !strings.Contains(err.Error(), "MaxFrame") {
+		t.Errorf("Start with MaxFrame over 1 GiB = %v, want an error naming MaxFrame", err)
+	}
 	_, err = proc.Start(t.Context(), proc.Config{Command: "false"}, "square", []byte("1"))
 	if err == nil || !strings.Contains(err.Error(), "exit status 1") {
 		t.Errorf("Start of a command that exits = %v, want an error with its exit status", err)

@@ -15,11 +15,6 @@ import (
 	"github.com/fanout-dev/fanout/parallel"
 )
 
-// workerFrameLimit bounds the task frames a worker accepts. The parent
-// already refuses inputs over its own [Config.MaxFrame]; this only guards
-// against a stream that is not the protocol at all.
-const workerFrameLimit = 1 << 30
-
 // errTerminated is the cause of a worker task's context when the worker is
 // asked to stop (SIGTERM: a timeout, a cancellation, Process.Terminate). It
 // wraps context.Canceled, so that a task returning it is reported as
@@ -96,7 +91,7 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 	br := bufio.NewReaderSize(in, 64<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(br, workerFrameLimit)
+		f, err := readFrame(br, maxFrame)
 		if err == io.EOF {
 			return 0
 		}
@@ -112,6 +107,9 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 			die()
 		}
 		res, err := reg.Invoke(ctx, f.name, f.payload)
+		if err == nil && len(res) > maxFrame-1-idSize {
+			err = parallel.Permanent(fmt.Errorf("proc: task %s: output of %d bytes is over the protocol's frame limit of %d bytes", f.name, len(res), maxFrame))
+		}
 		reply := frame{kind: kindResult, id: f.id, payload: res}
 		if err != nil {
 			reply = frame{kind: kindError, id: f.id, payload: parallel.MarshalError(err)}
