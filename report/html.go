@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -256,7 +257,9 @@ func micros(d time.Duration) float64 { return float64(d) / 1e3 }
 // fmtDuration formats d with three significant digits and a unit that suits
 // it.
 func fmtDuration(d time.Duration) string {
-	switch s := d.Seconds(); {
+	// The unit is chosen after rounding, so that 999.7 ms reads "1 s", not
+	// "1e+03 ms".
+	switch s := round3(d.Seconds()); {
 	case d == 0:
 		return "0 s"
 	case s < 1e-3:
@@ -279,9 +282,15 @@ func fmtBytes(n int64) string {
 		return fmt.Sprintf("%d B", n)
 	}
 	f, i := float64(n), 0
-	for f >= unit && i < 4 {
+	for round3(f) >= unit && i < 4 {
 		f /= unit
 		i++
 	}
 	return fmt.Sprintf("%.3g %cB", f, "BkMGT"[i])
+}
+
+// round3 rounds f to three significant digits, as %.3g prints it.
+func round3(f float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 3, 64), 64)
+	return r
 }
