@@ -295,16 +295,26 @@ func (b *Backend) get(ctx context.Context) (w *worker, fresh bool, err error) {
 		return w, false, nil
 	}
 	b.mu.Unlock()
-	w, err = startWorker(ctx, b.life, &b.cfg, false, b.cfg.Stdout)
+	w, err = b.start(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return w, true, nil
+}
+
+// start starts a worker and counts it. It returns [ErrClosed] if the start
+// failed because Close has begun.
+func (b *Backend) start(ctx context.Context) (*worker, error) {
+	w, err := startWorker(ctx, b.life, &b.cfg, false, b.cfg.Stdout)
 	if err != nil {
 		if b.life.Err() != nil {
-			return nil, false, ErrClosed
+			return nil, ErrClosed
 		}
-		return nil, false, err
+		return nil, err
 	}
 	b.started.Add(1)
 	b.live.Add(1)
-	return w, true, nil
+	return w, nil
 }
 
 // put returns a worker that answered a task to the idle list, or retires
@@ -371,12 +381,10 @@ func (b *Backend) warmOne(ctx context.Context) error {
 	if b.live.Load() >= int64(b.cfg.Workers) {
 		return nil
 	}
-	w, err := startWorker(ctx, b.life, &b.cfg, false, b.cfg.Stdout)
+	w, err := b.start(ctx)
 	if err != nil {
 		return err
 	}
-	b.started.Add(1)
-	b.live.Add(1)
 	b.put(w)
 	return nil
 }
