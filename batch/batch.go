@@ -439,9 +439,16 @@ func checkTemplate(t string) error {
 	return nil
 }
 
-// sourcePath returns the path part of a URL, or src itself for a file.
+// sourcePath returns the path part of a URL, or src itself for a file. It
+// tells them apart as download.Downloader does: a URL is "scheme://...",
+// anything else a path, so a file named "shot:2.png" is a path, not a URL
+// of scheme "shot".
 func sourcePath(src string) string {
-	if u, err := url.Parse(src); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+	scheme, _, isURL := strings.Cut(src, "://")
+	if !isURL || strings.ContainsAny(scheme, `/\.`) {
+		return src
+	}
+	if u, err := url.Parse(src); err == nil {
 		return u.Path
 	}
 	return src

@@ -196,6 +196,31 @@ func TestRunOutputs(t *testing.T) {
 	}
 }
 
+// TestRunOutputFormatOfPathWithColon checks that a relative path with a
+// colon before any slash keeps its extension's format: it is a file name,
+// not a URL of scheme "shot".
+func TestRunOutputFormatOfPathWithColon(t *testing.T) {
+	png := readTestdata(t, "imgproc/with-alpha.png")
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("shot:2.png", png, 0o644); err != nil {
+		t.Skipf("this file system takes no colon in a name: %v", err)
+	}
+	rep, err := batch.Run(t.Context(), batch.Config{OutDir: "out"}, sourcesOf("shot:2.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Items) != 1 || rep.Items[0].Status != report.StatusOK {
+		t.Fatalf("report items %+v, want one ok", rep.Items)
+	}
+	got, err := os.ReadFile(filepath.Join("out", "processed_shot_2.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := imgproc.Sniff(got); f != imgproc.PNG {
+		t.Errorf("shot:2.png written as %q, want PNG", f)
+	}
+}
+
 func TestRunBadConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
