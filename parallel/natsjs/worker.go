@@ -323,6 +323,11 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 	}
 	w.mu.Lock()
 	w.running[id] = cancel
+	if _, ok := w.cancelled[id]; ok {
+		// Raised after the check above (while the input was fetched, say),
+		// when watchCancels found no running task to cancel.
+		cancel(errCancelled)
+	}
 	w.mu.Unlock()
 	stopBeat := heartbeat(m, w.cfg.AckWait/3)
 	// An unknown name fails here, permanently: the consumer of a worker
