@@ -329,7 +329,7 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 		return context.Cause(ctx)
 	}
 	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", it.Output, err)
+		return err // "atomicfile: write <output>: <cause>"
 	}
 	r.rec.Phase(id, report.Writing, t3, time.Now())
 	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))

@@ -221,6 +221,37 @@ func TestRunOutputFormatOfPathWithColon(t *testing.T) {
 	}
 }
 
+// TestRunWriteError checks that an output that cannot be written fails its
+// item with atomicfile's error, which names the output (batch added a second
+// "write <output>: " in front), and leaves no temporary file.
+func TestRunWriteError(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	src := filepath.Join(in, "cat.jpg")
+	if err := os.WriteFile(src, readTestdata(t, "imgproc/skimage-chelsea.jpg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A folder where the output should go: the rename onto it fails.
+	dst := filepath.Join(out, "processed_cat.jpg")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var got batch.Item
+	if _, err := batch.Run(t.Context(), batch.Config{
+		OutDir: out, OnItem: func(it batch.Item, c batch.Counts) { got = it },
+	}, sourcesOf(src)); err != nil {
+		t.Fatal(err)
+	}
+	if got.Err == nil {
+		t.Fatalf("writing onto a folder succeeded")
+	}
+	if msg := got.Err.Error(); !strings.HasPrefix(msg, "atomicfile: write "+dst+": ") {
+		t.Errorf("error %q, want atomicfile's, naming %s", msg, dst)
+	}
+	if names, _ := filepath.Glob(filepath.Join(out, ".*")); len(names) > 0 {
+		t.Errorf("temporary files left: %q", names)
+	}
+}
+
 func TestRunBadConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
