@@ -10,7 +10,8 @@ import (
 	"github.com/fanout-dev/fanout/imgproc/turbojpeg"
 )
 
-// JPEGCodec chooses the JPEG decoder and encoder.
+// JPEGCodec chooses the JPEG decoder and encoder. [Decode] and [Encode]
+// return an error for a value other than the three below.
 type JPEGCodec int
 
 const (
@@ -50,6 +51,15 @@ func ParseJPEGCodec(s string) (JPEGCodec, error) {
 	return 0, fmt.Errorf("imgproc: unknown JPEG codec %q (want auto, turbo or std)", s)
 }
 
+// checkJPEGCodec returns an error for a JPEGCodec that is none of the
+// named ones, whether or not the system has libjpeg-turbo.
+func checkJPEGCodec(c JPEGCodec) error {
+	if c < JPEGAuto || c > JPEGStd {
+		return fmt.Errorf("unknown JPEG codec %d (want auto, turbo or std)", int(c))
+	}
+	return nil
+}
+
 // turbo returns the process's libjpeg-turbo, loaded on first use
 // (turbojpeg.Load caches it), or why it is unavailable.
 func turbo() (*turbojpeg.Lib, error) { return turbojpeg.Load() }
@@ -68,8 +78,6 @@ func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
 			}
 		case c == JPEGTurbo:
 			return nil, "", fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
-		case c != JPEGAuto:
-			return nil, "", fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
 		}
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
@@ -89,8 +97,6 @@ func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
 			}
 		case c == JPEGTurbo:
 			return nil, fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
-		case c != JPEGAuto:
-			return nil, fmt.Errorf("imgproc: unknown JPEG codec %d", int(c))
 		}
 	}
 	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {

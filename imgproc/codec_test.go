@@ -2,6 +2,8 @@ package imgproc_test
 
 import (
 	"bytes"
+	"errors"
+	"image"
 	"strings"
 	"testing"
 
@@ -68,5 +70,25 @@ func TestParseJPEGCodec(t *testing.T) {
 	}
 	if info := imgproc.CodecInfo(imgproc.JPEGAuto); info == "" {
 		t.Error("CodecInfo(JPEGAuto) is empty")
+	}
+}
+
+// TestUnknownJPEGCodec checks that a JPEGCodec outside the named ones is an
+// error from Decode and Encode whether or not libjpeg-turbo is installed
+// (with it, the value used to select libjpeg-turbo silently), and that a
+// decode error does not call the data corrupt.
+func TestUnknownJPEGCodec(t *testing.T) {
+	data := mustReadFile(t, "skimage-chelsea.jpg")
+	for _, c := range []imgproc.JPEGCodec{-1, 3, 7} {
+		_, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: c})
+		if err == nil || !strings.Contains(err.Error(), "unknown JPEG codec") || errors.Is(err, imgproc.ErrCorrupt) {
+			t.Errorf("Decode with JPEGCodec(%d): err = %v, want an unknown codec error", int(c), err)
+		}
+		p := &imgproc.Picture{Image: image.NewGray(image.Rect(0, 0, 8, 8)), Format: imgproc.JPEG, Oriented: true}
+		var buf bytes.Buffer
+		err = imgproc.Encode(&buf, p, &imgproc.EncodeOptions{JPEG: c})
+		if err == nil || !strings.Contains(err.Error(), "unknown JPEG codec") || buf.Len() != 0 {
+			t.Errorf("Encode with JPEGCodec(%d): err = %v, %d bytes written, want an unknown codec error", int(c), err, buf.Len())
+		}
 	}
 }

@@ -118,6 +118,9 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	if opts != nil {
 		o = *opts
 	}
+	if err := checkJPEGCodec(o.JPEG); err != nil {
+		return nil, fmt.Errorf("imgproc: decode: %w", err)
+	}
 	f, err := Sniff(data)
 	if err != nil {
 		return nil, err

@@ -67,6 +67,9 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	if p == nil || p.Image == nil {
 		return errors.New("imgproc: encode: nil picture")
 	}
+	if err := checkJPEGCodec(o.JPEG); err != nil {
+		return fmt.Errorf("imgproc: encode: %w", err)
+	}
 	f := o.Format
 	if f == "" {
 		f = p.Format
