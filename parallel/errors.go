@@ -43,6 +43,7 @@ type PanicError struct {
 	Stack []byte // the stack trace at the point of the panic
 }
 
+// Error returns "parallel: task panicked: " and the panic value.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("parallel: task panicked: %v", e.Value)
 }
@@ -60,6 +61,7 @@ type TimeoutError struct {
 	Timeout time.Duration // the run timeout that fired
 }
 
+// Error returns "parallel: task timed out after " and the run timeout.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("parallel: task timed out after %v", e.Timeout)
 }
@@ -88,6 +90,7 @@ type RemoteError struct {
 	Msg string
 }
 
+// Error returns the remote error's text as it was.
 func (e *RemoteError) Error() string { return e.Msg }
 
 // wireError is the portable form of a task's error.

@@ -14,8 +14,13 @@ import (
 // Codec turns a task's input and output into bytes and back, so that the
 // task can cross a process or machine boundary. [JSON] and [Gob] are
 // provided.
+//
+// A Codec must be safe for concurrent use.
 type Codec interface {
+	// Marshal encodes v, a task's input or output.
 	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes data into v, a pointer to a task's input or
+	// output.
 	Unmarshal(data []byte, v any) error
 }
 

@@ -49,6 +49,9 @@ type CrashError struct {
 	Exit *exec.ExitError // the worker's exit state
 }
 
+// Error says which worker crashed running which task, and how it ended:
+// the cause if the parent killed it, the memory limit, the signal or the
+// exit status, and the first fatal line (or the last line) of its stderr.
 func (e *CrashError) Error() string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "proc: worker %d crashed running task %s", e.PID, e.Task)
