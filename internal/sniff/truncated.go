@@ -28,10 +28,10 @@ func Truncated(b []byte) bool {
 		return pngTruncated(b)
 	case GIF:
 		return gifTruncated(b)
-	case WebP:
-		return len(b) < 8+int(binary.LittleEndian.Uint32(b[4:8]))
+	case WebP: // sizes in int64: a uint32 near 4 GiB is negative as a 32-bit int
+		return int64(len(b)) < 8+int64(binary.LittleEndian.Uint32(b[4:8]))
 	case BMP:
-		return len(b) < int(binary.LittleEndian.Uint32(b[2:6]))
+		return int64(len(b)) < int64(binary.LittleEndian.Uint32(b[2:6]))
 	case AVIF, HEIC:
 		return bmffTruncated(b)
 	}

@@ -46,6 +46,10 @@ func TestTruncated(t *testing.T) {
 		{"gif cut in header", gif[:12], true},
 		{"bmp complete", bmp, false},
 		{"bmp cut", bmp[:40], true},
+		// Declared sizes near 4 GiB overflow an int on 32-bit platforms
+		// (GOARCH=386 go test).
+		{"webp declaring 4 GiB", cat([]byte("RIFF\xf8\xff\xff\xffWEBP"), webp[12:]), true},
+		{"bmp declaring 4 GiB", cat([]byte("BM\xff\xff\xff\xff"), bmp[6:]), true},
 		{"avif complete", avif, false},
 		{"avif cut in a box", avif[:len(avif)-1], true},
 		{"avif cut in a box header", avif[:len(avif)-12], true},
