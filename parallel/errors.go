@@ -31,7 +31,7 @@ var (
 	// ErrPermanent marks an error that retrying cannot fix (a corrupt
 	// input, a task that does not exist). Backends that retry (the cluster
 	// backend) give up at once on it. Wrap an error with [Permanent].
-	ErrPermanent = errors.New("permanent")
+	ErrPermanent = errors.New("parallel: permanent error")
 )
 
 // PanicError is the error a task's future holds when the task panicked.

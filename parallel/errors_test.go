@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -100,4 +101,13 @@ func FuzzInvoke(f *testing.F) {
 			t.Errorf("Invoke(%q, %q) = nil output and nil error", name, input)
 		}
 	})
+}
+
+// Every sentinel names its package, as the house style asks.
+func TestSentinelText(t *testing.T) {
+	for _, err := range []error{parallel.ErrClosed, parallel.ErrQueueFull, parallel.ErrUnknownTask, parallel.ErrCancelled, parallel.ErrPermanent} {
+		if got := err.Error(); !strings.HasPrefix(got, "parallel: ") {
+			t.Errorf("sentinel error %q does not start with \"parallel: \"", got)
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"sync"
 )
@@ -172,7 +171,7 @@ func (r *Registry) Names() []string {
 func Protect[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
+			err = newPanicError(p)
 		}
 	}()
 	return f(ctx)
