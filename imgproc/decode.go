@@ -216,6 +216,9 @@ func decodeError(f Format, err error, data []byte) error {
 	var pu png.UnsupportedError
 	var tu tiff.UnsupportedError
 	switch {
+	case errors.Is(err, ErrUnsupported):
+		// Already classified by decodeJPEG (JPEGTurbo without the library).
+		return &decodeErr{msg: "imgproc: decode " + string(f) + ": " + strings.TrimPrefix(err.Error(), "imgproc: "), errs: []error{err}}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return decodeFailure(f, ErrTruncated, "", err)
 	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu) || errors.Is(err, bmp.ErrUnsupported):
