@@ -301,10 +301,14 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 		return
 	}
 
+	// The heartbeat covers the fetch of a claim-checked input too, which
+	// may take longer than AckWait.
+	stopBeat := heartbeat(m, w.cfg.AckWait/3)
 	input := m.Data()
 	if obj := h.Get(hdrObject); obj != "" {
 		input, err = w.fetch(ctx, obj)
 		if err != nil {
+			stopBeat()
 			err = fmt.Errorf("natsjs: task %s: fetch input %s: %w", name, obj, err)
 			if errorsIsNotFound(err) {
 				err = parallel.Permanent(err)
@@ -329,7 +333,6 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 		cancel(errCancelled)
 	}
 	w.mu.Unlock()
-	stopBeat := heartbeat(m, w.cfg.AckWait/3)
 	// An unknown name fails here, permanently: the consumer of a worker
 	// that serves every task receives names it may not have.
 	out, err := w.Registry.Invoke(tctx, name, input)
