@@ -90,10 +90,13 @@ func (f *File) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // Commit flushes the file to stable storage, closes it, renames it to its
-// final path (replacing any file there) and flushes the directory. If any
-// step fails the temporary file is removed and the final path is left as it
-// was; the error names the final path. Commit after Commit or Abort returns
-// [ErrDone].
+// final path (replacing any file there) and flushes the directory. If a
+// step up to the rename fails the temporary file is removed and the final
+// path is left as it was. If only the flush of the directory fails, the
+// error says so ("sync directory") and the file is already whole at its
+// final path: only the rename's durability across a crash is in doubt.
+// Either way the error names the final path. Commit after Commit or Abort
+// returns [ErrDone].
 func (f *File) Commit() error {
 	if f.done {
 		return ErrDone
@@ -155,8 +158,10 @@ func syncDir(dir string) error {
 }
 
 // WriteFile writes data to path atomically with permission bits perm: after
-// it returns, path holds either all of data (nil error) or whatever it held
-// before (non-nil error). No temporary file is left behind either way.
+// it returns, path holds either all of data or whatever it held before,
+// never a part. A nil error means all of data; an error means what it held
+// before, except after a failed flush of the directory (see [File.Commit]).
+// No temporary file is left behind either way.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	f, err := Create(path, perm)
 	if err != nil {
