@@ -382,8 +382,8 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	req.Header.Set("User-Agent", cmpOr(d.UserAgent, defaultUserAgent()))
-	req.Header.Set("Accept", cmpOr(d.Accept, DefaultAccept))
+	req.Header.Set("User-Agent", cmp.Or(d.UserAgent, defaultUserAgent()))
+	req.Header.Set("Accept", cmp.Or(d.Accept, DefaultAccept))
 
 	headerTimeout := duration(d.HeaderTimeout, DefaultHeaderTimeout)
 	start := time.Now()
@@ -464,13 +464,6 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 	res.Data = buf.Bytes()
 	res.Format, err = checkImage(res.Data, resp.Header.Get("Content-Type"))
 	return 0, err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // cutError reports a body that ended in an error part way through.
