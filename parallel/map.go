@@ -11,12 +11,19 @@ type MapConfig struct {
 	// Window is the most tasks in flight (queued, running, or finished
 	// but not yet yielded) at once. Zero means twice the executor's
 	// workers, enough to keep every worker busy while the loop body runs.
+	// A window over 1<<20 is treated as 1<<20: the loop makes a slot for
+	// every task that may be in flight when it starts.
 	Window int
 
 	// Unordered yields futures in completion order instead of input
 	// order, as [MapUnordered] does.
 	Unordered bool
 }
+
+// maxWindow is the largest window of tasks in flight that a map keeps (see
+// MapConfig.Window): a few MiB of slots, and more tasks in flight than an
+// executor usefully runs.
+const maxWindow = 1 << 20
 
 // errMapStopped is the cause given to the outstanding tasks of a Map
 // whose loop stopped early.
@@ -66,9 +73,10 @@ func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In]
 			window = 2
 			if ex != nil {
 				ex.init()
-				window = 2 * ex.workers
+				window = 2 * min(ex.workers, maxWindow)
 			}
 		}
+		window = min(window, maxWindow)
 		task := func(in In) func(context.Context) (Out, error) {
 			return func(ctx context.Context) (Out, error) { return fn(ctx, in) }
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -228,5 +229,38 @@ func TestMapOnClosedExecutor(t *testing.T) {
 		if _, err := f.Result(t.Context()); !errors.Is(err, parallel.ErrClosed) {
 			t.Errorf("Map on a closed executor: %v, want ErrClosed", err)
 		}
+	}
+}
+
+// A huge window, given or derived from a huge worker limit, used to make
+// Map allocate a slot for every task it might hold (or panic with a length
+// out of range) before running anything.
+func TestMapHugeWindow(t *testing.T) {
+	tests := []struct {
+		name    string
+		workers int
+		cfg     parallel.MapConfig
+	}{
+		{"window", 2, parallel.MapConfig{Window: math.MaxInt}},
+		{"window-unordered", 2, parallel.MapConfig{Window: math.MaxInt, Unordered: true}},
+		{"workers", math.MaxInt, parallel.MapConfig{}},
+		{"workers-unordered", math.MaxInt, parallel.MapConfig{Unordered: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := newTestExecutor(t, parallel.Config{Workers: tc.workers})
+			sum := 0
+			square := func(_ context.Context, n int) (int, error) { return n * n, nil }
+			for f := range parallel.MapWith(t.Context(), ex, slices.Values([]int{1, 2, 3}), square, tc.cfg) {
+				v, err := f.Result(t.Context())
+				if err != nil {
+					t.Fatalf("MapWith(%+v) yielded error %v", tc.cfg, err)
+				}
+				sum += v
+			}
+			if sum != 14 {
+				t.Errorf("MapWith(%+v) of squares of 1, 2, 3 sums to %d, want 14", tc.cfg, sum)
+			}
+		})
 	}
 }
