@@ -315,6 +315,27 @@ func TestBlurErrors(t *testing.T) {
 	}
 }
 
+// TestThumbnailEmptyAndFitting checks that Thumbnail refuses an empty image
+// as Resize does, and copies an image that fits as Orient does.
+func TestThumbnailEmptyAndFitting(t *testing.T) {
+	for _, img := range []image.Image{image.NewRGBA(image.Rect(0, 0, 0, 10)), image.NewGray(image.Rect(0, 0, 10, 0))} {
+		if _, err := imgproc.Resize(img, 5, 5); err == nil {
+			t.Errorf("Resize(%v) succeeded, want an error", img.Bounds())
+		}
+		if _, err := imgproc.Thumbnail(img, 5, 5); err == nil {
+			t.Errorf("Thumbnail(%v) succeeded, want an error", img.Bounds())
+		}
+	}
+	ycc := image.NewYCbCr(image.Rect(0, 0, 8, 6), image.YCbCrSubsampleRatio420)
+	got, err := imgproc.Thumbnail(ycc, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typeName(got) != "*image.YCbCr" || got.Bounds() != ycc.Rect || got == image.Image(ycc) {
+		t.Errorf("Thumbnail(8x6 YCbCr, 100, 100) = %T %v, want a *image.YCbCr copy of %v", got, got.Bounds(), ycc.Rect)
+	}
+}
+
 // TestConcurrentUse runs the whole job from several goroutines at once
 // (pooled scratch buffers, the lazily loaded codec) and checks that every
 // result is the same.

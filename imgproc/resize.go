@@ -54,13 +54,18 @@ func Resize(img image.Image, width, height int) (image.Image, error) {
 
 // Thumbnail returns img scaled down to fit inside maxWidth×maxHeight with
 // its aspect ratio kept, like Pillow's Image.thumbnail; an image that
-// already fits is copied unchanged, never enlarged. A zero bound means no
-// limit in that direction. Result types and errors are as for [Resize].
+// already fits is never enlarged but copied as by [Orient] with
+// OrientNormal (so a *image.YCbCr stays one, and a *image.Paletted becomes
+// a *image.NRGBA). A zero bound means no limit in that direction. Scaled
+// results have the types of [Resize]; errors are as for Resize.
 func Thumbnail(img image.Image, maxWidth, maxHeight int) (image.Image, error) {
 	if maxWidth < 0 || maxHeight < 0 || (maxWidth == 0 && maxHeight == 0) {
 		return nil, fmt.Errorf("imgproc: thumbnail: invalid bounds %dx%d", maxWidth, maxHeight)
 	}
 	b := img.Bounds()
+	if b.Empty() {
+		return nil, fmt.Errorf("imgproc: thumbnail: empty image")
+	}
 	w, h := b.Dx(), b.Dy()
 	if (maxWidth == 0 || w <= maxWidth) && (maxHeight == 0 || h <= maxHeight) {
 		return Orient(img, OrientNormal)
