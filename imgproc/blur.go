@@ -77,8 +77,10 @@ func checkRadius(name string, v float64, zeroOK bool) error {
 // write 4:2:0 anyway, and it halves the work.
 //
 // GaussianBlur returns an error, and no image, when sigma is not a finite
-// number in (0, [MaxSigma]]. It is safe to call concurrently; it allocates
-// only the result and takes its scratch buffers from a pool.
+// number in (0, [MaxSigma]]. It is safe to call concurrently. Besides the
+// result it allocates a planar copy of the samples (for images other than
+// *image.YCbCr and *image.Gray) or 4:2:0 chroma planes (when it reduces
+// chroma); the kernel's scratch buffers come from a pool.
 func GaussianBlur(img image.Image, sigma float64, opts *BlurOptions) (image.Image, error) {
 	if err := checkRadius("sigma", sigma, false); err != nil {
 		return nil, err
