@@ -77,16 +77,18 @@ func (o *natsOptions) resolve(getenv func(string) string) error {
 	if o.url == "" {
 		return errors.New("--nats URL is required")
 	}
-	if o.token == "" && o.user == "" && o.creds == "" {
+	// The environment is a default: credentials in the URL, like those
+	// of a flag, leave it unread.
+	inURL := urlHasUserinfo(o.url)
+	if o.token == "" && o.user == "" && o.creds == "" && !inURL {
 		o.token = getenv("NATS_TOKEN")
 	}
-	if o.user == "" && o.token == "" && o.creds == "" {
+	if o.user == "" && o.token == "" && o.creds == "" && !inURL {
 		o.user = getenv("NATS_USER")
 	}
 	if o.password == "" && o.user != "" {
 		o.password = getenv("NATS_PASSWORD")
 	}
-	inURL := urlHasUserinfo(o.url)
 	set := 0
 	for _, b := range []bool{o.token != "", o.user != "", o.creds != "", inURL} {
 		if b {

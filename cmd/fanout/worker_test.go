@@ -52,6 +52,55 @@ func TestWorkerUsage(t *testing.T) {
 	}
 }
 
+// TestResolveEnvironment checks that the NATS_* variables fill in only
+// the credentials that no flag and no URL gave.
+func TestResolveEnvironment(t *testing.T) {
+	env := map[string]string{"NATS_TOKEN": "env-token", "NATS_USER": "env-user", "NATS_PASSWORD": "env-pw"}
+	tests := []struct {
+		name               string
+		opts               natsOptions
+		env                []string // the variables set, from env
+		wantToken          string
+		wantUser, wantPass string
+		wantErr            string
+	}{
+		{name: "token from env", opts: natsOptions{url: "nats://h:4222"}, env: []string{"NATS_TOKEN"}, wantToken: "env-token"},
+		{name: "user from env", opts: natsOptions{url: "nats://h:4222"}, env: []string{"NATS_USER", "NATS_PASSWORD"}, wantUser: "env-user", wantPass: "env-pw"},
+		{name: "flag token wins", opts: natsOptions{url: "nats://h:4222", token: "t"}, env: []string{"NATS_TOKEN", "NATS_USER"}, wantToken: "t"},
+		{name: "token in url wins", opts: natsOptions{url: "nats://tok@h:4222"}, env: []string{"NATS_TOKEN", "NATS_USER", "NATS_PASSWORD"}},
+		{name: "user in url wins", opts: natsOptions{url: "nats://bob:pw@h:4222"}, env: []string{"NATS_TOKEN"}},
+		{name: "url and flag clash", opts: natsOptions{url: "nats://tok@h:4222", token: "t"}, wantToken: "t", wantErr: "one kind"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				for _, e := range tc.env {
+					if e == k {
+						return env[k]
+					}
+				}
+				return ""
+			}
+			o := tc.opts
+			o.replicas, o.ackWait = 1, natsjs.DefaultAckWait // the flags' defaults
+			err := o.resolve(getenv)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("resolve: err %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("resolve: %v", err)
+			}
+			if o.token != tc.wantToken || o.user != tc.wantUser || o.password != tc.wantPass {
+				t.Errorf("resolve: token %q, user %q, password %q; want %q, %q, %q",
+					o.token, o.user, o.password, tc.wantToken, tc.wantUser, tc.wantPass)
+			}
+		})
+	}
+}
+
 func newCmdTestServer(t *testing.T) *natsserver.Server {
 	t.Helper()
 	s, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir(), Token: "right-token", NoLog: true})
