@@ -40,10 +40,6 @@ func (d *Downloader) FetchAll(ctx context.Context, srcs iter.Seq[string], fn fun
 	}
 	var stopped error
 	for src := range srcs {
-		if err := ctx.Err(); err != nil {
-			stopped = err
-			break
-		}
 		for running >= limit {
 			report(<-done)
 		}
@@ -62,6 +58,12 @@ func (d *Downloader) FetchAll(ctx context.Context, srcs iter.Seq[string], fn fun
 			res, err := d.Fetch(ctx, src)
 			done <- outcome{src, res, err}
 		})
+		// Checked after the start, not before: a source pulled once ctx
+		// is done is still reported, failed with ctx's error by Fetch.
+		if err := ctx.Err(); err != nil {
+			stopped = err
+			break
+		}
 	}
 	for running > 0 {
 		report(<-done)

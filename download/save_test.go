@@ -302,6 +302,11 @@ func TestFetchAllCancel(t *testing.T) {
 	if pulled > 10+4+1 {
 		t.Errorf("pulled %d sources; should stop soon after the cancel", pulled)
 	}
+	// FetchAll's doc: it returns when every source pulled has been
+	// reported, including the one pulled as the cancel was noticed.
+	if reported != pulled {
+		t.Errorf("reported %d outcomes, want one for each of the %d sources pulled", reported, pulled)
+	}
 }
 
 // TestConnectionReuse checks that the Downloader's own client keeps a
