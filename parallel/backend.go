@@ -38,7 +38,7 @@ type Backend interface {
 // backend. The conformance suite uses it as the reference; an [Executor]
 // without a Backend calls task functions directly and skips the encoding.
 type Local struct {
-	Registry *Registry
+	Registry *Registry // the tasks Run can run; must not be nil
 }
 
 var _ Backend = (*Local)(nil)

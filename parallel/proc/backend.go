@@ -58,9 +58,10 @@ type Config struct {
 	MemoryLimit int64
 
 	// Retries is how many more times a Backend runs a task whose worker
-	// crashed (each time on a fresh worker) before it returns the
-	// [*CrashError]. Zero means no retry. Task errors, panics and stops
-	// by ctx are never retried. Process ignores it.
+	// crashed (each time on another worker: an idle one, or a new one)
+	// before it returns the [*CrashError]. Zero means no retry. Task
+	// errors, panics and stops by ctx are never retried. Process ignores
+	// it.
 	Retries int
 
 	// Grace is how long a worker has, after SIGTERM, to finish before its
@@ -202,7 +203,7 @@ func New(cfg Config) (*Backend, error) {
 // The task's own error is returned as [parallel.UnmarshalError] rebuilds
 // it: a panic is a [*parallel.PanicError], and the worker lives on. If the worker
 // dies or breaks the protocol, Run returns a [*CrashError] (after
-// [Config.Retries] more tries on fresh workers). If ctx is done while the
+// [Config.Retries] more tries on other workers). If ctx is done while the
 // task runs, the worker gets SIGTERM, then after [Config.Grace] its process
 // group gets SIGKILL, and Run returns an error wrapping context.Cause(ctx)
 // once the worker is gone. Run returns an error wrapping

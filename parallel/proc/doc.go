@@ -47,7 +47,7 @@
 //   - A worker that dies while running a task (os.Exit, a crash, a signal,
 //     the memory limit, the kernel's OOM killer) fails that task with a
 //     [*CrashError] and is reaped; [Config.Retries] may run the task again
-//     on a fresh worker.
+//     on another worker.
 //   - A panic inside a task is recovered in the worker and comes back as a
 //     [*parallel.PanicError] with the worker's stack; the worker lives on.
 //   - When a running task's ctx is done (the executor's run timeout, a

@@ -6,8 +6,8 @@ import (
 )
 
 // Windows cannot pass extra file descriptors to a child, so workers cannot
-// start there: New and Start succeed, and the first worker start returns
-// the system's error. These stubs let programs that import the package
+// start there: New succeeds, and starting a worker (Run, Warm, Start)
+// returns the system's error. These stubs let programs that import the package
 // build everywhere.
 
 var errUnsupported = errors.New("proc: worker processes are not supported on windows")
