@@ -73,7 +73,10 @@ type Config struct {
 	KeepOrientation bool
 
 	// Downloads is the number of downloads in flight. Zero means
-	// [DefaultDownloads]. It is used only when Fetcher is nil.
+	// [DefaultDownloads]. It sets the MaxInFlight of the Downloader Run
+	// makes when Fetcher is nil; either way it also bounds the items in
+	// flight (Downloads + 2*Workers, which bounds memory), so with a
+	// Fetcher set it to the Fetcher's MaxInFlight.
 	Downloads int
 
 	// Workers is the number of images processed at once. Zero means
