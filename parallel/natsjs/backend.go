@@ -171,9 +171,9 @@ func (b *Backend) deliver(m jetstream.Msg) {
 // done, [Config.ResultWait] passes or the Backend is closed.
 //
 // An input larger than [Config.MaxInline] goes through the object store
-// and is deleted once the result is in (after a failure it is kept for
-// [Config.ResultTTL], for the dead-letter stream's sake); so is a large
-// output.
+// and is deleted once the result is in (after a failure that sent the task
+// to the dead-letter stream, which names the input, it is kept for
+// [Config.ResultTTL]); so is a large output.
 //
 // When ctx is done first, Run deletes the task from the work queue, so that
 // a task still waiting is never run, and raises the task's cancel flag,
@@ -199,7 +199,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	b.mu.Unlock()
 	defer b.forget(id)
 
-	var failed bool // the task failed: keep its input object
+	var keepInput bool // the task is in the dead-letter stream, which names its input object
 	msg := nats.NewMsg(b.cfg.taskSubject(name))
 	msg.Header.Set(hdrTask, name)
 	msg.Header.Set(hdrID, id)
@@ -213,10 +213,11 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
 			return nil, fmt.Errorf("natsjs: task %s: store input: %w", name, err)
 		}
-		// Deleted once done with, except after a failure: the task may be
-		// in the dead-letter stream, which refers to its input by name.
+		// Deleted once done with, except after a failure that may have
+		// sent the task to the dead-letter stream, which refers to its
+		// input by name.
 		defer func() {
-			if !failed {
+			if !keepInput {
 				b.deleteObject(obj)
 			}
 		}()
@@ -242,7 +243,9 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	}
 	select {
 	case m := <-slot:
-		failed = m.Headers().Get(hdrStatus) == statusError
+		// A worker marks the failures that sent no dead letter (older
+		// workers mark none: their failed tasks' inputs are kept).
+		keepInput = m.Headers().Get(hdrStatus) == statusError && m.Headers().Get(hdrDropped) == ""
 		return b.result(ctx, name, m)
 	case <-ctx.Done():
 		b.cancel(id, ack.Sequence)

@@ -74,7 +74,7 @@ func (w *worker) moveDeadLetter(ctx context.Context, adv maxDeliveriesAdvisory) 
 		return fmt.Errorf("publish dead letter: %w", err)
 	}
 	if reply, id := raw.Header.Get(hdrReply), raw.Header.Get(hdrID); id != "" && strings.HasPrefix(reply, w.cfg.resultPrefix()) {
-		w.fail(ctx, w.log, reply, id, cause)
+		w.fail(ctx, w.log, reply, id, cause, false)
 	}
 	if err := w.c.tasks.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("delete task: %w", err)

@@ -315,6 +315,21 @@ func TestRun(t *testing.T) {
 			t.Errorf("object store after the run: %d objects (%v), want none", len(objs), err)
 		}
 	})
+	t.Run("large input of a permanent failure is deleted", func(t *testing.T) {
+		// The task is terminated, not dead-lettered: nothing refers to
+		// its input, which must not stay on the servers for ResultTTL.
+		big := strings.Repeat("y", 2<<20)
+		if _, err := call(ctx, b, ts.permanent, big); !errors.Is(err, parallel.ErrPermanent) {
+			t.Fatalf("permanent task with a large input: %v, want its permanent error", err)
+		}
+		obs, err := js.ObjectStore(ctx, "FANOUT_OBJECTS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if objs, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
+			t.Errorf("object store after a permanent failure: %d objects (%v), want none", len(objs), err)
+		}
+	})
 	t.Run("large poison task keeps its input for the dead letter", func(t *testing.T) {
 		big := strings.Repeat("x", 2<<20)
 		if _, err := call(ctx, b, ts.transient, big); err == nil {

@@ -9,6 +9,7 @@ const (
 	hdrReply      = "Fanout-Reply"      // subject the result goes to
 	hdrObject     = "Fanout-Object"     // object store name holding the payload (claim check)
 	hdrStatus     = "Fanout-Status"     // statusError on a failure result
+	hdrDropped    = "Fanout-Dropped"    // failure result: the task was terminated without a dead letter
 	hdrError      = "Fanout-Error"      // dead letter: the last error
 	hdrDeliveries = "Fanout-Deliveries" // dead letter: how often the task was delivered
 	hdrStreamSeq  = "Fanout-Stream-Seq" // dead letter: sequence in the task stream

@@ -361,7 +361,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 	last := w.cfg.MaxDeliver > 0 && delivered >= w.cfg.MaxDeliver
 	switch {
 	case err == nil:
-		if perr := w.publishResult(ctx, reply, id, out, false); perr != nil {
+		if perr := w.publishResult(ctx, reply, id, out, false, false); perr != nil {
 			log.Warn("natsjs: worker: publish result", "err", perr)
 			m.NakWithDelay(w.cfg.Backoff(delivered))
 			return
@@ -373,7 +373,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 		}
 	case errors.Is(err, parallel.ErrPermanent):
 		log.Debug("natsjs: worker: task failed permanently", "err", err)
-		w.fail(ctx, log, reply, id, err)
+		w.fail(ctx, log, reply, id, err, true)
 		m.TermWithReason(truncate(err.Error(), 256))
 	case last:
 		log.Debug("natsjs: worker: task failed on its last delivery", "err", err)
@@ -390,7 +390,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 			m.NakWithDelay(w.cfg.Backoff(delivered)) // the mover will see the max-deliveries advisory
 			return
 		}
-		w.fail(ctx, log, reply, id, err)
+		w.fail(ctx, log, reply, id, err, false)
 		m.TermWithReason("max deliveries reached")
 	default:
 		log.Debug("natsjs: worker: task failed, will retry", "err", err)
@@ -407,20 +407,27 @@ func (w *worker) fetch(ctx context.Context, obj string) ([]byte, error) {
 	return w.c.objects.GetBytes(ctx, obj)
 }
 
-// fail sends err to the submitter as the task's result.
-func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, err error) {
-	if perr := w.publishResult(ctx, reply, id, parallel.MarshalError(err), true); perr != nil {
+// fail sends err to the submitter as the task's result. dropped says that
+// the task is terminated without a dead letter, so that nothing refers to
+// its input any more: the submitter may delete a claim-checked input
+// rather than keep it for ResultTTL.
+func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, err error, dropped bool) {
+	if perr := w.publishResult(ctx, reply, id, parallel.MarshalError(err), true, dropped); perr != nil {
 		log.Warn("natsjs: worker: publish failure result", "err", perr)
 	}
 }
 
-// publishResult publishes a task's output (or its marshalled error) on
-// reply, through the object store if it is large. The message id makes a
-// second result for the same task a duplicate the server drops.
-func (w *worker) publishResult(ctx context.Context, reply, id string, data []byte, failed bool) error {
+// publishResult publishes a task's output (or its marshalled error, with
+// failed, and dropped as fail says) on reply, through the object
+// store if it is large. The message id makes a second result for the same
+// task a duplicate the server drops.
+func (w *worker) publishResult(ctx context.Context, reply, id string, data []byte, failed, dropped bool) error {
 	msg := nats.NewMsg(reply)
 	if failed {
 		msg.Header.Set(hdrStatus, statusError)
+	}
+	if dropped {
+		msg.Header.Set(hdrDropped, "true")
 	}
 	if len(data) > w.inline {
 		obj := outputObject(id)
