@@ -157,6 +157,9 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img, err = png.Decode(bytes.NewReader(data))
 	case GIF:
 		img, err = gif.Decode(bytes.NewReader(data))
+		if m, ok := img.(*image.Paletted); ok && err == nil {
+			img = gifScreen(m, cfg.Width, cfg.Height)
+		}
 		pic.Frames = gifFrames(data)
 	case WebP:
 		img, err = webp.Decode(bytes.NewReader(data))
@@ -269,6 +272,31 @@ type decodeErr struct {
 
 func (e *decodeErr) Error() string   { return e.msg }
 func (e *decodeErr) Unwrap() []error { return e.errs }
+
+// gifScreen returns the first frame m of a GIF on the full logical screen
+// of w×h pixels, as Pillow gives it: image/gif returns just the frame's
+// rectangle, which may be smaller and offset. The rest of the screen is the
+// frame's transparent index if it has one, else index 0 (Pillow's fill).
+func gifScreen(m *image.Paletted, w, h int) *image.Paletted {
+	screen := image.Rect(0, 0, w, h)
+	if m.Rect == screen {
+		return m
+	}
+	out := image.NewPaletted(screen, m.Palette)
+	for i, c := range m.Palette {
+		if _, _, _, a := c.RGBA(); a == 0 {
+			for k := range out.Pix {
+				out.Pix[k] = uint8(i)
+			}
+			break
+		}
+	}
+	r := m.Rect.Intersect(screen)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(out.Pix[out.PixOffset(r.Min.X, y):][:r.Dx()], m.Pix[m.PixOffset(r.Min.X, y):])
+	}
+	return out
+}
 
 // gifFrames counts the image descriptors of a GIF without decoding pixels.
 // It returns at least 1, and stops counting at the first malformed block.

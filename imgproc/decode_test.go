@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/color/palette"
 	"image/draw"
+	"image/gif"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -348,6 +350,55 @@ Image.open(sys.argv[1]).convert("RGBA").save(sys.argv[2])
 	}
 	if back.Frames != 1 {
 		t.Errorf("re-encoded GIF has %d frames, want 1 (a still image)", back.Frames)
+	}
+}
+
+// TestGIFFirstFrameOnScreen checks that a first frame smaller than the
+// logical screen, and offset on it, comes back on the full screen (image/gif
+// returns the frame's rectangle alone), the rest filled with the transparent
+// index when there is one and with index 0 otherwise.
+func TestGIFFirstFrameOnScreen(t *testing.T) {
+	for _, transparent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("transparent=%v", transparent), func(t *testing.T) {
+			pal := color.Palette{color.RGBA{10, 20, 30, 255}, color.RGBA{200, 0, 0, 255}}
+			if transparent {
+				pal = append(pal, color.RGBA{})
+			}
+			frame := image.NewPaletted(image.Rect(10, 5, 20, 15), pal)
+			for i := range frame.Pix {
+				frame.Pix[i] = 1
+			}
+			var buf bytes.Buffer
+			g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{ColorModel: pal, Width: 40, Height: 30}}
+			if err := gif.EncodeAll(&buf, g); err != nil {
+				t.Fatal(err)
+			}
+			p, err := imgproc.Decode(buf.Bytes(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := p.Image.Bounds(), image.Rect(0, 0, 40, 30); got != want {
+				t.Fatalf("Decode of a 40x30 GIF with a 10x10 first frame at (10, 5): bounds %v, want %v", got, want)
+			}
+			wantOut := colorNRGBA(pal[0])
+			if transparent {
+				wantOut = color.NRGBA{}
+			}
+			for _, tc := range []struct {
+				pt   image.Point
+				want color.NRGBA
+			}{
+				{image.Pt(12, 7), colorNRGBA(pal[1])},
+				{image.Pt(19, 14), colorNRGBA(pal[1])},
+				{image.Pt(0, 0), wantOut},
+				{image.Pt(20, 14), wantOut},
+				{image.Pt(39, 29), wantOut},
+			} {
+				if got := colorNRGBA(p.Image.At(tc.pt.X, tc.pt.Y)); got != tc.want {
+					t.Errorf("pixel at %v = %v, want %v", tc.pt, got, tc.want)
+				}
+			}
+		})
 	}
 }
 
