@@ -361,7 +361,11 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 	last := w.cfg.MaxDeliver > 0 && delivered >= w.cfg.MaxDeliver
 	switch {
 	case err == nil:
-		if perr := w.publishResult(ctx, reply, id, out, false, false); perr != nil {
+		// Storing a large output may take longer than AckWait.
+		stopBeat := heartbeat(m, w.cfg.AckWait/3)
+		perr := w.publishResult(ctx, reply, id, out, false, false)
+		stopBeat()
+		if perr != nil {
 			log.Warn("natsjs: worker: publish result", "err", perr)
 			m.NakWithDelay(w.cfg.Backoff(delivered))
 			return
