@@ -266,6 +266,9 @@ func (ops Ops) String() string {
 // It returns an error for the zero Op or when the operation fails (a crop
 // outside the image, for example); the error names the operation.
 func (op Op) Apply(img image.Image) (image.Image, error) {
+	if op.name == "" {
+		return nil, fmt.Errorf("imgproc: apply: the zero Op is no operation (operations come from ParseOps)")
+	}
 	out, err := op.apply(img)
 	if err != nil {
 		return nil, fmt.Errorf("imgproc: %s: %s", op, strings.TrimPrefix(err.Error(), "imgproc: "))

@@ -315,6 +315,18 @@ func TestBlurErrors(t *testing.T) {
 	}
 }
 
+// TestZeroOp checks that applying the zero Op is an error that says so,
+// rather than "imgproc: : invalid operation".
+func TestZeroOp(t *testing.T) {
+	img := newTestPattern(4, 4, 1, false)
+	for _, ops := range []imgproc.Ops{{imgproc.Op{}}, {imgproc.Op{}, imgproc.Op{}}} {
+		_, err := ops.Apply(t.Context(), img)
+		if err == nil || !strings.Contains(err.Error(), "zero Op") || strings.Contains(err.Error(), ": :") {
+			t.Errorf("Ops%v.Apply = %v, want an error naming the zero Op", ops, err)
+		}
+	}
+}
+
 // TestThumbnailEmptyAndFitting checks that Thumbnail refuses an empty image
 // as Resize does, and copies an image that fits as Orient does.
 func TestThumbnailEmptyAndFitting(t *testing.T) {
