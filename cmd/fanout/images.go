@@ -128,6 +128,10 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if format, err = imgproc.FormatFromExt("x." + f.format); err != nil {
 			return usageErr("unknown output format %q", f.format)
 		}
+		if format == imgproc.WebP {
+			// Otherwise every item would be fetched and decoded, then fail.
+			return usageErr("--format %s: fanout reads WebP but cannot write WebP (jpeg, png, gif, bmp, tiff)", f.format)
+		}
 	}
 	if f.quality < 1 || f.quality > 100 {
 		return usageErr("--quality must be between 1 and 100, not %d", f.quality)

@@ -324,6 +324,7 @@ func TestImagesUsage(t *testing.T) {
 		{"bad op", []string{"images", "a.jpg", "--ops", "blurr=3"}, 2, "blurr"},
 		{"bad quality", []string{"images", "a.jpg", "--quality", "0"}, 2, "quality"},
 		{"bad format", []string{"images", "a.jpg", "--format", "xyz"}, 2, "xyz"},
+		{"webp output", []string{"images", "a.jpg", "--format", "webp"}, 2, "cannot write WebP"},
 		{"no downloads", []string{"images", "a.jpg", "--downloads", "0"}, 2, "--downloads"},
 		{"negative retries", []string{"images", "a.jpg", "--retries", "-1"}, 2, "--retries"},
 		{"memory limit without isolate", []string{"images", "a.jpg", "--memory-limit", "1000000"}, 2, "--isolate"},
