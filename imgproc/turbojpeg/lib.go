@@ -76,9 +76,11 @@ func Load() (*Lib, error) {
 
 // Open opens the TurboJPEG library at path (a file name searched the way the
 // platform's dynamic loader searches, or an absolute path). Unlike [Load] it
-// is not cached: each call binds the library again. It returns an error if
-// the file cannot be loaded or lacks one of the TurboJPEG 2 functions this
-// package calls.
+// is not cached: each call binds the library again and returns a Lib with
+// its own handle pools, which, like the library, are never released (a Lib
+// has no Close), so open each path once and keep the Lib. It returns an
+// error if the file cannot be loaded or lacks one of the TurboJPEG 2
+// functions this package calls.
 func Open(path string) (*Lib, error) {
 	return openFirst([]string{path})
 }
