@@ -37,7 +37,7 @@ func TestFormatting(t *testing.T) {
 		in   int64
 		want string
 	}{{0, "0 B"}, {999, "999 B"}, {1500, "1.5 kB"}, {341_000_000, "341 MB"}, {2_500_000_000_000, "2.5 TB"},
-		{999_999, "1 MB"}, {999_499, "999 kB"}}
+		{999_999, "1 MB"}, {999_500, "1 MB"}, {999_499, "999 kB"}, {1_234_567, "1.23 MB"}}
 	for _, tc := range sizes {
 		if got := fmtBytes(tc.in); got != tc.want {
 			t.Errorf("fmtBytes(%d) = %q, want %q", tc.in, got, tc.want)

@@ -283,7 +283,7 @@ func fmtBytes(n int64) string {
 	}
 	f, i := float64(n), 0
 	for round3(f) >= unit && i < 4 {
-		f /= unit
+		f = round3(f) / unit // rounded first, so that 999,500 B is 1 MB, not 0.999 MB
 		i++
 	}
 	return fmt.Sprintf("%.3g %cB", f, "BkMGT"[i])
