@@ -170,29 +170,40 @@ func (ex *Executor) init() {
 	})
 }
 
-// spawn starts another worker goroutine if fewer than Workers run: workers
-// start as tasks arrive, so an executor sized for a thousand downloads
-// that gets ten starts ten. The caller is a sender that has seen
+// spawn starts another worker goroutine, with first as its first task, if
+// fewer than Workers run, and reports whether it did: workers start as
+// tasks arrive, so an executor sized for a thousand downloads that gets
+// ten starts ten. Handing the new worker its first task directly, rather
+// than through the queue, means that a task finds a worker that was yet
+// to start as it finds an idle one: even with no waiting room in the
+// queue (Config.QueueSize < 0), TrySubmit does not fail for lack of a
+// worker that has not started. The caller is a sender that has seen
 // sendersClosed unset, so Shutdown has not yet closed the queue nor begun
 // to wait for the workers.
-func (ex *Executor) spawn() {
-	n := ex.spawned.Load()
-	if n >= int32(ex.workers) || !ex.spawned.CompareAndSwap(n, n+1) {
-		return
+func (ex *Executor) spawn(first runner) bool {
+	for {
+		n := ex.spawned.Load()
+		if n >= int32(ex.workers) {
+			return false
+		}
+		if ex.spawned.CompareAndSwap(n, n+1) {
+			ex.live.Add(1)
+			w := ex.stripes[int(n)%len(ex.stripes)]
+			ex.wg.Go(func() { ex.work(w, first) })
+			return true
+		}
 	}
-	ex.live.Add(1)
-	w := ex.stripes[int(n)%len(ex.stripes)]
-	ex.wg.Go(func() { ex.work(w) })
 }
 
-// work is a worker goroutine's loop. The last worker to leave closes
-// stopped.
-func (ex *Executor) work(w *stripe) {
+// work is a worker goroutine's loop: first, then the queue's tasks until
+// it is closed. The last worker to leave closes stopped.
+func (ex *Executor) work(w *stripe, first runner) {
 	defer func() {
 		if ex.live.Add(-1) == 0 {
 			close(ex.stopped)
 		}
 	}()
+	first.run(w)
 	for r := range ex.queue {
 		r.run(w)
 	}
@@ -205,8 +216,9 @@ func (ex *Executor) enqueue(ctx context.Context, r runner, try bool) error {
 		ex.doneSending()
 		return ErrClosed
 	}
-	if ex.spawned.Load() < int32(ex.workers) {
-		ex.spawn()
+	if ex.spawned.Load() < int32(ex.workers) && ex.spawn(r) {
+		ex.doneSending()
+		return nil
 	}
 	select {
 	case ex.queue <- r:

@@ -359,6 +359,33 @@ func TestTrySubmitFullQueue(t *testing.T) {
 	}
 }
 
+// With no waiting room (QueueSize < 0), a task goes straight to a free
+// worker, and a worker that has yet to start is free: TrySubmit used to
+// fail with ErrQueueFull on a new executor, its workers not yet started.
+func TestTrySubmitNoQueueStartsWorkers(t *testing.T) {
+	const workers = 3
+	ex := newTestExecutor(t, parallel.Config{Workers: workers, QueueSize: -1})
+	ctx := t.Context()
+	release := make(chan struct{})
+	defer close(release)
+	for i := range workers {
+		started := make(chan struct{})
+		_, err := parallel.TrySubmit(ctx, ex, func(context.Context) (int, error) {
+			close(started)
+			<-release
+			return i, nil
+		})
+		if err != nil {
+			t.Fatalf("TrySubmit %d with %d of %d workers busy: %v", i, i, workers, err)
+		}
+		<-started
+	}
+	f, err := parallel.TrySubmit(ctx, ex, func(context.Context) (int, error) { return 0, nil })
+	if !errors.Is(err, parallel.ErrQueueFull) || f != nil {
+		t.Errorf("TrySubmit with every worker busy and no queue = %v, %v; want nil, ErrQueueFull", f, err)
+	}
+}
+
 func TestSubmitBlocksOnFullQueue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := parallel.New(parallel.Config{Workers: 1, QueueSize: -1})
