@@ -106,9 +106,10 @@ func expandPath(ctx context.Context, p string, yield func(string, error) bool) b
 }
 
 // expandList yields one source per non-blank, non-comment line of the list
-// file name, or of stdin when name is "-".
+// file name, or of stdin when name is "-". It returns false, at once, when
+// ctx is done, even while stdin has no line to give (see [lineReader]).
 func expandList(ctx context.Context, name string, stdin io.Reader, yield func(string, error) bool) bool {
-	var r io.Reader = stdin
+	r := stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -117,13 +118,17 @@ func expandList(ctx context.Context, name string, stdin io.Reader, yield func(st
 		defer f.Close()
 		r = f
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
+	ls := readLines(r)
+	defer ls.stop()
+	for {
+		line, ok := ls.next(ctx)
 		if ctx.Err() != nil {
 			return false
 		}
-		line := strings.TrimSpace(sc.Text())
+		if !ok {
+			break
+		}
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -137,8 +142,69 @@ func expandList(ctx context.Context, name string, stdin io.Reader, yield func(st
 			return false
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := ls.err(); err != nil {
 		return yield("@"+name, fmt.Errorf("read list: %w", err))
 	}
 	return true
 }
+
+// lineReader reads the lines of a list on a goroutine of its own, so that
+// an interrupt ends the list at once: a read of stdin blocks until a line
+// is typed or piped in, and nothing interrupts it.
+//
+// The goroutine ends when its reader does, or at its next line after stop.
+// A list file gives its next line at once; stdin may never give another,
+// and then the goroutine stays blocked in Read until the process exits,
+// which the command does once the batch is over. That is why it has no
+// owner waiting for it.
+type lineReader struct {
+	lines   chan string
+	quit    chan struct{}
+	done    chan struct{} // closed after scanErr is set
+	scanErr error
+}
+
+func readLines(r io.Reader) *lineReader {
+	ls := &lineReader{lines: make(chan string), quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(ls.done)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case ls.lines <- sc.Text():
+			case <-ls.quit:
+				return
+			}
+		}
+		ls.scanErr = sc.Err()
+	}()
+	return ls
+}
+
+// next returns the next line, or false when the list has ended or ctx is
+// done.
+func (ls *lineReader) next(ctx context.Context) (string, bool) {
+	select {
+	case line := <-ls.lines:
+		return line, true
+	case <-ls.done:
+		return "", false
+	case <-ctx.Done():
+		return "", false
+	}
+}
+
+// err returns the error that ended the list, once next has returned false
+// for that reason.
+func (ls *lineReader) err() error {
+	select {
+	case <-ls.done:
+		return ls.scanErr // written before done was closed
+	default:
+		return nil
+	}
+}
+
+// stop lets the goroutine go at its next line.
+func (ls *lineReader) stop() { close(ls.quit) }

@@ -1,6 +1,15 @@
 package main
 
-import "testing"
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
 
 // TestReadsStdin checks every way of naming stdin. Counting the sources for
 // the progress bar is done without stdin (a nil reader), so missing one of
@@ -21,6 +30,69 @@ func TestReadsStdin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := readsStdin(tc.args, tc.lists); got != tc.want {
 				t.Errorf("readsStdin(%q, %q) = %v, want %v", tc.args, tc.lists, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSourcesStdinInterrupt checks that an interrupt ends a list read from
+// stdin at once, while stdin has no next line to give: a terminal nobody
+// types into, or a pipe whose writer is slow.
+func TestSourcesStdinInterrupt(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close() // lets the reading goroutine go
+	go io.WriteString(pw, "https://example.com/a.jpg\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var got []string
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for src, err := range sources(ctx, []string{"-"}, nil, pr) {
+			if err != nil {
+				t.Errorf("source %q: %v", src, err)
+			}
+			got = append(got, src)
+			cancel() // Ctrl-C after the first line; stdin gives no more
+		}
+	}()
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("sources still waiting for stdin 10s after the interrupt")
+	}
+	if want := []string{"https://example.com/a.jpg"}; !slices.Equal(got, want) {
+		t.Errorf("sources = %q, want %q", got, want)
+	}
+}
+
+// TestSourcesList checks list reading: blank lines and comments skipped,
+// every line yielded in order, from stdin and from a file.
+func TestSourcesList(t *testing.T) {
+	const list = "https://example.com/a.jpg\n\n# a comment\n  https://example.com/b.png  \nhttps://example.com/c.gif"
+	want := []string{"https://example.com/a.jpg", "https://example.com/b.png", "https://example.com/c.gif"}
+	file := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(file, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		args, lists []string
+	}{
+		{"stdin", []string{"-"}, nil},
+		{"at file", []string{"@" + file}, nil},
+		{"list flag", nil, []string{file}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for src, err := range sources(t.Context(), tc.args, tc.lists, strings.NewReader(list)) {
+				if err != nil {
+					t.Fatalf("source %q: %v", src, err)
+				}
+				got = append(got, src)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("sources = %q, want %q", got, want)
 			}
 		})
 	}
