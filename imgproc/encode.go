@@ -34,7 +34,10 @@ type EncodeOptions struct {
 	// png.DefaultCompression.
 	PNGCompression png.CompressionLevel
 	// DropICC leaves the ICC profile out. By default a JPEG or PNG keeps
-	// Picture.ICC; other metadata (EXIF, XMP, comments) is never written.
+	// Picture.ICC, unless the profile's colour space contradicts the
+	// output's (a GRAY profile on colour output, an RGB or CMYK one on
+	// grey output), which the formats forbid; other metadata (EXIF, XMP,
+	// comments) is never written.
 	DropICC bool
 	// Background is the colour a translucent image is flattened on for
 	// formats without alpha (JPEG). Nil means white.
@@ -99,16 +102,18 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	var err error
 	switch f {
 	case JPEG:
-		data, err = encodeJPEG(jpegReady(img, o.Background), q, o.JPEG)
-		if err == nil && len(icc) > 0 {
+		ready := jpegReady(img, o.Background)
+		data, err = encodeJPEG(ready, q, o.JPEG)
+		if icc = iccFor(icc, ready); err == nil && len(icc) > 0 {
 			data = spliceJPEGICC(data, icc)
 		}
 	case PNG:
 		var buf bytes.Buffer
 		enc := png.Encoder{CompressionLevel: o.PNGCompression}
-		if err = enc.Encode(&buf, pngReady(img)); err == nil {
+		ready := pngReady(img)
+		if err = enc.Encode(&buf, ready); err == nil {
 			data = buf.Bytes()
-			if len(icc) > 0 {
+			if icc = iccFor(icc, ready); len(icc) > 0 {
 				data, err = splicePNGICC(data, icc)
 			}
 		}
@@ -178,6 +183,35 @@ func pngReady(img image.Image) image.Image {
 // maxICCChunk is the ICC payload of one APP2 segment: 65535 bytes minus the
 // length field, the "ICC_PROFILE\0" signature and the two sequence bytes.
 const maxICCChunk = 65535 - 2 - 14
+
+// iccFor returns icc if it may describe img as written, and nil if the
+// profile's colour space (bytes 16 to 19 of its header) contradicts the
+// image's: a GRAY profile on colour output (a grey and alpha PNG is written
+// as RGBA, for one), or an RGB or CMYK profile on grey output (after
+// grayscale, say). JPEG and PNG forbid such a pairing and decoders ignore
+// it or fail. A profile whose header names another space, or is too short
+// to name one, is kept as it is.
+func iccFor(icc []byte, img image.Image) []byte {
+	if len(icc) < 20 {
+		return icc
+	}
+	grey := false
+	switch img.(type) {
+	case *image.Gray, *image.Gray16:
+		grey = true
+	}
+	switch string(icc[16:20]) {
+	case "GRAY":
+		if !grey {
+			return nil
+		}
+	case "RGB ", "CMYK":
+		if grey {
+			return nil
+		}
+	}
+	return icc
+}
 
 // spliceJPEGICC inserts icc as APP2 ICC_PROFILE segments after the SOI
 // marker of a JPEG, or after its JFIF APP0 segment if it starts with one
