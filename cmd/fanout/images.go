@@ -137,14 +137,14 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageErr("--quality must be between 1 and 100, not %d", f.quality)
 	}
 	switch {
-	case f.downloads < 1:
-		return usageErr("--downloads %d must be at least 1", f.downloads)
+	case f.downloads < 1 || f.downloads > maxConcurrency:
+		return usageErr("--downloads %d must be from 1 to %d", f.downloads, maxConcurrency)
 	case f.perHost < 0:
 		return usageErr("--per-host %d must not be negative", f.perHost)
-	case f.workers < 0:
-		return usageErr("--workers %d must not be negative", f.workers)
-	case f.retries < 0:
-		return usageErr("--retries %d must not be negative", f.retries)
+	case f.workers < 0 || f.workers > maxConcurrency:
+		return usageErr("--workers %d must be from 0 (the default) to %d", f.workers, maxConcurrency)
+	case f.retries < 0 || f.retries > maxRetries:
+		return usageErr("--retries %d must be from 0 to %d", f.retries, maxRetries)
 	case f.timeout < 0:
 		return usageErr("--timeout %v must not be negative", f.timeout)
 	case f.maxPixels < 1:
@@ -299,6 +299,15 @@ func writeReport(path string, rep *report.Report) error {
 	}
 	return report.WriteFile(strings.TrimSuffix(path, ".html")+".json", rep)
 }
+
+// Upper bounds of --downloads, --workers and --retries. The batch sizes
+// buffers by the first two (a huge --downloads overflowed its intake bound
+// and panicked; a huge --workers ran out of memory), and --retries+1 must
+// not wrap. Both bounds are far above any useful setting.
+const (
+	maxConcurrency = 1 << 16
+	maxRetries     = 1000
+)
 
 // defaultClusterWorkers is the default number of images in flight on a
 // cluster (--nats): enough to keep several machines busy.
