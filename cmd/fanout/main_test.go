@@ -314,6 +314,10 @@ func TestImagesJSONAndSkipExisting(t *testing.T) {
 }
 
 func TestImagesUsage(t *testing.T) {
+	// "nats without credentials" must not find any in the environment.
+	t.Setenv("NATS_TOKEN", "")
+	t.Setenv("NATS_USER", "")
+	t.Setenv("NATS_PASSWORD", "")
 	for _, tc := range []struct {
 		name string
 		args []string
