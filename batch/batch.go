@@ -167,7 +167,9 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		return nil, fmt.Errorf("batch: output folder: %w", err)
 	}
 	// Leftover temporary files of an interrupted run are never outputs.
-	if err := atomicfile.CleanTemp(cfg.OutDir); err != nil {
+	// Those modified in the last minute may belong to another run writing
+	// into the same folder, and stay.
+	if err := atomicfile.CleanTemp(cfg.OutDir, time.Minute); err != nil {
 		return nil, fmt.Errorf("batch: output folder: %w", err)
 	}
 	if cfg.Workers <= 0 {

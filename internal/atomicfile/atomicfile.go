@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -234,11 +235,12 @@ func IsTemp(name string) bool {
 
 // CleanTemp removes the temporary files that this package leaves in dir when
 // a process dies between [Create] and [File.Commit] (it does not descend into
-// subdirectories). Call it before writing into dir, never while another
-// process or goroutine may be writing there, as their temporary files would
-// go too. It returns the joined errors of the removals that failed, or of
-// reading dir.
-func CleanTemp(dir string) error {
+// subdirectories), if they were last modified more than minAge ago. A
+// temporary file that is being written is modified as it is written, so a
+// minAge of a minute or so leaves alone the files of another process writing
+// into dir at the same time; zero removes every temporary file. It returns
+// the joined errors of the removals that failed, or of reading dir.
+func CleanTemp(dir string, minAge time.Duration) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("atomicfile: clean %s: %w", dir, err)
@@ -247,6 +249,12 @@ func CleanTemp(dir string) error {
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !IsTemp(e.Name()) {
 			continue
+		}
+		if minAge > 0 {
+			fi, err := e.Info()
+			if err != nil || time.Since(fi.ModTime()) < minAge {
+				continue // gone already, or perhaps still being written
+			}
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("atomicfile: clean %s: %w", dir, err))

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/google/go-cmp/cmp"
@@ -263,15 +264,34 @@ func TestCleanTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	keep = append(keep, ".e.fanout-tmp-42")
-	if err := atomicfile.CleanTemp(dir); err != nil {
+	// Another writer's temporary file, still fresh, stays while minAge
+	// has not passed.
+	fresh, err := atomicfile.Create(filepath.Join(dir, "f.jpg"), 0o644)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer fresh.Abort()
+	crashedTemp, err := filepath.Glob(filepath.Join(dir, ".a.jpg.fanout-tmp-*"))
+	if err != nil || len(crashedTemp) != 1 {
+		t.Fatalf("temporary file of a.jpg: %v %v", crashedTemp, err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(crashedTemp[0], old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.CleanTemp(dir, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(listDir(t, dir)); n != len(keep)+1 {
+		t.Errorf("CleanTemp(dir, time.Minute) left %d entries %v, want the %d kept and the fresh temporary file", n, listDir(t, dir), len(keep))
+	}
+	fresh.Abort()
 	slices.Sort(keep)
 	if diff := cmp.Diff(keep, listDir(t, dir)); diff != "" {
 		t.Errorf("after CleanTemp (-want +got):\n%s", diff)
 	}
 	crashed.Abort() // already gone: must not fail
-	if err := atomicfile.CleanTemp(filepath.Join(dir, "missing")); err == nil {
+	if err := atomicfile.CleanTemp(filepath.Join(dir, "missing"), 0); err == nil {
 		t.Error("CleanTemp of a missing directory succeeded")
 	}
 }
