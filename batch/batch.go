@@ -90,7 +90,9 @@ type Config struct {
 	SkipExisting bool
 
 	// Fetcher downloads the sources. Nil means a download.Downloader with
-	// Downloads requests in flight.
+	// Downloads requests in flight. Output names are reserved with its
+	// Namer when it has one; give it one, or each source is remembered by
+	// two Namers.
 	Fetcher *download.Downloader
 
 	// Executor runs the image task. Nil means an in-process executor with
@@ -180,8 +182,14 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	}
 	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder}
 	if r.fetcher == nil {
-		r.fetcher = &download.Downloader{MaxInFlight: cfg.Downloads}
+		r.fetcher = &download.Downloader{MaxInFlight: cfg.Downloads, Namer: new(download.Namer)}
 		defer r.fetcher.CloseIdleConnections()
+	}
+	// Output names come from the Fetcher's Namer when it has one: the
+	// names then agree, and each source is remembered once, not twice.
+	r.namer = r.fetcher.Namer
+	if r.namer == nil {
+		r.namer = new(download.Namer)
 	}
 	if r.ex == nil {
 		r.ex = parallel.New(parallel.Config{Workers: cfg.Workers})
@@ -240,7 +248,7 @@ type runner struct {
 	ex      *parallel.Executor
 	task    *parallel.Task[Job, Output]
 	rec     *report.Recorder
-	namer   download.Namer
+	namer   *download.Namer
 	lanes   chan int // free worker lanes: a lane is held while an item is processed
 
 	mu     sync.Mutex // serialises the callbacks and guards counts

@@ -189,6 +189,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			MaxInFlight: f.downloads,
 			MaxPerHost:  f.perHost,
 			MaxAttempts: f.retries + 1,
+			Namer:       new(download.Namer), // shared with the output names
 		},
 	}
 	defer cfg.Fetcher.CloseIdleConnections()
