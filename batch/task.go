@@ -3,7 +3,6 @@ package batch
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/fanout-dev/fanout/imgproc"
@@ -89,7 +88,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(job.Data))
 	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{Format: job.Format, Quality: job.Quality, JPEG: job.JPEG}); err != nil {
-		return Output{}, parallel.Permanent(fmt.Errorf("encode: %w", err))
+		return Output{}, parallel.Permanent(err) // imgproc's error says it was the encoding
 	}
 	t3 := time.Now()
 	b := img.Bounds()

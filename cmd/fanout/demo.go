@@ -127,6 +127,9 @@ func sequentialJob(ctx context.Context, urls []string, dir string) error {
 		if err != nil {
 			return err
 		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s", u, resp.Status)
+		}
 		o, err := batch.Process(ctx, batch.Job{Source: u, Data: data, Ops: "blur=15"})
 		if err != nil {
 			return fmt.Errorf("%s: %w", u, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/imgproc/turbojpeg"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 	"github.com/fanout-dev/fanout/parallel/proc"
@@ -122,6 +123,13 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	codec, err := imgproc.ParseJPEGCodec(f.jpeg)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if codec == imgproc.JPEGTurbo && f.nats.url == "" {
+		// Here, not on every item: the images are processed on this
+		// machine (a cluster's workers have their own libraries).
+		if _, err := turbojpeg.Load(); err != nil {
+			return usageErr("--jpeg turbo: %v", err)
+		}
 	}
 	var format imgproc.Format
 	if f.format != "" {
@@ -292,9 +300,13 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 	}
 }
 
-// writeReport writes the HTML report to path and its data next to it as
-// JSON (path with .html replaced by .json), each atomically.
+// writeReport writes the report to path, as HTML, and its data next to it
+// as JSON (path with .html replaced by .json); a path ending in .json gets
+// the JSON alone. Each file is written atomically.
 func writeReport(path string, rep *report.Report) error {
+	if strings.HasSuffix(path, ".json") {
+		return report.WriteFile(path, rep)
+	}
 	if err := report.WriteFile(path, rep); err != nil {
 		return err
 	}
@@ -302,11 +314,11 @@ func writeReport(path string, rep *report.Report) error {
 }
 
 // Upper bounds of --downloads, --workers and --retries. The batch sizes
-// buffers by the first two (a huge --downloads overflowed its intake bound
-// and panicked; a huge --workers ran out of memory), and --retries+1 must
-// not wrap. Both bounds are far above any useful setting.
+// buffers by the first two, and the report draws a lane for each (it takes
+// at most 4096 of a kind); --retries+1 must not wrap. All are far above any
+// useful setting.
 const (
-	maxConcurrency = 1 << 16
+	maxConcurrency = 4096
 	maxRetries     = 1000
 )
 
