@@ -206,7 +206,14 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	switch {
 	case f.isolate:
 		backend = "isolate"
-		pb, err := proc.New(proc.Config{Workers: workers, MemoryLimit: f.memoryLimit})
+		pc := proc.Config{Workers: workers, MemoryLimit: f.memoryLimit}
+		if f.memoryLimit > 0 {
+			// The limit counts address space, and glibc's malloc
+			// reserves 64 MiB of it for each thread that calls into C
+			// (libjpeg-turbo): two arenas keep the limit about memory.
+			pc.Env = append(os.Environ(), "MALLOC_ARENA_MAX=2")
+		}
+		pb, err := proc.New(pc)
 		if err != nil {
 			fmt.Fprintf(stderr, "fanout images: %v\n", err)
 			return exitFailed

@@ -52,10 +52,11 @@ func TestImagesIsolate(t *testing.T) {
 }
 
 // TestImagesIsolateMemoryLimit gives the worker processes too little memory
-// for a large photo: that item fails with the limit named, the worker is
-// replaced, and the small photos are done.
+// for a large photo: scaled up four times it needs 768 MB against a limit of
+// 512 MB, while the small photos need a few MB. That item fails with the
+// limit named, the worker is replaced, and the small photos are done.
 func TestImagesIsolateMemoryLimit(t *testing.T) {
-	big := bigJPEG(t, 8000, 6000)
+	big := bigJPEG(t, 4000, 3000)
 	in := t.TempDir()
 	var srcs []string
 	for i, data := range [][]byte{demoPhoto(t, "kde-darkesthour.jpg"), big, demoPhoto(t, "skimage-chelsea.jpg")} {
@@ -64,7 +65,7 @@ func TestImagesIsolateMemoryLimit(t *testing.T) {
 		srcs = append(srcs, p)
 	}
 	out := t.TempDir()
-	args := append([]string{"images", "--isolate", "--workers", "1", "--memory-limit", "256000000", "--blur", "15", "-o", out}, srcs...)
+	args := append([]string{"images", "--isolate", "--workers", "1", "--memory-limit", "512000000", "--ops", "resize=400%", "-o", out}, srcs...)
 	code, _, stderr := runFanout(t, args...)
 	if code != 1 {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)
