@@ -291,7 +291,7 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 	if matches(ctx, js, "OBJ_"+ocfg.Bucket, ocfg.Description, ocfg.TTL, ocfg.Replicas) {
 		c.objects, err = js.ObjectStore(ctx, ocfg.Bucket)
 	} else {
-		c.objects, err = retryRace(func() (jetstream.ObjectStore, error) { return js.CreateOrUpdateObjectStore(ctx, ocfg) })
+		c.objects, err = retryRace(ctx, func() (jetstream.ObjectStore, error) { return js.CreateOrUpdateObjectStore(ctx, ocfg) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create object store %s: %w", cfg.objectBucket(), err)
@@ -306,7 +306,7 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 	if matches(ctx, js, "KV_"+kcfg.Bucket, kcfg.Description, kcfg.TTL, kcfg.Replicas) {
 		c.cancels, err = js.KeyValue(ctx, kcfg.Bucket)
 	} else {
-		c.cancels, err = retryRace(func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, kcfg) })
+		c.cancels, err = retryRace(ctx, func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, kcfg) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
@@ -331,7 +331,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.Stre
 	case !errors.Is(err, jetstream.ErrStreamNotFound):
 		return nil, err
 	}
-	return retryRace(func() (jetstream.Stream, error) { return js.CreateOrUpdateStream(ctx, sc) })
+	return retryRace(ctx, func() (jetstream.Stream, error) { return js.CreateOrUpdateStream(ctx, sc) })
 }
 
 // unsetOrEqual reports whether a setting asked for as want is satisfied by
@@ -355,14 +355,29 @@ func matches(ctx context.Context, js jetstream.JetStream, stream, description st
 }
 
 // retryRace calls create again if it lost a race with another process that
-// created the same stream between its update and its create attempts: the
-// stream exists now, so the second call updates it.
-func retryRace[T any](create func() (T, error)) (T, error) {
-	v, err := create()
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		v, err = create()
+// created the same stream between its update and its create attempts (the
+// stream exists now, so the next call updates it), or if the JetStream API
+// request timed out while ctx is still live: a busy server (many workers
+// setting up at once) can take longer than the client's request timeout,
+// and creating is idempotent. It gives up after a few attempts.
+func retryRace[T any](ctx context.Context, create func() (T, error)) (T, error) {
+	const attempts = 4
+	for i := 1; ; i++ {
+		v, err := create()
+		switch {
+		case err == nil || i == attempts:
+			return v, err
+		case errors.Is(err, jetstream.ErrStreamNameAlreadyInUse):
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			select {
+			case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+			case <-ctx.Done():
+				return v, err
+			}
+		default:
+			return v, err
+		}
 	}
-	return v, err
 }
 
 // jsMaxDeliveriesAdvisory is the subject prefix of the server's advisory
