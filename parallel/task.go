@@ -116,15 +116,21 @@ func (t *Task[In, Out]) Codec() Codec { return t.codec }
 // [*PanicError], and encodes the output. A decode error is permanent:
 // sending the same bytes again cannot help.
 func (t *Task[In, Out]) invoke(ctx context.Context, input []byte) ([]byte, error) {
-	var in In
-	if err := t.codec.Unmarshal(input, &in); err != nil {
+	// The codec runs user code too (a custom Codec, a MarshalJSON method):
+	// a panic there is a *PanicError like one in the task, not the death
+	// of a worker process.
+	in, err := Protect(ctx, func(context.Context) (In, error) {
+		var in In
+		return in, t.codec.Unmarshal(input, &in)
+	})
+	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: decode input: %w", t.name, err))
 	}
 	out, err := Protect(ctx, func(ctx context.Context) (Out, error) { return t.fn(ctx, in) })
 	if err != nil {
 		return nil, err
 	}
-	b, err := t.codec.Marshal(out)
+	b, err := Protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(out) })
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: encode output: %w", t.name, err))
 	}
