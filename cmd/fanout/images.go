@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -112,62 +113,15 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if !ok {
 		return code
 	}
-	usageErr := func(format string, a ...any) int { return cmd.fail(fmt.Errorf(format, a...)) }
 	if len(srcArgs) == 0 && len(f.lists) == 0 {
-		return usageErr("no sources given")
+		return cmd.fail(errors.New("no sources given"))
+	}
+	if err := f.check(); err != nil {
+		return cmd.fail(err)
 	}
 	ops := f.opList()
-	if _, err := imgproc.ParseOps(ops); err != nil {
-		return usageErr("%v", err)
-	}
-	codec, err := imgproc.ParseJPEGCodec(f.jpeg)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	if codec == imgproc.JPEGTurbo && f.nats.url == "" {
-		// Here, not on every item: the images are processed on this
-		// machine (a cluster's workers have their own libraries).
-		if _, err := turbojpeg.Load(); err != nil {
-			return usageErr("--jpeg turbo: %v", err)
-		}
-	}
-	var format imgproc.Format
-	if f.format != "" {
-		if format, err = imgproc.FormatFromExt("x." + f.format); err != nil {
-			return usageErr("unknown output format %q", f.format)
-		}
-		if format == imgproc.WebP {
-			// Otherwise every item would be fetched and decoded, then fail.
-			return usageErr("--format %s: fanout reads WebP but cannot write WebP (jpeg, png, gif, bmp, tiff)", f.format)
-		}
-	}
-	if f.quality < 1 || f.quality > 100 {
-		return usageErr("--quality must be between 1 and 100, not %d", f.quality)
-	}
-	switch {
-	case f.downloads < 1 || f.downloads > maxConcurrency:
-		return usageErr("--downloads %d must be from 1 to %d", f.downloads, maxConcurrency)
-	case f.perHost < 0:
-		return usageErr("--per-host %d must not be negative", f.perHost)
-	case f.workers < 0 || f.workers > maxConcurrency:
-		return usageErr("--workers %d must be from 0 (the default) to %d", f.workers, maxConcurrency)
-	case f.retries < 0 || f.retries > maxRetries:
-		return usageErr("--retries %d must be from 0 to %d", f.retries, maxRetries)
-	case f.timeout < 0:
-		return usageErr("--timeout %v must not be negative", f.timeout)
-	case f.maxPixels < 1:
-		return usageErr("--max-pixels %d must be at least 1", f.maxPixels)
-	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:
-		return usageErr("--memory-limit takes a positive number of bytes, with --isolate")
-	}
-	if f.isolate && f.nats.url != "" {
-		return usageErr("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
-	}
-	if f.nats.url != "" {
-		if err := f.nats.resolve(os.Getenv); err != nil {
-			return usageErr("%v", err)
-		}
-	}
+	codec, _ := imgproc.ParseJPEGCodec(f.jpeg) // checked
+	format, _ := f.outputFormat()              // checked
 	workers := f.workers
 	switch {
 	case workers > 0:
@@ -201,48 +155,13 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		},
 	}
 	defer cfg.Fetcher.CloseIdleConnections()
-	backend := "local"
-	exCfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
-	switch {
-	case f.isolate:
-		backend = "isolate"
-		pc := proc.Config{Workers: workers, MemoryLimit: f.memoryLimit}
-		if f.memoryLimit > 0 {
-			// The limit counts address space, and glibc's malloc
-			// reserves 64 MiB of it for each thread that calls into C
-			// (libjpeg-turbo): two arenas keep the limit about memory.
-			pc.Env = append(os.Environ(), "MALLOC_ARENA_MAX=2")
-		}
-		pb, err := proc.New(pc)
-		if err != nil {
-			fmt.Fprintf(stderr, "fanout images: %v\n", err)
-			return exitFailed
-		}
-		defer pb.Close()
-		exCfg.Backend = pb
-	case f.nats.url != "":
-		backend = "nats"
-		nc, err := f.nats.connect()
-		if err != nil {
-			fmt.Fprintf(stderr, "fanout images: %v\n", err)
-			return exitFailed
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			fmt.Fprintf(stderr, "fanout images: %v\n", err)
-			return exitFailed
-		}
-		nb, err := natsjs.New(js, f.nats.config())
-		if err != nil {
-			fmt.Fprintf(stderr, "fanout images: %v\n", err)
-			return exitFailed
-		}
-		defer nb.Close()
-		exCfg.Backend = nb
+	ex, backend, closeBackend, err := f.executor(workers)
+	if err != nil {
+		fmt.Fprintf(stderr, "fanout images: %v\n", err)
+		return exitFailed
 	}
-	ex := parallel.New(exCfg)
-	defer ex.Close()
+	defer closeBackend()
+	defer ex.Close() // before the backend closes
 	cfg.Executor = ex
 	thumbs := 0 // the report's default sample
 	if f.report == "" {
@@ -282,6 +201,112 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitFailed
 	}
 	return exitOK
+}
+
+// check validates the flags, reading NATS credentials from the
+// environment when --nats is given. Its error is a usage error.
+func (f *imagesFlags) check() error {
+	if _, err := imgproc.ParseOps(f.opList()); err != nil {
+		return err
+	}
+	codec, err := imgproc.ParseJPEGCodec(f.jpeg)
+	if err != nil {
+		return err
+	}
+	if codec == imgproc.JPEGTurbo && f.nats.url == "" {
+		// Here, not on every item: the images are processed on this
+		// machine (a cluster's workers have their own libraries).
+		if _, err := turbojpeg.Load(); err != nil {
+			return fmt.Errorf("--jpeg turbo: %v", err)
+		}
+	}
+	if f.format != "" {
+		format, err := f.outputFormat()
+		if err != nil {
+			return fmt.Errorf("unknown output format %q", f.format)
+		}
+		if format == imgproc.WebP {
+			// Otherwise every item would be fetched and decoded, then fail.
+			return fmt.Errorf("--format %s: fanout reads WebP but cannot write WebP (jpeg, png, gif, bmp, tiff)", f.format)
+		}
+	}
+	if f.quality < 1 || f.quality > 100 {
+		return fmt.Errorf("--quality must be between 1 and 100, not %d", f.quality)
+	}
+	switch {
+	case f.downloads < 1 || f.downloads > maxConcurrency:
+		return fmt.Errorf("--downloads %d must be from 1 to %d", f.downloads, maxConcurrency)
+	case f.perHost < 0:
+		return fmt.Errorf("--per-host %d must not be negative", f.perHost)
+	case f.workers < 0 || f.workers > maxConcurrency:
+		return fmt.Errorf("--workers %d must be from 0 (the default) to %d", f.workers, maxConcurrency)
+	case f.retries < 0 || f.retries > maxRetries:
+		return fmt.Errorf("--retries %d must be from 0 to %d", f.retries, maxRetries)
+	case f.timeout < 0:
+		return fmt.Errorf("--timeout %v must not be negative", f.timeout)
+	case f.maxPixels < 1:
+		return fmt.Errorf("--max-pixels %d must be at least 1", f.maxPixels)
+	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:
+		return errors.New("--memory-limit takes a positive number of bytes, with --isolate")
+	}
+	if f.isolate && f.nats.url != "" {
+		return errors.New("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
+	}
+	if f.nats.url != "" {
+		if err := f.nats.resolve(os.Getenv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// executor makes the executor that runs the image task: in-process, in
+// worker processes (--isolate) or on a cluster (--nats). It returns the
+// backend's name for the report and a function that releases the backend,
+// to call after the executor's Close.
+func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend string, release func(), err error) {
+	cfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
+	switch {
+	case f.isolate:
+		pc := proc.Config{Workers: workers, MemoryLimit: f.memoryLimit}
+		if f.memoryLimit > 0 {
+			// The limit counts address space, and glibc's malloc
+			// reserves 64 MiB of it for each thread that calls into C
+			// (libjpeg-turbo): two arenas keep the limit about memory.
+			pc.Env = append(os.Environ(), "MALLOC_ARENA_MAX=2")
+		}
+		pb, err := proc.New(pc)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		cfg.Backend = pb
+		return parallel.New(cfg), "isolate", func() { pb.Close() }, nil
+	case f.nats.url != "":
+		nc, err := f.nats.connect()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		js, err := jetstream.New(nc)
+		if err == nil {
+			var nb *natsjs.Backend
+			if nb, err = natsjs.New(js, f.nats.config()); err == nil {
+				cfg.Backend = nb
+				return parallel.New(cfg), "nats", func() { nb.Close(); nc.Close() }, nil
+			}
+		}
+		nc.Close()
+		return nil, "", nil, err
+	}
+	return parallel.New(cfg), "local", func() {}, nil
+}
+
+// outputFormat returns the --format as an imgproc.Format, empty for the
+// source's own.
+func (f *imagesFlags) outputFormat() (imgproc.Format, error) {
+	if f.format == "" {
+		return "", nil
+	}
+	return imgproc.FormatFromExt("x." + f.format)
 }
 
 // printSummary writes the end-of-batch summary: counts, wall time,
