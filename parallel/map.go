@@ -142,16 +142,25 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 	// Every future in flight sends itself to finished when it completes;
 	// the channel has room for all of them, so completion never blocks.
 	finished := make(chan runner, window)
+	// live holds the futures in flight, so that stopping can cancel those
+	// still queued at once: on an executor shared with slow tasks, waiting
+	// for a worker to reach them could take long.
+	live := make(map[*Future[Out]]struct{}, min(window, 1024))
 	n := 0
 	stop := func() {
 		cancel(errMapStopped)
+		for f := range live {
+			f.Cancel()
+		}
 		for ; n > 0; n-- {
 			<-finished
 		}
 	}
 	next := func() *Future[Out] {
 		n--
-		return (<-finished).(*Future[Out])
+		f := (<-finished).(*Future[Out])
+		delete(live, f)
+		return f
 	}
 	done := ctx.Done()
 	for in := range inputs {
@@ -162,6 +171,7 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 			if err != nil {
 				finished <- f // refused: complete already, never notified
 			}
+			live[f] = struct{}{}
 			n++
 			if n < window {
 				continue
