@@ -271,10 +271,23 @@ func (op Op) Apply(img image.Image) (image.Image, error) {
 	}
 	out, err := op.apply(img)
 	if err != nil {
-		return nil, fmt.Errorf("imgproc: %s: %s", op, strings.TrimPrefix(err.Error(), "imgproc: "))
+		return nil, &opError{op, err}
 	}
 	return out, nil
 }
+
+// opError is an error of one operation: its message names the operation,
+// and it wraps the cause, so that errors.Is(err, ErrTooLarge) still holds.
+type opError struct {
+	op  Op
+	err error
+}
+
+func (e *opError) Error() string {
+	return "imgproc: " + e.op.String() + ": " + strings.TrimPrefix(e.err.Error(), "imgproc: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }
 
 func (op Op) apply(img image.Image) (image.Image, error) {
 	alpha := &BlurOptions{}

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -125,6 +126,33 @@ func TestOpsApply(t *testing.T) {
 		_, err := ops.Apply(t.Context(), p.Image)
 		if err == nil || !strings.Contains(err.Error(), "imgproc: crop=100x100+400+0: crop rectangle") {
 			t.Errorf("Apply error = %v", err)
+		}
+	})
+	// A typo in a size must cost one item an error, not the process its
+	// memory: 65536x65536 RGBA would be 16 GiB.
+	for _, list := range []string{"resize=65536x65536", "resize=60000x", "resize=3000%"} {
+		t.Run(list, func(t *testing.T) {
+			ops, err := imgproc.ParseOps(list)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err = ops.Apply(t.Context(), p.Image)
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "over the limit of 89478485") {
+				t.Errorf("Apply(%q) error = %v, want ErrTooLarge naming the limit", list, err)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+				t.Errorf("Apply(%q) allocated %d bytes before failing", list, grew)
+			}
+		})
+	}
+	t.Run("enlarge within the budget", func(t *testing.T) {
+		ops, _ := imgproc.ParseOps("resize=4000x")
+		got, err := ops.Apply(t.Context(), p.Image)
+		if err != nil || got.Bounds().Dx() != 4000 {
+			t.Errorf("Apply(resize=4000x) = %v, %v; want a 4000 px wide image", got.Bounds(), err)
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {

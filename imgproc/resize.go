@@ -17,7 +17,10 @@ const MaxDimension = 1 << 16
 // ratio (rounded, at least 1). Colour images come back as *image.RGBA
 // (premultiplied, so edges of transparent areas do not darken), grey ones
 // as *image.Gray. It is an error for both sizes to be 0, for either to be
-// negative or over [MaxDimension], or for img to be empty.
+// negative or over [MaxDimension], or for img to be empty. It is also an
+// error, wrapping [ErrTooLarge], for the output to have more pixels than
+// both [DefaultMaxPixels] and img itself: an enlargement never needs more
+// memory than the decoder's budget, however large the sizes asked for.
 func Resize(img image.Image, width, height int) (image.Image, error) {
 	b := img.Bounds()
 	if b.Empty() {
@@ -34,6 +37,10 @@ func Resize(img image.Image, width, height int) (image.Image, error) {
 	}
 	if width > MaxDimension || height > MaxDimension {
 		return nil, fmt.Errorf("imgproc: resize: %dx%d is over the %d-pixel limit", width, height, MaxDimension)
+	}
+	if n := int64(width) * int64(height); n > max(DefaultMaxPixels, int64(b.Dx())*int64(b.Dy())) {
+		return nil, fmt.Errorf("%w: resize to %dx%d is %d pixels, over the limit of %d",
+			ErrTooLarge, width, height, n, int64(DefaultMaxPixels))
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, width, height))
 	src := img
