@@ -420,6 +420,12 @@ func (m ShutdownMode) String() string {
 //
 // Shutdown may be called more than once, and with a stronger mode than
 // before to escalate. It does not close the Backend.
+//
+// A task of ex must not wait for ex's Shutdown (nor its Close): the wait
+// includes that task, so it never ends, as with Python's
+// Executor.shutdown(wait=True) from inside a task. A task that decides the
+// whole run must stop returns an error the owner acts on, or starts the
+// Shutdown in a new goroutine without waiting for it.
 func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 	if ex == nil {
 		return errNilExecutor
@@ -474,7 +480,8 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 // Close drains ex: it refuses new tasks, lets queued and running tasks
 // finish, and waits for every worker goroutine to exit. It is
 // Shutdown(context.Background(), Drain) followed by a wait for all
-// workers, and always returns nil; calling it again is harmless.
+// workers, and always returns nil; calling it again is harmless. Like
+// Shutdown, it must not be called from one of ex's own tasks.
 func (ex *Executor) Close() error {
 	if ex == nil {
 		return nil
