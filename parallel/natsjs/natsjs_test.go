@@ -414,7 +414,7 @@ func TestCancelQueued(t *testing.T) {
 		t.Errorf("work queue holds %d tasks after the cancel, want 0", n)
 	}
 	// A worker started now runs the next task but never the cancelled one.
-	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 1})
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
 	if got, err := call(t.Context(), b, ts.echo, "after"); err != nil || got != "after" {
 		t.Fatalf("echo(after) = %q, %v", got, err)
 	}
@@ -454,7 +454,7 @@ func TestAbandonedTaskDeadLettered(t *testing.T) {
 	}
 	// A live worker's dead-letter mover handles the max-deliveries
 	// advisory when the ack wait of that only delivery passes.
-	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 1})
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
 	err = <-errc
 	if err == nil || !strings.Contains(err.Error(), "abandoned after 1 deliveries") {
 		t.Errorf("abandoned task error = %v, want the dead-letter mover's", err)
@@ -590,6 +590,68 @@ func TestLongTaskHeartbeat(t *testing.T) {
 	// other worker after one ack wait.
 	if got := runs.Load(); got != 1 {
 		t.Errorf("task longer than the ack wait ran %d times, want 1", got)
+	}
+}
+
+// TestTaskNotHeldBehindLongOnes checks that a worker whose slots are all
+// busy with long tasks holds no other task meanwhile, where no heartbeat
+// would cover it: such a task would be given to another worker after
+// AckWait and run twice.
+func TestTaskNotHeldBehindLongOnes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tasks for several ack waits")
+	}
+	s := newTestServer(t)
+	r := new(parallel.Registry)
+	var runs counts
+	sleep := parallel.Register(r, "test.sleep", nil, func(ctx context.Context, name string) (string, error) {
+		runs.add(name)
+		d := 100 * time.Millisecond
+		if strings.HasPrefix(name, "long") {
+			d = 3 * time.Second // three ack waits
+		}
+		select {
+		case <-time.After(d):
+			return name, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	cfg := testConfig() // AckWait 1s
+	b := newTestBackend(t, s, cfg)
+	js := mustConnect(t, s)
+	// Queued in this order before any worker runs: the first worker runs
+	// short-1 and long-1, then long-2 when short-1 is done; short-2 comes
+	// next, with both slots busy for three ack waits.
+	names := []string{"short-1", "long-1", "long-2", "short-2"}
+	res := make(chan error, len(names))
+	for i, n := range names {
+		go func() {
+			got, err := call(t.Context(), b, sleep, n)
+			if err == nil && got != n {
+				err = fmt.Errorf("task %s returned %q", n, got)
+			}
+			res <- err
+		}()
+		deadline := time.Now().Add(5 * time.Second)
+		for streamMsgs(t, js, "FANOUT_TASKS") < uint64(i+1) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
+	time.Sleep(300 * time.Millisecond)
+	// An idle worker, to which the server would give a task that the first
+	// one holds without running it.
+	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Concurrency: 2})
+	for range names {
+		if err := <-res; err != nil {
+			t.Error(err)
+		}
+	}
+	for _, n := range names {
+		if got := runs.get(n); got != 1 {
+			t.Errorf("task %s ran %d times, want 1", n, got)
+		}
 	}
 }
 

@@ -177,8 +177,7 @@ func TestWorkerProcessKilled(t *testing.T) {
 			results <- result{i, got, err}
 		}()
 	}
-	// Kill the first worker once it runs two tasks (its concurrency); more
-	// wait in its prefetch buffer.
+	// Kill the first worker once it runs two tasks (its concurrency).
 	victim := procs[0]
 	for range 2 {
 		select {

@@ -69,8 +69,9 @@ type Worker struct {
 	// submitters' Config.
 	Config Config
 
-	// Concurrency is how many tasks run at once, and about how many more
-	// the worker fetches ahead. 0 means runtime.GOMAXPROCS(0).
+	// Concurrency is how many tasks run at once. The worker takes a task
+	// from the server only when one of its slots is free, so a task never
+	// waits in a worker behind long ones. 0 means runtime.GOMAXPROCS(0).
 	Concurrency int
 
 	// Tasks lists the tasks this worker serves. Empty means all tasks,
@@ -196,7 +197,12 @@ func (w *worker) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("natsjs: worker: watch cancel flags: %w", err)
 	}
-	tasks, err := cons.Messages(jetstream.PullMaxMessages(conc), jetstream.PullExpiry(pullExpiry))
+	// One message per pull, pulled by Next: the loop below calls Next only
+	// with a free slot, so the worker holds no task it is not running. A
+	// task waiting in a client buffer would get no heartbeat, and behind
+	// long tasks it would be given to another worker after AckWait and run
+	// twice.
+	tasks, err := cons.Messages(jetstream.PullMaxMessages(1), jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		watcher.Stop()
 		return fmt.Errorf("natsjs: worker: consume %s: %w", durable, err)
@@ -219,7 +225,7 @@ func (w *worker) run(ctx context.Context) error {
 	var fatal error
 	for {
 		// Take a slot before the next message, so that at most conc tasks
-		// run and the rest wait in the client's buffer of conc messages.
+		// run and the others wait on the server, not here.
 		acquired := false
 		select {
 		case sem <- struct{}{}:
