@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/image/bmp"
@@ -130,7 +131,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		// from the standard library and x/image; a panic on hostile input
 		// there must not take the caller down.
 		if r := recover(); r != nil {
-			pic, err = nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("decoder panicked: %v", r), nil)
+			pic, err = nil, decoderPanic(f, r)
 		}
 	}()
 	budget := o.MaxPixels
@@ -263,6 +264,23 @@ func decodeFailure(f Format, kind error, detail string, cause error) error {
 		errs = append(errs, cause)
 	}
 	return &decodeErr{msg: msg, errs: errs}
+}
+
+// DecoderPanicError is the cause, next to [ErrCorrupt], of a Decode error
+// when a decoder panicked on the input: a bug in the decoder that this input
+// triggers. Stack is the stack of the panic, for a report to the decoder's
+// authors; errors.As finds it.
+type DecoderPanicError struct {
+	Value any    // what the decoder panicked with
+	Stack []byte // the panicking goroutine's stack, as runtime/debug.Stack gives it
+}
+
+func (e *DecoderPanicError) Error() string { return fmt.Sprintf("decoder panicked: %v", e.Value) }
+
+// decoderPanic is the error of a decoder that panicked with r. It is called
+// in the deferred function that recovered, so the stack is the panic's.
+func decoderPanic(f Format, r any) error {
+	return decodeFailure(f, ErrCorrupt, "", &DecoderPanicError{Value: r, Stack: debug.Stack()})
 }
 
 type decodeErr struct {

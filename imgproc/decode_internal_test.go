@@ -23,3 +23,30 @@ func TestDecodeErrorKeepsUnsupported(t *testing.T) {
 		t.Errorf("decodeError(%v) = %q, want it to start %q", cause, err, want)
 	}
 }
+
+// TestDecoderPanic checks the error Decode returns for a decoder that
+// panics: corrupt data, the panic's value in the message, and its stack
+// for whoever reports it.
+func TestDecoderPanic(t *testing.T) {
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = decoderPanic(PNG, r)
+			}
+		}()
+		var rows []int
+		_ = rows[3] // a decoder indexing past its buffer
+	}()
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("error %v does not wrap ErrCorrupt", err)
+	}
+	const want = "imgproc: decode png: corrupt image: decoder panicked: runtime error: index out of range [3] with length 0"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	var pe *DecoderPanicError
+	if !errors.As(err, &pe) || !strings.Contains(string(pe.Stack), "TestDecoderPanic") {
+		t.Errorf("error %v carries no stack through the test function", err)
+	}
+}
