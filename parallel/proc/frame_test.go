@@ -131,3 +131,34 @@ func TestTail(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckReply(t *testing.T) {
+	broken := errors.New("proc: frame of 9000000000 bytes is over the limit")
+	tests := []struct {
+		name  string
+		f     frame
+		rerr  error
+		ok    bool
+		cause string // "" means a nil cause
+	}{
+		{"result", frame{kind: kindResult, id: 7}, nil, true, ""},
+		{"error", frame{kind: kindError, id: 7}, nil, true, ""},
+		{"died before replying", frame{}, io.EOF, false, ""},
+		{"died mid-reply", frame{}, io.ErrUnexpectedEOF, false, ""},
+		{"bad frame", frame{}, broken, false, broken.Error()},
+		{"wrong kind", frame{kind: kindHello, id: 7}, nil, false, `proc: unexpected frame 'H' in reply to a task`},
+		{"wrong id", frame{kind: kindResult, id: 6}, nil, false, "proc: reply to task 7 carries id 6"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cause, ok := checkReply(tc.f, tc.rerr, 7)
+			got := ""
+			if cause != nil {
+				got = cause.Error()
+			}
+			if ok != tc.ok || got != tc.cause {
+				t.Errorf("checkReply = %q, %v; want %q, %v", got, ok, tc.cause, tc.ok)
+			}
+		})
+	}
+}

@@ -72,20 +72,18 @@ func (p *Process) run(ctx context.Context, input []byte) {
 		f, rerr = readFrame(w.br, w.limit)
 	}
 	w.reap()
+	cause, ok := werr, false
+	if werr == nil {
+		cause, ok = checkReply(f, rerr, 1)
+	}
 	switch {
-	case werr == nil && rerr == nil && f.kind == kindResult && f.id == 1:
+	case ok && f.kind == kindResult:
 		p.out = f.payload
-	case werr == nil && rerr == nil && f.kind == kindError && f.id == 1:
+	case ok:
 		p.err = parallel.UnmarshalError(f.payload)
 	case ctx.Err() != nil:
 		p.err = fmt.Errorf("proc: process %d running task %s stopped: %w", w.pid, p.name, context.Cause(ctx))
 	default:
-		var cause error
-		if rerr != nil && !isEOF(rerr) {
-			cause = rerr
-		} else if rerr == nil {
-			cause = fmt.Errorf("proc: unexpected frame %q id %d in reply to the task", f.kind, f.id)
-		}
 		p.err = w.crashError(p.name, cause)
 	}
 }

@@ -192,23 +192,32 @@ func (w *worker) call(ctx context.Context, name string, input []byte) (frame, ou
 		w.reap()
 		return frame{}, unsent, werr
 	}
-	var cause error
-	switch {
-	case rerr == nil && f.kind != kindResult && f.kind != kindError:
-		cause = fmt.Errorf("proc: unexpected frame %q in reply to a task", f.kind)
-	case rerr == nil && f.id != id:
-		cause = fmt.Errorf("proc: reply to task %d carries id %d", id, f.id)
-	case rerr == nil:
+	cause, ok := checkReply(f, rerr, id)
+	if ok {
 		w.ran++
 		return f, replied, nil
-	case isEOF(rerr):
-		// The worker died: cause stays nil.
-	default:
-		cause = rerr
 	}
 	w.signal(syscall.SIGKILL)
 	w.reap()
 	return frame{}, crashed, w.crashError(name, cause)
+}
+
+// checkReply says whether f, read from a worker with error rerr, is its
+// reply to task id: a result or an error frame with that id. If it is not,
+// cause says why, or is nil when the worker died before replying (the read
+// met the end of the pipe).
+func checkReply(f frame, rerr error, id uint64) (cause error, ok bool) {
+	switch {
+	case isEOF(rerr):
+		return nil, false
+	case rerr != nil:
+		return rerr, false
+	case f.kind != kindResult && f.kind != kindError:
+		return fmt.Errorf("proc: unexpected frame %q in reply to a task", f.kind), false
+	case f.id != id:
+		return fmt.Errorf("proc: reply to task %d carries id %d", id, f.id), false
+	}
+	return nil, true
 }
 
 // crashError describes the death of a reaped worker that was running task.
