@@ -29,12 +29,12 @@ const maxDim = 65535
 // subsampling layouts it does not know (4:1:0, for example), with an error
 // wrapping [ErrUnsupported]. It is safe for concurrent use.
 func (l *Lib) DecodeConfig(data []byte) (width, height int, subsamp Subsampling, colorspace ColorSpace, err error) {
-	h, err := l.decoder()
+	h, err := l.dec.get()
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
 	width, height, subsamp, colorspace, err = l.header(h, data)
-	l.putDecoder(h, err == nil)
+	l.dec.put(h, err == nil)
 	return width, height, subsamp, colorspace, err
 }
 
@@ -107,12 +107,12 @@ func completeDespite(msg string, data []byte) bool {
 // caller must check the dimensions against its memory budget first, with
 // [Lib.DecodeConfig]. DecodeYCbCr is safe for concurrent use.
 func (l *Lib) DecodeYCbCr(data []byte) (*image.YCbCr, error) {
-	h, err := l.decoder()
+	h, err := l.dec.get()
 	if err != nil {
 		return nil, err
 	}
 	img, err := l.decodeYCbCrWith(h, data)
-	l.putDecoder(h, err == nil)
+	l.dec.put(h, err == nil)
 	return img, err
 }
 
@@ -201,12 +201,12 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 // [ErrUnsupported]. The caller must check the dimensions against its memory
 // budget first, with [Lib.DecodeConfig]. Decode is safe for concurrent use.
 func (l *Lib) Decode(data []byte) (image.Image, error) {
-	h, err := l.decoder()
+	h, err := l.dec.get()
 	if err != nil {
 		return nil, err
 	}
 	img, err := l.decodeWith(h, data)
-	l.putDecoder(h, err == nil)
+	l.dec.put(h, err == nil)
 	if err != nil {
 		return nil, err
 	}

@@ -175,12 +175,12 @@ func (l *Lib) encodePacked(pix []byte, off, stride int, r image.Rectangle, bpp i
 
 // compress runs call with a pooled compressor handle; see compressWith.
 func (l *Lib) compress(call func(h uintptr, out **byte, size *culong) int32) ([]byte, error) {
-	h, err := l.encoder()
+	h, err := l.enc.get()
 	if err != nil {
 		return nil, err
 	}
 	jpeg, err := l.compressWith(h, call)
-	l.putEncoder(h, err == nil)
+	l.enc.put(h, err == nil)
 	return jpeg, err
 }
 

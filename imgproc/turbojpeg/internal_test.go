@@ -101,11 +101,11 @@ func BenchmarkHandles(b *testing.B) {
 	b.Run("decoder/pooled", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			h, err := l.decoder()
+			h, err := l.dec.get()
 			if err != nil {
 				b.Fatal(err)
 			}
-			l.putDecoder(h, true)
+			l.dec.put(h, true)
 		}
 	})
 	b.Run("decoder/per-call", func(b *testing.B) {
@@ -117,11 +117,11 @@ func BenchmarkHandles(b *testing.B) {
 	b.Run("encoder/pooled", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			h, err := l.encoder()
+			h, err := l.enc.get()
 			if err != nil {
 				b.Fatal(err)
 			}
-			l.putEncoder(h, true)
+			l.enc.put(h, true)
 		}
 	})
 	b.Run("encoder/per-call", func(b *testing.B) {

@@ -24,15 +24,54 @@ type Lib struct {
 	api3 bool   // the library exports the TurboJPEG 3 API as well
 	fn   api
 
-	// Free lists of TurboJPEG handles. A handle is used by one goroutine
-	// at a time: it is taken out of the channel before use and put back
-	// after, so the channel operations order every use of a handle before
-	// the next. Handles that do not fit are destroyed. Every call on a
-	// pooled handle passes the same flags: libjpeg-turbo 2.1 carries some
-	// state from one call to the next on a handle (a progressive
-	// compression corrupts the next baseline one), so a call with other
-	// flags must use a handle of its own.
-	dec, enc chan uintptr
+	// Free lists of TurboJPEG decompressor and compressor handles.
+	dec, enc handles
+}
+
+// handles is a free list of TurboJPEG handles of one kind. A handle is used
+// by one goroutine at a time: it is taken out of the channel before use and
+// put back after, so the channel operations order every use of a handle
+// before the next. Handles that do not fit are destroyed. Every call on a
+// pooled handle passes the same flags: libjpeg-turbo 2.1 carries some state
+// from one call to the next on a handle (a progressive compression corrupts
+// the next baseline one), so a call with other flags must use a handle of
+// its own.
+type handles struct {
+	free    chan uintptr
+	create  func() uintptr // tjInitDecompress or tjInitCompress
+	fn      *api
+	errWhat string // for errors: "decode: create decompressor"
+}
+
+// get returns a handle for the caller's exclusive use; give it back with
+// put.
+func (p *handles) get() (uintptr, error) {
+	select {
+	case h := <-p.free:
+		return h, nil
+	default:
+	}
+	// tjGetErrorStr2(NULL) reports the error of this thread's last call.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	h := p.create()
+	if h == 0 {
+		return 0, fmt.Errorf("turbojpeg: %s: %s", p.errWhat, p.fn.getErrorStr2(0))
+	}
+	return h, nil
+}
+
+// put returns h to the free list; ok false (the call failed) destroys it
+// instead, so that no handle is reused after a fatal library error.
+func (p *handles) put(h uintptr, ok bool) {
+	if ok {
+		select {
+		case p.free <- h:
+			return
+		default:
+		}
+	}
+	p.fn.destroy(h)
 }
 
 // api holds the C functions, bound by bind.
@@ -112,8 +151,8 @@ func open(name string) (*Lib, error) {
 	}
 	l.api3 = hasSymbol(h, "tj3Init")
 	n := max(4, 2*runtime.GOMAXPROCS(0))
-	l.dec = make(chan uintptr, n)
-	l.enc = make(chan uintptr, n)
+	l.dec = handles{free: make(chan uintptr, n), create: l.fn.initDecompress, fn: &l.fn, errWhat: "decode: create decompressor"}
+	l.enc = handles{free: make(chan uintptr, n), create: l.fn.initCompress, fn: &l.fn, errWhat: "encode: create compressor"}
 	return l, nil
 }
 
@@ -126,62 +165,6 @@ func (l *Lib) String() string {
 		return fmt.Sprintf("libjpeg-turbo (%s, TurboJPEG 3 library, TurboJPEG 2 API)", l.name)
 	}
 	return fmt.Sprintf("libjpeg-turbo (%s, TurboJPEG 2 API)", l.name)
-}
-
-// decoder returns a decompressor handle for the caller's exclusive use; give
-// it back with putDecoder.
-func (l *Lib) decoder() (uintptr, error) {
-	select {
-	case h := <-l.dec:
-		return h, nil
-	default:
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	h := l.fn.initDecompress()
-	if h == 0 {
-		return 0, fmt.Errorf("turbojpeg: decode: create decompressor: %s", l.fn.getErrorStr2(0))
-	}
-	return h, nil
-}
-
-// putDecoder returns h to the free list; ok false (the call failed) destroys
-// it instead, so that no handle is reused after a fatal library error.
-func (l *Lib) putDecoder(h uintptr, ok bool) {
-	if ok {
-		select {
-		case l.dec <- h:
-			return
-		default:
-		}
-	}
-	l.fn.destroy(h)
-}
-
-func (l *Lib) encoder() (uintptr, error) {
-	select {
-	case h := <-l.enc:
-		return h, nil
-	default:
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	h := l.fn.initCompress()
-	if h == 0 {
-		return 0, fmt.Errorf("turbojpeg: encode: create compressor: %s", l.fn.getErrorStr2(0))
-	}
-	return h, nil
-}
-
-func (l *Lib) putEncoder(h uintptr, ok bool) {
-	if ok {
-		select {
-		case l.enc <- h:
-			return
-		default:
-		}
-	}
-	l.fn.destroy(h)
 }
 
 // Error codes from tjGetErrorCode.
