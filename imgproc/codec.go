@@ -64,20 +64,35 @@ func checkJPEGCodec(c JPEGCodec) error {
 // (turbojpeg.Load caches it), or why it is unavailable.
 func turbo() (*turbojpeg.Lib, error) { return turbojpeg.Load() }
 
+// turboFor returns the libjpeg-turbo that codec c uses, or nil for the
+// pure-Go codec: JPEGStd, or JPEGAuto without the library. JPEGTurbo
+// without the library is an error wrapping ErrUnsupported.
+func turboFor(c JPEGCodec) (*turbojpeg.Lib, error) {
+	if c == JPEGStd {
+		return nil, nil
+	}
+	lib, err := turbo()
+	if err != nil {
+		if c == JPEGTurbo {
+			return nil, fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
+		}
+		return nil, nil
+	}
+	return lib, nil
+}
+
 // decodeJPEG decodes a JPEG with the chosen codec and returns the codec's
 // description. libjpeg-turbo falls back to image/jpeg for the rare layouts it
 // cannot represent.
 func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
-	if c != JPEGStd {
-		lib, err := turbo()
-		switch {
-		case err == nil:
-			img, err := lib.Decode(data)
-			if !errors.Is(err, turbojpeg.ErrUnsupported) {
-				return img, lib.String(), err
-			}
-		case c == JPEGTurbo:
-			return nil, "", fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
+	lib, err := turboFor(c)
+	if err != nil {
+		return nil, "", err
+	}
+	if lib != nil {
+		img, err := lib.Decode(data)
+		if !errors.Is(err, turbojpeg.ErrUnsupported) {
+			return img, lib.String(), err
 		}
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
@@ -87,16 +102,14 @@ func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
 // encodeJPEG encodes img, which the caller has flattened to an opaque
 // *image.YCbCr, *image.Gray or *image.RGBA, with the chosen codec.
 func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
-	if c != JPEGStd {
-		lib, err := turbo()
-		switch {
-		case err == nil:
-			data, err := lib.Encode(img, quality)
-			if !errors.Is(err, turbojpeg.ErrUnsupported) {
-				return data, err
-			}
-		case c == JPEGTurbo:
-			return nil, fmt.Errorf("%w: libjpeg-turbo: %w", ErrUnsupported, err)
+	lib, err := turboFor(c)
+	if err != nil {
+		return nil, err
+	}
+	if lib != nil {
+		data, err := lib.Encode(img, quality)
+		if !errors.Is(err, turbojpeg.ErrUnsupported) {
+			return data, err
 		}
 	}
 	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
