@@ -36,7 +36,7 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) parallel.Backend) {
 		{"panic", parallel.Config{}, testPanic},
 		{"unknown-task", parallel.Config{}, testUnknown},
 		{"run-timeout", parallel.Config{RunTimeout: 200 * time.Millisecond}, testRunTimeout},
-		{"cancel-running", parallel.Config{}, testCancelRunning},
+		{"cancel-running", parallel.Config{Workers: 1}, testCancelRunning},
 		{"large-payload", parallel.Config{Workers: 2}, testLargePayload},
 	}
 	for _, tc := range tests {
@@ -187,14 +187,24 @@ func testCancelRunning(t *testing.T, ex *parallel.Executor, ts *tasks, _ paralle
 		t.Fatal("Cancel of a running task returned false")
 	}
 	_, err := f.Result(ctx)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled %s error = %v, want one matching context.Canceled", Sleep, err)
+	var te *parallel.TimeoutError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &te) {
+		t.Errorf("cancelled %s error = %v, want one matching context.Canceled and no timeout", Sleep, err)
 	}
 	if elapsed := time.Since(start); elapsed > prompt {
 		t.Errorf("cancelled task returned after %v, want promptly", elapsed)
 	}
+	// The executor has one worker: the next task runs only once the
+	// backend has let go of the cancelled one, not after its 60 s.
+	next := time.Now()
 	if got, err := parallel.Call(ctx, ex, ts.square, 7).Result(ctx); err != nil || got != 49 {
 		t.Errorf("%s(7) after a cancel = %d, %v; want 49, nil", Square, got, err)
+	}
+	if elapsed := time.Since(next); elapsed > prompt {
+		t.Errorf("the task after a cancelled one took %v, want it to start promptly", elapsed)
+	}
+	if st := ex.Stats(); st.Running != 0 {
+		t.Errorf("Stats().Running = %d after every task returned, want 0", st.Running)
 	}
 }
 
