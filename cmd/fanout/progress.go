@@ -101,19 +101,23 @@ func (p *jsonProgress) ended(it batch.Item, c batch.Counts) {
 
 func (p *jsonProgress) close() {}
 
-// barProgress draws a live progress bar on a terminal.
+// barProgress draws a live progress bar on a terminal. The counts are in
+// the bar's description, and only there: the bar redraws at most every
+// 100 ms, on whichever of Describe and Add comes first, so a count of its
+// own would lag the description by an item now and then.
 type barProgress struct {
 	bar   *progressbar.ProgressBar
+	total int // -1 when unknown
 	start time.Time
 }
 
 func newBarProgress(w io.Writer, total int) *barProgress {
 	return &barProgress{
 		start: time.Now(),
+		total: total,
 		bar: progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription("starting"),
-			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("img"),
 			progressbar.OptionSetPredictTime(true),
@@ -126,14 +130,19 @@ func newBarProgress(w io.Writer, total int) *barProgress {
 }
 
 func (p *barProgress) describe(c batch.Counts) {
-	p.bar.Describe(fmt.Sprintf("done %d failed %d in flight %d", c.Done+c.Skipped, c.Failed, c.InFlight()))
+	of := ""
+	if p.total >= 0 {
+		of = fmt.Sprintf(" of %d", p.total)
+	}
+	p.bar.Describe(fmt.Sprintf("done %d failed %d in flight %d%s", c.Done+c.Skipped, c.Failed, c.InFlight(), of))
 }
 
 func (p *barProgress) started(c batch.Counts) { p.describe(c) }
 
 func (p *barProgress) ended(it batch.Item, c batch.Counts) {
-	p.bar.Add(1)
+	// The counts first: Add draws the bar, with the description as it is.
 	p.describe(c)
+	p.bar.Add(1)
 }
 
 func (p *barProgress) close() {
