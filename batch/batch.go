@@ -107,7 +107,10 @@ type Config struct {
 
 	// Recorder records the timeline of the batch, and before/after
 	// thumbnails of the items it samples. Nil means a new one that makes
-	// no thumbnails.
+	// no thumbnails and keeps only the summary and the failed items
+	// (report.Config.SummaryOnly), so that memory does not grow with the
+	// batch; give a full one (report.NewRecorder(report.Config{})) for a
+	// report of every item. OnItem sees every item either way.
 	Recorder *report.Recorder
 
 	// OnItem, if not nil, is called once for each item when it ends, with
@@ -143,8 +146,10 @@ type Counts struct {
 func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skipped }
 
 // Run processes every source of srcs, in a streaming pipeline, and returns
-// the report of the batch: each item's outcome and timeline, and the
-// summary. A source yielded with an error is recorded as a failed item.
+// the report of the batch: the summary, and the items the Recorder keeps
+// with their outcomes and timelines (by default the failed ones; see
+// Config.Recorder). A source yielded with an error is recorded as a failed
+// item.
 //
 // Run returns an error only when the batch cannot start at all (a bad
 // operation list, an output folder that cannot be made). Failed items do not
@@ -199,7 +204,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		r.task = Register(new(parallel.Registry))
 	}
 	if r.rec == nil {
-		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, Settings: report.Settings{
+		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, SummaryOnly: true, Settings: report.Settings{
 			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops, Backend: "local",
 		}})
 	}

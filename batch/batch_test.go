@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -134,6 +137,72 @@ func TestRunBoundedIntake(t *testing.T) {
 	}
 }
 
+// TestRunMemoryBounded runs a long batch from an endless source and checks
+// that the heap grows by less than 1 MB from item 1,000 to item 4,000:
+// about 120 bytes an item, its reserved output name and, for the failed
+// ones, their records (a full report keeps about 700).
+func TestRunMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("processes 4,000 images")
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	tiny := buf.Bytes()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/broken") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(tiny)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	endless := func(yield func(string, error) bool) {
+		for i := 0; ; i++ {
+			// Every fiftieth fails: failures are kept, up to a cap.
+			path := fmt.Sprintf("/photo-%d.jpg", i)
+			if i%50 == 0 {
+				path = fmt.Sprintf("/broken-%d.jpg?%s", i, strings.Repeat("q", 500))
+			}
+			if !yield(srv.URL+path, nil) {
+				return
+			}
+		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var at1000, at4000 uint64
+	out := t.TempDir()
+	_, err := batch.Run(ctx, batch.Config{
+		OutDir: out, Downloads: 16,
+		OnItem: func(it batch.Item, c batch.Counts) {
+			switch c.Done + c.Failed {
+			case 1000:
+				at1000 = heap()
+			case 4000:
+				at4000 = heap()
+				cancel()
+			}
+		},
+	}, endless)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at4000 == 0 {
+		t.Fatal("the batch stopped before 4,000 items")
+	}
+	if grew := int64(at4000) - int64(at1000); grew > 1<<20 {
+		t.Errorf("the heap grew by %d bytes over 3,000 items, want under 1 MB", grew)
+	}
+}
+
 // TestRunOutputs covers names, formats and failures in one batch of local
 // files.
 func TestRunOutputs(t *testing.T) {
@@ -157,7 +226,8 @@ func TestRunOutputs(t *testing.T) {
 	var items []batch.Item
 	rep, err := batch.Run(t.Context(), batch.Config{
 		OutDir: out, Ops: "blur=2", Name: "{n}-{base}-small.{ext}",
-		OnItem: func(it batch.Item, c batch.Counts) { items = append(items, it) },
+		OnItem:   func(it batch.Item, c batch.Counts) { items = append(items, it) },
+		Recorder: report.NewRecorder(report.Config{}), // every item, not the summary only
 	}, sourcesOf(srcs...))
 	if err != nil {
 		t.Fatal(err)
@@ -209,8 +279,8 @@ func TestRunOutputFormatOfPathWithColon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Items) != 1 || rep.Items[0].Status != report.StatusOK {
-		t.Fatalf("report items %+v, want one ok", rep.Items)
+	if s := rep.Summary; s.Items != 1 || s.OK != 1 {
+		t.Fatalf("summary %+v, want one item, ok", s)
 	}
 	got, err := os.ReadFile(filepath.Join("out", "processed_shot_2.png"))
 	if err != nil {
@@ -344,17 +414,35 @@ func TestTaskOnBackend(t *testing.T) {
 func ExampleRun() {
 	out, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(out)
-	rep, err := batch.Run(context.Background(), batch.Config{OutDir: out, Ops: "blur=15"},
-		func(yield func(string, error) bool) {
-			yield("../testdata/imgproc/skimage-chelsea.jpg", nil)
-		})
+	srcs := func(yield func(string, error) bool) {
+		for _, src := range []string{"../testdata/imgproc/skimage-chelsea.jpg", "../testdata/imgproc/corrupt-header.jpg"} {
+			if !yield(src, nil) {
+				return
+			}
+		}
+	}
+	// Items end in any order; OnItem calls are serialised.
+	lines := map[int]string{}
+	rep, err := batch.Run(context.Background(), batch.Config{
+		OutDir: out,
+		Ops:    "blur=15",
+		OnItem: func(it batch.Item, _ batch.Counts) {
+			lines[it.Index] = "ok " + filepath.Base(it.Source) + " -> " + filepath.Base(it.Output)
+			if it.Err != nil {
+				lines[it.Index] = "failed " + filepath.Base(it.Source)
+			}
+		},
+	}, srcs)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, it := range rep.Items {
-		fmt.Println(it.Status, filepath.Base(it.Output), it.OutWidth, "x", it.OutHeight)
+	for i := range len(lines) {
+		fmt.Println(lines[i])
 	}
+	fmt.Println(rep.Summary.OK, "done,", rep.Summary.Failed, "failed")
 	// Output:
-	// ok processed_skimage-chelsea.jpg 451 x 300
+	// ok skimage-chelsea.jpg -> processed_skimage-chelsea.jpg
+	// failed corrupt-header.jpg
+	// 1 done, 1 failed
 }

@@ -40,10 +40,15 @@ const maxStem = 200
 // of the calls, so reserve names in input order (as [Downloader.FetchAll]
 // does), not as downloads complete.
 type Namer struct {
-	mu    sync.Mutex
-	stems map[string]string // guarded by mu: lower-cased stem -> source owning it
-	bySrc map[string]string // guarded by mu: source -> stem
+	mu sync.Mutex
+	// stems maps each lower-cased stem given out to a digest of the
+	// source that owns it: a name costs its own bytes and 16 more,
+	// however long its source. Guarded by mu.
+	stems map[string]srcDigest
 }
+
+// srcDigest identifies a source: the first half of its SHA-256.
+type srcDigest [16]byte
 
 // Name reserves, if it has not already, and returns the file name for src
 // with the extension of format (a name from internal/sniff: "jpeg", "png",
@@ -54,25 +59,24 @@ func (n *Namer) Name(src, format string) string {
 
 // stem reserves and returns src's name without extension.
 func (n *Namer) stem(src string) string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if s, ok := n.bySrc[src]; ok {
-		return s
-	}
-	if n.stems == nil {
-		n.stems = make(map[string]string)
-		n.bySrc = make(map[string]string)
-	}
-	h := hashOf(src)
+	sum := sha256.Sum256([]byte(src))
+	id := srcDigest(sum[:16])
+	h := hex.EncodeToString(sum[:])
 	s := baseStem(src)
 	if s == "" {
 		s = "image-" + h[:10]
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stems == nil {
+		n.stems = make(map[string]srcDigest)
+	}
 	// On a clash add the hash; in the unlikely case that this clashes too
-	// (a source literally named "<name>-<hash>"), lengthen the hash.
+	// (a source literally named "<name>-<hash>"), lengthen the hash. A
+	// source asking again walks the same steps to the name it owns.
 	for i := 10; ; i += 6 {
 		owner, taken := n.stems[strings.ToLower(s)]
-		if !taken || owner == src {
+		if !taken || owner == id {
 			break
 		}
 		s = truncateUTF8(baseStemOrImage(src), maxStem-1-min(i, len(h))) + "-" + h[:min(i, len(h))]
@@ -82,8 +86,8 @@ func (n *Namer) stem(src string) string {
 			break
 		}
 	}
-	n.stems[strings.ToLower(s)] = src
-	n.bySrc[src] = s
+	// A clone: the stem may share the memory of a long source.
+	n.stems[strings.Clone(strings.ToLower(s))] = id
 	return s
 }
 
@@ -92,11 +96,6 @@ func baseStemOrImage(src string) string {
 		return s
 	}
 	return "image"
-}
-
-func hashOf(src string) string {
-	sum := sha256.Sum256([]byte(src))
-	return hex.EncodeToString(sum[:])
 }
 
 // baseStem returns the sanitised last path element of src without its

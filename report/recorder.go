@@ -24,7 +24,20 @@ type Config struct {
 	// Thumbnails is how many items [Recorder.Sample] selects for
 	// before/after thumbnails. Zero means 8; negative means none.
 	Thumbnails int
+
+	// SummaryOnly keeps what a summary needs instead of every item: an
+	// item is added to the totals when it finishes and then forgotten,
+	// unless it failed, and of the failed ones the first [MaxKeptFailures]
+	// are kept with their causes. Memory then depends on the items in
+	// flight, not on the length of the batch. The Report has a Summary of
+	// every item but, in Items, only the kept failures and the unfinished
+	// items, without lanes: it is for a summary, not for a page.
+	SummaryOnly bool
 }
+
+// MaxKeptFailures is how many failed items a [Config.SummaryOnly] Recorder
+// keeps.
+const MaxKeptFailures = 1000
 
 // Result is the outcome of one item, given to [Recorder.Finish].
 type Result struct {
@@ -64,12 +77,21 @@ type Result struct {
 // starts there, which uses as many lanes as there were items in that stage
 // at once: the concurrency actually reached.
 type Recorder struct {
-	start    time.Time
-	settings Settings
-	thumbs   int
+	start       time.Time
+	settings    Settings
+	thumbs      int
+	summaryOnly bool
 
-	mu    sync.Mutex
-	items []*itemRec // guarded by mu; pointers stay put when the slice grows
+	mu    sync.Mutex // guards the fields below
+	items []*itemRec // every item, by ID; pointers stay put when the slice grows
+
+	// With SummaryOnly, instead of items:
+	begun     int                 // IDs handed out
+	live      map[ItemID]*itemRec // items begun and not finished
+	done      Summary             // totals of the finished items, before derive
+	doneWall  time.Duration       // the latest end of their spans
+	maxPinned int                 // the highest worker lane pinned, or -1
+	failures  []Item              // the first MaxKeptFailures failed items
 }
 
 // itemRec is the Recorder's state for one item.
@@ -80,7 +102,10 @@ type itemRec struct {
 
 // NewRecorder returns a Recorder for a batch configured by cfg.
 func NewRecorder(cfg Config) *Recorder {
-	r := &Recorder{start: cfg.Start, settings: cfg.Settings, thumbs: cfg.Thumbnails}
+	r := &Recorder{start: cfg.Start, settings: cfg.Settings, thumbs: cfg.Thumbnails, summaryOnly: cfg.SummaryOnly, maxPinned: -1}
+	if r.summaryOnly {
+		r.live = make(map[ItemID]*itemRec)
+	}
 	if r.start.IsZero() {
 		r.start = time.Now()
 	}
@@ -101,10 +126,17 @@ func (r *Recorder) Begin(input string) ItemID {
 		pinned: -1,
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.summaryOnly {
+		id := r.begun
+		r.begun++
+		rec.item.Index = id
+		r.live[ItemID(id)] = rec
+		return ItemID(id)
+	}
 	id := len(r.items)
 	rec.item.Index = id
 	r.items = append(r.items, rec)
-	r.mu.Unlock()
 	return ItemID(id)
 }
 
@@ -125,8 +157,9 @@ func (r *Recorder) Phase(id ItemID, p Phase, start, end time.Time) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock() // deferred: recLocked may panic
-	rec := r.recLocked(id, "Phase")
-	rec.item.Spans = append(rec.item.Spans, Span{Phase: p, Start: s, End: e})
+	if rec := r.recLocked(id, "Phase"); rec != nil {
+		rec.item.Spans = append(rec.item.Spans, Span{Phase: p, Start: s, End: e})
+	}
 }
 
 // PinWorker records that item id ran on worker lane worker (a worker
@@ -136,11 +169,16 @@ func (r *Recorder) Phase(id ItemID, p Phase, start, end time.Time) {
 func (r *Recorder) PinWorker(id ItemID, worker int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.recLocked(id, "PinWorker").pinned = max(worker, -1)
+	if rec := r.recLocked(id, "PinWorker"); rec != nil {
+		rec.pinned = max(worker, -1)
+		r.maxPinned = max(r.maxPinned, rec.pinned)
+	}
 }
 
 // Finish records the outcome of item id. Calling it again replaces the
-// outcome.
+// outcome, except with [Config.SummaryOnly], where Finish is the last call
+// for an item: the item is added to the totals, and later calls for it are
+// ignored.
 func (r *Recorder) Finish(id ItemID, res Result) {
 	st := res.Status
 	if st == StatusUnfinished {
@@ -155,13 +193,25 @@ func (r *Recorder) Finish(id ItemID, res Result) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	it := &r.recLocked(id, "Finish").item
+	rec := r.recLocked(id, "Finish")
+	if rec == nil {
+		return
+	}
+	it := &rec.item
 	it.Status = st
 	it.Error = msg
 	it.Output = res.Output
 	it.BytesIn, it.BytesOut = res.BytesIn, res.BytesOut
 	it.Width, it.Height = res.Width, res.Height
 	it.OutWidth, it.OutHeight = res.OutWidth, res.OutHeight
+	if r.summaryOnly {
+		delete(r.live, id)
+		r.doneWall = max(r.doneWall, r.done.add(it))
+		if st == StatusFailed && len(r.failures) < MaxKeptFailures {
+			it.Before, it.After = nil, nil
+			r.failures = append(r.failures, *it)
+		}
+	}
 }
 
 // Sample reports whether item id is one of the sample that gets
@@ -179,15 +229,24 @@ func (r *Recorder) Sample(id ItemID) bool {
 func (r *Recorder) Thumbnails(id ItemID, before, after []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	it := &r.recLocked(id, "Thumbnails").item
-	it.Before, it.After = before, after
+	if rec := r.recLocked(id, "Thumbnails"); rec != nil {
+		rec.item.Before, rec.item.After = before, after
+	}
 }
 
 // recLocked returns the record of id, panicking if Begin did not return
-// id. r.mu must be held; callers unlock it in a defer.
+// id; it returns nil for an item a SummaryOnly Recorder has finished. r.mu
+// must be held; callers unlock it in a defer.
 func (r *Recorder) recLocked(id ItemID, method string) *itemRec {
-	if int(id) < 0 || int(id) >= len(r.items) {
+	n := len(r.items)
+	if r.summaryOnly {
+		n = r.begun
+	}
+	if int(id) < 0 || int(id) >= n {
 		panic(fmt.Sprintf("report: %s called with item %d, which Begin did not return", method, id))
+	}
+	if r.summaryOnly {
+		return r.live[id] // nil once finished
 	}
 	return r.items[id]
 }
@@ -197,6 +256,9 @@ func (r *Recorder) recLocked(id ItemID, method string) *itemRec {
 // finished have [StatusUnfinished]. The Recorder may keep recording
 // afterwards; the returned Report does not change.
 func (r *Recorder) Report() *Report {
+	if r.summaryOnly {
+		return r.summaryReport()
+	}
 	r.mu.Lock()
 	items := make([]Item, len(r.items))
 	pins := make([]int, len(r.items))
@@ -221,6 +283,44 @@ func (r *Recorder) Report() *Report {
 	rep.Lanes.Workers = max(rep.Lanes.Workers, min(r.settings.Workers, maxLanes))
 	rep.Summarize()
 	return rep
+}
+
+// summaryReport is Report for a SummaryOnly Recorder: the totals of the
+// finished items plus the unfinished ones, the kept failures and the
+// unfinished items, and as many worker lanes as workers (no item has a
+// lane to count).
+func (r *Recorder) summaryReport() *Report {
+	r.mu.Lock()
+	s, wall := r.done, r.doneWall
+	items := slices.Clone(r.failures)
+	live := make([]Item, 0, len(r.live))
+	for _, rec := range r.live {
+		it := rec.item
+		it.Spans = slices.Clone(it.Spans)
+		live = append(live, it)
+	}
+	workers := max(min(r.settings.Workers, maxLanes), r.maxPinned+1)
+	r.mu.Unlock()
+
+	slices.SortFunc(live, func(a, b Item) int { return cmp.Compare(a.Index, b.Index) })
+	for i := range live {
+		wall = max(wall, s.add(&live[i]))
+	}
+	items = append(items, live...)
+	for i := range items {
+		items[i].Worker, items[i].Slot = -1, -1
+		slices.SortStableFunc(items[i].Spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
+	}
+	s.derive(wall, workers)
+	return &Report{
+		Version:  SchemaVersion,
+		Start:    r.start,
+		Wall:     wall,
+		Settings: r.settings,
+		Lanes:    Lanes{Workers: workers, Downloads: min(r.settings.Downloads, maxLanes)},
+		Summary:  s,
+		Items:    items,
+	}
 }
 
 // workerExtent returns the time an item held a worker lane: from the start
@@ -307,38 +407,50 @@ func (r *Report) Summarize() {
 	var wall time.Duration
 	for i := range r.Items {
 		it := &r.Items[i]
-		s.Items++
-		switch it.Status {
-		case StatusOK:
-			s.OK++
-		case StatusFailed:
-			s.Failed++
-		case StatusSkipped:
-			s.Skipped++
-		default:
-			s.Unfinished++
-		}
-		s.BytesIn += it.BytesIn
-		s.BytesOut += it.BytesOut
-		s.Pixels += int64(it.Width) * int64(it.Height)
-		for _, sp := range it.Spans {
-			if sp.Phase < NumPhases {
-				s.Phases[sp.Phase] += sp.Duration()
-			}
-			wall = max(wall, sp.End)
-		}
+		wall = max(wall, s.add(it))
 		r.Lanes.Workers = max(r.Lanes.Workers, it.Worker+1)
 		r.Lanes.Downloads = max(r.Lanes.Downloads, it.Slot+1)
 	}
-	s.Network = s.Phases[Downloading]
-	s.Compute = s.Phases[Decoding] + s.Phases[Processing] + s.Phases[Encoding]
-	if wall > 0 {
-		s.PerSecond = float64(s.OK) / wall.Seconds()
-		if r.Lanes.Workers > 0 {
-			busy := s.Compute
-			s.Utilisation = float64(busy) / (float64(wall) * float64(r.Lanes.Workers))
-		}
-	}
+	s.derive(wall, r.Lanes.Workers)
 	r.Wall = wall
 	r.Summary = s
+}
+
+// add counts it into s and returns the latest end of its spans.
+func (s *Summary) add(it *Item) (end time.Duration) {
+	s.Items++
+	switch it.Status {
+	case StatusOK:
+		s.OK++
+	case StatusFailed:
+		s.Failed++
+	case StatusSkipped:
+		s.Skipped++
+	default:
+		s.Unfinished++
+	}
+	s.BytesIn += it.BytesIn
+	s.BytesOut += it.BytesOut
+	s.Pixels += int64(it.Width) * int64(it.Height)
+	for _, sp := range it.Spans {
+		if sp.Phase < NumPhases {
+			s.Phases[sp.Phase] += sp.Duration()
+		}
+		end = max(end, sp.End)
+	}
+	return end
+}
+
+// derive sets the fields of s computed from the others, for a batch of wall
+// time wall on the given number of worker lanes.
+func (s *Summary) derive(wall time.Duration, workers int) {
+	s.Network = s.Phases[Downloading]
+	s.Compute = s.Phases[Decoding] + s.Phases[Processing] + s.Phases[Encoding]
+	s.PerSecond, s.Utilisation = 0, 0
+	if wall > 0 {
+		s.PerSecond = float64(s.OK) / wall.Seconds()
+		if workers > 0 {
+			s.Utilisation = float64(s.Compute) / (float64(wall) * float64(workers))
+		}
+	}
 }

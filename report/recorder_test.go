@@ -3,6 +3,7 @@ package report_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -243,5 +244,108 @@ func TestZeroWaitDropped(t *testing.T) {
 	want := []report.Span{{Phase: report.Writing, Start: ms(3), End: ms(3)}, {Phase: report.Waiting, Start: ms(3), End: ms(4)}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
+
+// record plays a batch of n items into rec: every seventh fails, every
+// eleventh is skipped, the last three stay unfinished; each finished item
+// downloads, then decodes, processes, encodes and writes on worker i%2.
+func record(rec *report.Recorder, n int) {
+	for i := range n {
+		id := rec.Begin(fmt.Sprintf("https://example.com/img-%d.jpg", i))
+		t0 := batchStart.Add(ms(i))
+		rec.Phase(id, report.Downloading, t0, t0.Add(ms(150)))
+		if i >= n-3 {
+			continue // unfinished
+		}
+		rec.PinWorker(id, i%2)
+		rec.Phase(id, report.Decoding, t0.Add(ms(150)), t0.Add(ms(152)))
+		rec.Phase(id, report.Processing, t0.Add(ms(152)), t0.Add(ms(155)))
+		rec.Phase(id, report.Encoding, t0.Add(ms(155)), t0.Add(ms(156)))
+		rec.Phase(id, report.Writing, t0.Add(ms(156)), t0.Add(ms(157)))
+		res := report.Result{Output: fmt.Sprintf("out/img-%d.jpg", i), BytesIn: 1000, BytesOut: 400, Width: 50, Height: 40}
+		switch {
+		case i%7 == 0:
+			res = report.Result{Err: fmt.Errorf("img-%d: corrupt", i)}
+		case i%11 == 0:
+			res = report.Result{Status: report.StatusSkipped, Err: errors.New("output exists")}
+		}
+		rec.Finish(id, res)
+		rec.Phase(id, report.Waiting, t0, t0.Add(ms(1))) // late: ignored once finished in summary mode
+	}
+}
+
+// TestSummaryOnly checks that a SummaryOnly Recorder's summary is the full
+// Recorder's, with the failed and unfinished items kept and nothing else.
+func TestSummaryOnly(t *testing.T) {
+	settings := report.Settings{Workers: 2, Downloads: 8}
+	full := report.NewRecorder(report.Config{Start: batchStart, Settings: settings})
+	lean := report.NewRecorder(report.Config{Start: batchStart, Settings: settings, SummaryOnly: true})
+	const n = 100
+	record(full, n)
+	record(lean, n)
+	want, got := full.Report(), lean.Report()
+	// The late Waiting span reaches the full Recorder only.
+	wantSum := want.Summary
+	wantSum.Phases[report.Waiting] = 0
+	if diff := cmp.Diff(wantSum, got.Summary); diff != "" {
+		t.Errorf("summary (-full +summary-only):\n%s", diff)
+	}
+	if got.Wall != want.Wall || got.Lanes.Workers != 2 {
+		t.Errorf("Wall, Lanes.Workers = %v, %d; want %v, 2", got.Wall, got.Lanes.Workers, want.Wall)
+	}
+	var kept []string
+	for _, it := range got.Items {
+		kept = append(kept, fmt.Sprintf("%d %s %s", it.Index, it.Status, it.Error))
+	}
+	var wantKept []string
+	for _, it := range want.Items {
+		if it.Status == report.StatusFailed || it.Status == report.StatusUnfinished {
+			wantKept = append(wantKept, fmt.Sprintf("%d %s %s", it.Index, it.Status, it.Error))
+		}
+	}
+	if diff := cmp.Diff(wantKept, kept); diff != "" {
+		t.Errorf("kept items (-want +got):\n%s", diff)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Finish of an item Begin did not return did not panic")
+		}
+	}()
+	lean.Finish(report.ItemID(n), report.Result{})
+}
+
+// TestSummaryOnlyMemory checks that a SummaryOnly Recorder's memory does
+// not grow with the batch: 200,000 items leave less than a MiB behind
+// (the full Recorder keeps hundreds of bytes per item), failures beyond
+// MaxKeptFailures are counted but not kept.
+func TestSummaryOnlyMemory(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	rec := report.NewRecorder(report.Config{Start: batchStart, SummaryOnly: true})
+	const n = 200_000
+	for i := range n {
+		id := rec.Begin("https://example.com/a/rather/long/path/to/an/image.jpg")
+		rec.Phase(id, report.Downloading, batchStart, batchStart.Add(ms(1)))
+		res := report.Result{Output: "out/processed_image.jpg"}
+		if i%100 == 0 {
+			res.Err = errors.New("connection reset by peer")
+		}
+		rec.Finish(id, res)
+	}
+	grew := int64(heap()) - int64(before)
+	r := rec.Report()
+	runtime.KeepAlive(rec)
+	if grew > 1<<20 {
+		t.Errorf("recording %d items kept %d bytes, want under 1 MiB", n, grew)
+	}
+	if r.Summary.Items != n || r.Summary.Failed != n/100 || len(r.Items) != report.MaxKeptFailures {
+		t.Errorf("summary %d items, %d failed, %d kept; want %d, %d, %d",
+			r.Summary.Items, r.Summary.Failed, len(r.Items), n, n/100, report.MaxKeptFailures)
 	}
 }

@@ -167,7 +167,9 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if f.report == "" {
 		thumbs = -1 // no report: no before/after thumbnails to make
 	}
-	rec := report.NewRecorder(report.Config{Thumbnails: thumbs, Settings: report.Settings{
+	// Without --report only the summary is needed, and the recorder's
+	// memory stays bounded however long the batch.
+	rec := report.NewRecorder(report.Config{Thumbnails: thumbs, SummaryOnly: f.report == "", Settings: report.Settings{
 		Downloads: f.downloads, Workers: workers, Ops: ops, Backend: backend,
 	}})
 	cfg.Recorder = rec
@@ -324,10 +326,15 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 	}
 	if s.Failed > 0 {
 		fmt.Fprintln(w, "failed:")
+		listed := 0
 		for _, it := range rep.Items {
 			if it.Status == report.StatusFailed {
 				fmt.Fprintf(w, "  %s: %s\n", it.Input, it.Error)
+				listed++
 			}
+		}
+		if more := s.Failed - listed; more > 0 {
+			fmt.Fprintf(w, "  and %d more (--json lists every item)\n", more)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"net/http"
@@ -441,5 +442,38 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "jpeg codec: ") {
 		t.Errorf("version output lacks the codec:\n%s", stdout.String())
+	}
+}
+
+// TestImagesManyFailures checks the summary of a batch with more failures
+// than the recorder keeps without --report: every one is counted, the
+// first ones are listed with their causes, and the rest are counted in a
+// closing line.
+func TestImagesManyFailures(t *testing.T) {
+	dir := t.TempDir()
+	var list strings.Builder
+	const n = report.MaxKeptFailures + 5
+	for i := range n {
+		fmt.Fprintf(&list, "%s/missing-%d.jpg\n", dir, i)
+	}
+	listFile := filepath.Join(dir, "list.txt")
+	if err := os.WriteFile(listFile, []byte(list.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runFanout(t, "images", "--quiet", "--list", listFile, "-o", filepath.Join(dir, "out"))
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("0 done, %d failed", n),
+		"missing-0.jpg: ",
+		"  and 5 more (--json lists every item)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr[max(0, len(stderr)-2000):])
+		}
+	}
+	if got := strings.Count(stderr, "no such file"); got != report.MaxKeptFailures {
+		t.Errorf("%d failures listed with their cause, want %d", got, report.MaxKeptFailures)
 	}
 }
