@@ -18,14 +18,14 @@ import (
 // summary.
 func TestImagesProgressBarOnTerminal(t *testing.T) {
 	files := map[string][]byte{}
-	var args []string
-	srv := imageServer(t, files, 150*time.Millisecond)
-	out := t.TempDir()
-	args = append(args, "images", "--blur", "2", "-o", out, "--downloads", "2")
 	for i := range 12 {
-		p := fmt.Sprintf("/img-%02d.jpg", i)
-		files[p] = demoPhoto(t, "skimage-chelsea.jpg")
-		args = append(args, srv.URL+p)
+		files[fmt.Sprintf("/img-%02d.jpg", i)] = demoPhoto(t, "skimage-chelsea.jpg")
+	}
+	srv := imageServer(t, files, 150*time.Millisecond) // files is read-only from here
+	out := t.TempDir()
+	args := []string{"images", "--blur", "2", "-o", out, "--downloads", "2"}
+	for i := range 12 {
+		args = append(args, srv.URL+fmt.Sprintf("/img-%02d.jpg", i))
 	}
 	args = append(args, srv.URL+"/missing")
 
