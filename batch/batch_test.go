@@ -138,12 +138,13 @@ func TestRunBoundedIntake(t *testing.T) {
 }
 
 // TestRunMemoryBounded runs a long batch from an endless source and checks
-// that the heap grows by less than 1 MB from item 1,000 to item 4,000:
+// that the heap grows by less than 2 MB from item 1,000 to item 7,000:
 // about 120 bytes an item, its reserved output name and, for the failed
-// ones, their records (a full report keeps about 700).
+// ones, their records, plus a few hundred KB of noise from the items in
+// flight. A full report keeps about 700 bytes an item: over 4 MB here.
 func TestRunMemoryBounded(t *testing.T) {
 	if testing.Short() {
-		t.Skip("processes 4,000 images")
+		t.Skip("processes 7,000 images")
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
@@ -178,7 +179,7 @@ func TestRunMemoryBounded(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.HeapAlloc
 	}
-	var at1000, at4000 uint64
+	var at1000, at7000 uint64
 	out := t.TempDir()
 	_, err := batch.Run(ctx, batch.Config{
 		OutDir: out, Downloads: 16,
@@ -186,8 +187,8 @@ func TestRunMemoryBounded(t *testing.T) {
 			switch c.Done + c.Failed {
 			case 1000:
 				at1000 = heap()
-			case 4000:
-				at4000 = heap()
+			case 7000:
+				at7000 = heap()
 				cancel()
 			}
 		},
@@ -195,11 +196,11 @@ func TestRunMemoryBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at4000 == 0 {
-		t.Fatal("the batch stopped before 4,000 items")
+	if at7000 == 0 {
+		t.Fatal("the batch stopped before 7,000 items")
 	}
-	if grew := int64(at4000) - int64(at1000); grew > 1<<20 {
-		t.Errorf("the heap grew by %d bytes over 3,000 items, want under 1 MB", grew)
+	if grew := int64(at7000) - int64(at1000); grew > 2<<20 {
+		t.Errorf("the heap grew by %d bytes over 6,000 items, want under 2 MB", grew)
 	}
 }
 

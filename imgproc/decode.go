@@ -28,8 +28,9 @@ const DefaultMaxPixels = 89_478_485
 var (
 	// ErrFormat means the bytes are not an image in a format imgproc reads.
 	ErrFormat = errors.New("imgproc: unknown image format")
-	// ErrTooLarge means the image header declares more pixels than the
-	// budget allows; the error is a *TooLargeError.
+	// ErrTooLarge means an image has more pixels than the budget allows:
+	// as its header declares them (from Decode, the error is then a
+	// *TooLargeError), or as an operation would make them ([Resize]).
 	ErrTooLarge = errors.New("imgproc: image too large")
 	// ErrTruncated means the data ends before the image does.
 	ErrTruncated = errors.New("imgproc: truncated image")

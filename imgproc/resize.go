@@ -19,8 +19,8 @@ const MaxDimension = 1 << 16
 // as *image.Gray. It is an error for both sizes to be 0, for either to be
 // negative or over [MaxDimension], or for img to be empty. It is also an
 // error, wrapping [ErrTooLarge], for the output to have more pixels than
-// both [DefaultMaxPixels] and img itself: an enlargement never needs more
-// memory than the decoder's budget, however large the sizes asked for.
+// both [DefaultMaxPixels] and img itself, however large the sizes asked
+// for: a typo in a size costs an error, not the memory of the process.
 func Resize(img image.Image, width, height int) (image.Image, error) {
 	b := img.Bounds()
 	if b.Empty() {
@@ -38,9 +38,9 @@ func Resize(img image.Image, width, height int) (image.Image, error) {
 	if width > MaxDimension || height > MaxDimension {
 		return nil, fmt.Errorf("imgproc: resize: %dx%d is over the %d-pixel limit", width, height, MaxDimension)
 	}
-	if n := int64(width) * int64(height); n > max(DefaultMaxPixels, int64(b.Dx())*int64(b.Dy())) {
+	if n, limit := int64(width)*int64(height), max(DefaultMaxPixels, int64(b.Dx())*int64(b.Dy())); n > limit {
 		return nil, fmt.Errorf("%w: resize to %dx%d is %d pixels, over the limit of %d",
-			ErrTooLarge, width, height, n, int64(DefaultMaxPixels))
+			ErrTooLarge, width, height, n, limit)
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, width, height))
 	src := img

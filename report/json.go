@@ -55,6 +55,9 @@ func (r *Report) validate() error {
 	if r == nil {
 		return errors.New("report: nil report")
 	}
+	if r.Partial {
+		return errors.New("report: a summary-only report (Partial) has no timeline to write; record with a full Recorder")
+	}
 	if r.Version < 0 || r.Version > SchemaVersion {
 		return fmt.Errorf("report: unsupported schema version %d (this package reads up to %d)", r.Version, SchemaVersion)
 	}

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// ItemID identifies an item within one [Recorder]. It is the item's index in
-// [Report.Items].
+// ItemID identifies an item within one [Recorder]: IDs count up from zero
+// in the order items begin. It is the item's [Item.Index], and its index in
+// [Report.Items] unless the report is Partial.
 type ItemID int
 
 // Config configures a [Recorder]. The zero value is ready to use.
@@ -29,9 +30,11 @@ type Config struct {
 	// item is added to the totals when it finishes and then forgotten,
 	// unless it failed, and of the failed ones the first [MaxKeptFailures]
 	// are kept with their causes. Memory then depends on the items in
-	// flight, not on the length of the batch. The Report has a Summary of
-	// every item but, in Items, only the kept failures and the unfinished
-	// items, without lanes: it is for a summary, not for a page.
+	// flight, not on the length of the batch. The Report is Partial: a
+	// Summary of every item but, in Items, only the kept failures and the
+	// unfinished items, in the order they began and without lanes; its
+	// lane counts are the settings' (or the highest pinned worker lane),
+	// not the concurrency reached. It is for a summary, not for a page.
 	SummaryOnly bool
 }
 
@@ -293,6 +296,9 @@ func (r *Recorder) summaryReport() *Report {
 	r.mu.Lock()
 	s, wall := r.done, r.doneWall
 	items := slices.Clone(r.failures)
+	for i := range items {
+		items[i].Spans = slices.Clone(items[i].Spans) // sorted below, outside the lock
+	}
 	live := make([]Item, 0, len(r.live))
 	for _, rec := range r.live {
 		it := rec.item
@@ -302,11 +308,11 @@ func (r *Recorder) summaryReport() *Report {
 	workers := max(min(r.settings.Workers, maxLanes), r.maxPinned+1)
 	r.mu.Unlock()
 
-	slices.SortFunc(live, func(a, b Item) int { return cmp.Compare(a.Index, b.Index) })
 	for i := range live {
 		wall = max(wall, s.add(&live[i]))
 	}
 	items = append(items, live...)
+	slices.SortFunc(items, func(a, b Item) int { return cmp.Compare(a.Index, b.Index) })
 	for i := range items {
 		items[i].Worker, items[i].Slot = -1, -1
 		slices.SortStableFunc(items[i].Spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
@@ -320,6 +326,7 @@ func (r *Recorder) summaryReport() *Report {
 		Lanes:    Lanes{Workers: workers, Downloads: min(r.settings.Downloads, maxLanes)},
 		Summary:  s,
 		Items:    items,
+		Partial:  true,
 	}
 }
 
@@ -401,8 +408,12 @@ func assignLanes(items []Item, pins []int, ext func(*Item) (time.Duration, time.
 
 // Summarize recomputes r.Summary and r.Wall from r.Items, and raises
 // r.Lanes to cover every lane an item names. [Recorder.Report] calls it; call
-// it after building or editing a Report by hand.
+// it after building or editing a Report by hand. A Partial report's Items
+// do not hold the whole batch: Summarize leaves it as it is.
 func (r *Report) Summarize() {
+	if r.Partial {
+		return
+	}
 	var s Summary
 	var wall time.Duration
 	for i := range r.Items {

@@ -3,7 +3,9 @@ package report_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -307,12 +309,45 @@ func TestSummaryOnly(t *testing.T) {
 	if diff := cmp.Diff(wantKept, kept); diff != "" {
 		t.Errorf("kept items (-want +got):\n%s", diff)
 	}
+	if !got.Partial || want.Partial {
+		t.Errorf("Partial = %v (summary-only), %v (full); want true, false", got.Partial, want.Partial)
+	}
+	if err := report.WriteJSON(io.Discard, got); err == nil || !strings.Contains(err.Error(), "summary-only") {
+		t.Errorf("WriteJSON of a partial report: %v, want a refusal", err)
+	}
+	before := got.Summary
+	got.Summarize()
+	if got.Summary != before {
+		t.Errorf("Summarize changed a partial report's summary to %+v", got.Summary)
+	}
 	defer func() {
 		if recover() == nil {
 			t.Error("Finish of an item Begin did not return did not panic")
 		}
 	}()
 	lean.Finish(report.ItemID(n), report.Result{})
+}
+
+// TestSummaryOnlyReportsIndependent checks that reports of a SummaryOnly
+// Recorder share no memory with it or with each other: Report sorts the
+// kept failures' spans, concurrently (go test -race), and a caller may edit
+// what it got.
+func TestSummaryOnlyReportsIndependent(t *testing.T) {
+	rec := report.NewRecorder(report.Config{Start: batchStart, SummaryOnly: true})
+	id := rec.Begin("broken.jpg")
+	rec.Phase(id, report.Decoding, batchStart.Add(ms(5)), batchStart.Add(ms(6))) // out of order
+	rec.Phase(id, report.Downloading, batchStart, batchStart.Add(ms(5)))
+	rec.Finish(id, report.Result{Err: errors.New("corrupt")})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { rec.Report() })
+	}
+	wg.Wait()
+	first := rec.Report()
+	first.Items[0].Spans[0].Phase = report.Writing
+	if got := rec.Report().Items[0].Spans[0].Phase; got != report.Downloading {
+		t.Errorf("a later report's first span is %v, want Downloading, untouched by an edit of an earlier one", got)
+	}
 }
 
 // TestSummaryOnlyMemory checks that a SummaryOnly Recorder's memory does

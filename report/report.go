@@ -36,11 +36,19 @@ type Report struct {
 	// Lanes is the number of timeline lanes of each kind.
 	Lanes Lanes `json:"lanes"`
 
-	// Summary holds counts and totals over Items.
+	// Summary holds counts and totals over Items (over every item of the
+	// batch, when Partial).
 	Summary Summary `json:"summary"`
 
 	// Items are the batch's items in the order they began.
 	Items []Item `json:"items"`
+
+	// Partial marks the report of a [Config.SummaryOnly] Recorder: its
+	// Summary covers every item of the batch, but Items holds only the
+	// kept failures and the unfinished items, with no lanes. It has no
+	// timeline to draw: [WriteHTML], [WriteJSON] and [WriteFile] refuse it,
+	// and [Report.Summarize] leaves it as it is.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Settings are the knobs a batch ran with, shown in the report's header.
@@ -71,8 +79,8 @@ type Lanes struct {
 
 // Item is one input of the batch and what became of it.
 type Item struct {
-	// Index is the item's position in [Report.Items], which is also its
-	// [ItemID].
+	// Index is the item's [ItemID]: its place in the order items began,
+	// and its position in [Report.Items] unless the report is Partial.
 	Index int `json:"index"`
 
 	// Input is the URL or file name the item came from, as the user gave it.

@@ -72,7 +72,8 @@ func (p *Process) run(ctx context.Context, input []byte) {
 		f, rerr = readFrame(w.br, w.limit)
 	}
 	w.reap()
-	cause, ok := werr, false
+	var cause error // a failed write means the child died first: no cause
+	ok := false
 	if werr == nil {
 		cause, ok = checkReply(f, rerr, 1)
 	}
