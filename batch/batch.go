@@ -64,8 +64,8 @@ type Config struct {
 	// the machine that runs the task has it.
 	JPEG imgproc.JPEGCodec
 
-	// MaxPixels is the per-image pixel budget; 0 means
-	// imgproc.DefaultMaxPixels.
+	// MaxPixels is the per-image pixel budget, for the decoded image and
+	// for what a resize makes of it; 0 means imgproc.DefaultMaxPixels.
 	MaxPixels int64
 
 	// KeepOrientation leaves pixels as stored instead of applying the

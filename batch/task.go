@@ -72,7 +72,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	img, err := ops.Apply(ctx, pic.Image)
+	img, err := ops.ApplyLimited(ctx, pic.Image, job.MaxPixels)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Output{}, err // cancelled: nothing wrong with the input

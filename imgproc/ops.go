@@ -266,10 +266,15 @@ func (ops Ops) String() string {
 // It returns an error for the zero Op or when the operation fails (a crop
 // outside the image, for example); the error names the operation.
 func (op Op) Apply(img image.Image) (image.Image, error) {
+	return op.applyNamed(img, DefaultMaxPixels)
+}
+
+// applyNamed is apply with the checks and the error naming of Apply.
+func (op Op) applyNamed(img image.Image, budget int64) (image.Image, error) {
 	if op.name == "" {
 		return nil, fmt.Errorf("imgproc: apply: the zero Op is no operation (operations come from ParseOps)")
 	}
-	out, err := op.apply(img)
+	out, err := op.apply(img, budget)
 	if err != nil {
 		return nil, &opError{op, err}
 	}
@@ -289,7 +294,9 @@ func (e *opError) Error() string {
 
 func (e *opError) Unwrap() error { return e.err }
 
-func (op Op) apply(img image.Image) (image.Image, error) {
+// apply runs op on img; budget is the pixel budget of a resize (see
+// resize).
+func (op Op) apply(img image.Image, budget int64) (image.Image, error) {
 	alpha := &BlurOptions{}
 	if op.flag {
 		alpha.Alpha = AlphaStraight
@@ -306,9 +313,9 @@ func (op Op) apply(img image.Image) (image.Image, error) {
 			b := img.Bounds()
 			w := max(1, int(float64(b.Dx())*op.f[0]/100+0.5))
 			h := max(1, int(float64(b.Dy())*op.f[0]/100+0.5))
-			return Resize(img, w, h)
+			return resize(img, w, h, budget)
 		}
-		return Resize(img, op.i[0], op.i[1])
+		return resize(img, op.i[0], op.i[1], budget)
 	case "thumbnail":
 		return Thumbnail(img, op.i[0], op.i[1])
 	case "crop":
@@ -329,14 +336,26 @@ func (op Op) apply(img image.Image) (image.Image, error) {
 
 // Apply runs the operations in order on img and returns the result, which
 // is img itself for an empty list. ctx is checked before each operation;
-// a cancelled ctx returns an error wrapping ctx.Err().
+// a cancelled ctx returns an error wrapping ctx.Err(). A resize may not
+// make more pixels than [DefaultMaxPixels] (or than its input has).
 func (ops Ops) Apply(ctx context.Context, img image.Image) (image.Image, error) {
+	return ops.ApplyLimited(ctx, img, 0)
+}
+
+// ApplyLimited is [Ops.Apply] with a pixel budget for what the operations
+// make: a resize to more pixels than both maxPixels and its input fails
+// with an error wrapping [ErrTooLarge]. As in [DecodeOptions], zero means
+// DefaultMaxPixels and a negative value means no limit.
+func (ops Ops) ApplyLimited(ctx context.Context, img image.Image, maxPixels int64) (image.Image, error) {
+	if maxPixels == 0 {
+		maxPixels = DefaultMaxPixels
+	}
 	for _, op := range ops {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("imgproc: %s: %w", op, err)
 		}
 		var err error
-		if img, err = op.Apply(img); err != nil {
+		if img, err = op.applyNamed(img, maxPixels); err != nil {
 			return nil, err
 		}
 	}

@@ -148,6 +148,18 @@ func TestOpsApply(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a budget of the caller's", func(t *testing.T) {
+		ops, _ := imgproc.ParseOps("resize=500x500")
+		_, err := ops.ApplyLimited(t.Context(), p.Image, 100_000)
+		// The input has 135,300 pixels: the budget is the larger of the two.
+		if !errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "250000 pixels, over the limit of 135300") {
+			t.Errorf("ApplyLimited(resize=500x500, 100000) error = %v, want ErrTooLarge at 135300", err)
+		}
+		ops, _ = imgproc.ParseOps("resize=300x300")
+		if got, err := ops.ApplyLimited(t.Context(), p.Image, 100_000); err != nil || got.Bounds().Dx() != 300 {
+			t.Errorf("ApplyLimited(resize=300x300, 100000) = %v, %v; want 300x300 (fewer pixels than the input)", got.Bounds(), err)
+		}
+	})
 	t.Run("enlarge within the budget", func(t *testing.T) {
 		ops, _ := imgproc.ParseOps("resize=4000x")
 		got, err := ops.Apply(t.Context(), p.Image)

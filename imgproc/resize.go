@@ -20,8 +20,15 @@ const MaxDimension = 1 << 16
 // negative or over [MaxDimension], or for img to be empty. It is also an
 // error, wrapping [ErrTooLarge], for the output to have more pixels than
 // both [DefaultMaxPixels] and img itself, however large the sizes asked
-// for: a typo in a size costs an error, not the memory of the process.
+// for: a typo in a size costs an error, not the memory of the process
+// ([Ops.ApplyLimited] sets another budget).
 func Resize(img image.Image, width, height int) (image.Image, error) {
+	return resize(img, width, height, DefaultMaxPixels)
+}
+
+// resize is Resize with the pixel budget budget; a negative budget means
+// none.
+func resize(img image.Image, width, height int, budget int64) (image.Image, error) {
 	b := img.Bounds()
 	if b.Empty() {
 		return nil, fmt.Errorf("imgproc: resize: empty image")
@@ -38,7 +45,7 @@ func Resize(img image.Image, width, height int) (image.Image, error) {
 	if width > MaxDimension || height > MaxDimension {
 		return nil, fmt.Errorf("imgproc: resize: %dx%d is over the %d-pixel limit", width, height, MaxDimension)
 	}
-	if n, limit := int64(width)*int64(height), max(DefaultMaxPixels, int64(b.Dx())*int64(b.Dy())); n > limit {
+	if n, limit := int64(width)*int64(height), max(budget, int64(b.Dx())*int64(b.Dy())); budget >= 0 && n > limit {
 		return nil, fmt.Errorf("%w: resize to %dx%d is %d pixels, over the limit of %d",
 			ErrTooLarge, width, height, n, limit)
 	}

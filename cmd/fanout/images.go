@@ -80,7 +80,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "`number` of images processed at once (default: the number of cores; with --nats, 64 in flight on the cluster)")
 	fs.IntVar(&f.retries, "retries", 3, "`number` of retries of a failed download (429, 5xx, resets, timeouts)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none)")
-	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`")
+	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`, as read or as a resize would make them")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
 	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
