@@ -13,8 +13,10 @@
 // as its bytes arrive, while other downloads are still in flight. Downloads
 // in flight and CPU workers are separate settings, since downloading is
 // waiting and processing is computing. Memory is bounded by the items in
-// flight (downloads in flight + twice the CPU workers), never by the size of
-// the batch: sources are read lazily.
+// flight (downloads in flight + twice the CPU workers), not by the size of
+// the batch: sources are read lazily, and by default the report keeps only
+// the totals and the failures ([report.Config.SummaryOnly]). What each
+// finished item leaves behind is its reserved output name, about 70 bytes.
 //
 // Outputs are written atomically (a temporary file renamed into place): an
 // output file is whole or absent, even when the run is interrupted. One

@@ -22,6 +22,11 @@
 // sampled items ([Recorder.Sample]) the pipeline attaches thumbnails made
 // by [Thumbnail], or made by a remote worker and sent back as bytes.
 //
+// A Recorder keeps every item, a few hundred bytes each. For a batch of
+// unbounded length that only needs its summary, [Config.SummaryOnly] keeps
+// the totals, the unfinished items and the first [MaxKeptFailures]
+// failures; its Report is Partial and cannot be written as a page.
+//
 // # JSON schema (version 1)
 //
 // [WriteJSON] writes one object; [ReadJSON] reads it back. Times are
