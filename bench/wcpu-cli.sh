@@ -66,7 +66,7 @@ if command -v vips >/dev/null && command -v parallel >/dev/null; then
 	order+=(vips-0.2 vips-0.01)
 fi
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$here/lib.sh"
 for r in $(seq "$rounds"); do
 	line="round $r:"
 	for p in "${order[@]}"; do

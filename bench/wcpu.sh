@@ -29,8 +29,7 @@ PY
 )
 echo "W-cpu: ${#files[@]} photos, $(nproc) cores, sigma 15, quality 75"
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+. "$here/lib.sh"
 for r in $(seq "$rounds"); do
 	rm -rf "$work/out" && mkdir -p "$work/out/pillow" "$work/out/std" "$work/out/auto"
 	p=$(timeit $py "$here/pillow_pool.py" "$work/out/pillow" 15 "${files[@]}")

@@ -17,30 +17,22 @@ ds=${*:-11 22 44 88 96}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill ${server:-} 2>/dev/null; rm -rf "$work"' EXIT
+. "$here/lib.sh"
 
 (cd "$here/.." && go build -o "$work/fanout" ./cmd/fanout)
 (cd "$here" && go build -o "$work/netfloor" ./netfloor)
-$py "$here/make-web500.py" "$here/../../shared/testdata/photos" "$work/web" >/dev/null 2>&1 ||
-	$py "$here/make-web500.py" /work/shared/testdata/photos "$work/web" >/dev/null
-port=$((20000 + RANDOM % 20000))
-$py "$here/latency_server.py" "$work/web" "$port" 0.15 &
-server=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-ls "$work/web" | sed "s|^|http://127.0.0.1:$port/|" >"$work/urls.txt"
-n=$(wc -l <"$work/urls.txt")
+wseed_serve
 echo "W-seed floors: $n images, 150 ms latency, $(nproc) cores, $rounds rounds"
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 for r in $(seq "$rounds"); do
 	rm -rf "$work/seed" "$work/cpu" && mkdir -p "$work/seed" "$work/cpu"
-	timeit "$work/fanout" images "$work/web" --blur 15 -o "$work/cpu" --quiet >>"$work/cpu.times"
-	(cd "$work/seed" && timeit $py "$here/seed_pipeline.py" "$work/urls.txt") >>"$work/seed.times"
+	timeit "$work/fanout" images "$work/web" --blur 15 -o "$work/cpu" --quiet 2>/dev/null >>"$work/cpu.times"
+	(cd "$work/seed" && timeit $py "$here/seed_pipeline.py" "$work/urls.txt" 2>/dev/null) >>"$work/seed.times"
 	for d in $ds; do
 		"$work/netfloor" "$work/urls.txt" "$d" >>"$work/net.$d"
 		rm -rf "$work/out" && mkdir -p "$work/out"
-		timeit "$work/fanout" images --list "$work/urls.txt" --blur 15 -o "$work/out" --quiet --downloads "$d" >>"$work/fan.$d"
+		timeit "$work/fanout" images --list "$work/urls.txt" --blur 15 -o "$work/out" --quiet --downloads "$d" 2>/dev/null >>"$work/fan.$d"
 		got=$(ls "$work/out" | wc -l)
 		[ "$got" = "$n" ] || { echo "fanout --downloads $d wrote $got outputs, want $n" >&2; exit 1; }
 	done

@@ -10,20 +10,13 @@ rounds=${1:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill ${server:-} 2>/dev/null; rm -rf "$work"' EXIT
+. "$here/lib.sh"
 
 (cd "$here/.." && go build -o "$work/fanout" ./cmd/fanout)
-$py "$here/make-web500.py" "$here/../../shared/testdata/photos" "$work/web" >/dev/null 2>&1 ||
-	$py "$here/make-web500.py" /work/shared/testdata/photos "$work/web" >/dev/null
-port=$((20000 + RANDOM % 20000))
-$py "$here/latency_server.py" "$work/web" "$port" 0.15 &
-server=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-ls "$work/web" | sed "s|^|http://127.0.0.1:$port/|" >"$work/urls.txt"
-n=$(wc -l <"$work/urls.txt")
+wseed_serve
 echo "W-seed: $n images, 150 ms latency, $(nproc) cores"
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 downloads=96 # fanout's default
 for r in $(seq "$rounds"); do
 	# The CPU part of the floor: the same job on local files, no network.

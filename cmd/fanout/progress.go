@@ -108,12 +108,10 @@ func (p *jsonProgress) close() {}
 type barProgress struct {
 	bar   *progressbar.ProgressBar
 	total int // -1 when unknown
-	start time.Time
 }
 
 func newBarProgress(w io.Writer, total int) *barProgress {
 	return &barProgress{
-		start: time.Now(),
 		total: total,
 		bar: progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),
