@@ -81,22 +81,35 @@ func turboFor(c JPEGCodec) (*turbojpeg.Lib, error) {
 	return lib, nil
 }
 
-// decodeJPEG decodes a JPEG with the chosen codec and returns the codec's
-// description. libjpeg-turbo falls back to image/jpeg for the rare layouts it
-// cannot represent.
-func decodeJPEG(data []byte, c JPEGCodec) (image.Image, string, error) {
+// decodeJPEG decodes a w×h JPEG with the chosen codec at 1/scale of its
+// size when that codec can (libjpeg-turbo), and returns the codec's
+// description and the scale it decoded at. rgb asks for colour files as
+// RGB converted by libjpeg (see DecodeOptions.RGB). The budget (> 0) is
+// checked against what will be allocated before decoding. libjpeg-turbo
+// falls back to image/jpeg for the rare layouts it cannot represent.
+func decodeJPEG(data []byte, c JPEGCodec, w, h, scale int, rgb bool, budget int64) (image.Image, string, int, error) {
 	lib, err := turboFor(c)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 1, err
 	}
 	if lib != nil {
-		img, err := lib.Decode(data)
+		sw, sh := turbojpeg.ScaledSize(w, scale), turbojpeg.ScaledSize(h, scale)
+		if budget > 0 && int64(sw)*int64(sh) > budget {
+			return nil, "", 1, &TooLargeError{Format: JPEG, Width: sw, Height: sh, MaxPixels: budget}
+		}
+		img, err := lib.DecodeScaled(data, scale)
+		if rgb {
+			img, err = lib.DecodeRGB(data, scale)
+		}
 		if !errors.Is(err, turbojpeg.ErrUnsupported) {
-			return img, lib.String(), err
+			return img, lib.String(), scale, err
 		}
 	}
+	if budget > 0 && int64(w)*int64(h) > budget {
+		return nil, "", 1, &TooLargeError{Format: JPEG, Width: w, Height: h, MaxPixels: budget}
+	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
-	return img, "image/jpeg", err
+	return img, "image/jpeg", 1, err
 }
 
 // encodeJPEG encodes img, which the caller has flattened to an opaque

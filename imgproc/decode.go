@@ -71,6 +71,21 @@ type DecodeOptions struct {
 	// JPEG chooses the JPEG decoder; the zero value, JPEGAuto, uses
 	// libjpeg-turbo when the system has it.
 	JPEG JPEGCodec
+	// Draft, when not nil, lets a JPEG decode smaller than it is
+	// (shrink-on-load): Decode calls it with the picture's size from the
+	// header (upright, unless KeepOrientation is set) and it returns 1,
+	// 2, 4 or 8; [Ops.DraftScale] is made for it. libjpeg-turbo then
+	// decodes at that fraction of the size in the DCT domain, as Pillow's
+	// Image.draft does, and the pixel budget counts the reduced size. The
+	// pure-Go decoder decodes the whole picture (the budget counts all of
+	// it) and averages it down by the same factor. Picture.Scale reports
+	// the scale.
+	Draft func(width, height int) int
+	// RGB decodes colour JPEGs to RGB through libjpeg's own chroma
+	// upsampling and colour conversion when libjpeg-turbo is active, so
+	// that the pixels are Pillow's bit for bit, instead of to the YCbCr
+	// planes as stored (which imgproc's operations process faster).
+	RGB bool
 }
 
 // Picture is a decoded image with what an encoder needs to write it back.
@@ -93,6 +108,14 @@ type Picture struct {
 	// Frames is the number of frames in an animated image (GIF); 1 for
 	// still images. Only the first frame is decoded: see [Decode].
 	Frames int
+	// Width and Height are the size of the whole picture, in Image's
+	// orientation. Image has this size unless Scale is over 1.
+	Width, Height int
+	// Scale is 1, or 2, 4 or 8 when DecodeOptions.Draft had the picture
+	// decoded at that fraction of its size: Image is then
+	// ceil(Width/Scale)×ceil(Height/Scale) pixels. [Ops.ApplyPicture]
+	// takes it into account.
+	Scale int
 	// Codec names the decoder that produced Image, for example "image/jpeg".
 	Codec string
 }
@@ -146,15 +169,33 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("image is %dx%d", cfg.Width, cfg.Height), nil)
 	}
-	if budget > 0 && int64(cfg.Width)*int64(cfg.Height) > budget {
+	meta := readMeta(f, data)
+	pic = &Picture{Format: f, ICC: meta.icc, Orientation: meta.orientation, Frames: 1, Scale: 1}
+	upright := !o.KeepOrientation && pic.Orientation.swapsAxes()
+	pic.Width, pic.Height = cfg.Width, cfg.Height
+	if upright {
+		pic.Width, pic.Height = cfg.Height, cfg.Width
+	}
+	scale := 1
+	if f == JPEG && o.Draft != nil {
+		switch scale = o.Draft(pic.Width, pic.Height); scale {
+		case 1, 2, 4, 8:
+		default:
+			return nil, fmt.Errorf("imgproc: decode: draft scale %d (want 1, 2, 4 or 8)", scale)
+		}
+	}
+	if f != JPEG && budget > 0 && int64(cfg.Width)*int64(cfg.Height) > budget {
 		return nil, &TooLargeError{Format: f, Width: cfg.Width, Height: cfg.Height, MaxPixels: budget}
 	}
-	meta := readMeta(f, data)
-	pic = &Picture{Format: f, ICC: meta.icc, Orientation: meta.orientation, Frames: 1}
 	var img image.Image
 	switch f {
 	case JPEG:
-		img, pic.Codec, err = decodeJPEG(data, o.JPEG)
+		var done int
+		img, pic.Codec, done, err = decodeJPEG(data, o.JPEG, cfg.Width, cfg.Height, scale, o.RGB, budget)
+		if err == nil && scale > done {
+			img = reduceImage(img, scale/done)
+		}
+		pic.Scale = scale
 	case PNG:
 		img, err = png.Decode(bytes.NewReader(data))
 	case GIF:
@@ -171,6 +212,9 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img, err = tiff.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
 		return nil, decodeError(f, err, data)
 	}
 	if pic.Codec == "" {

@@ -16,13 +16,14 @@ type Op struct {
 	f    [3]float64 // numeric parameters, meaning depends on name
 	i    [4]int
 	flag bool // blur, boxblur: straight alpha
+	rs   resizeSpec
 }
 
 // Ops is an operation list, applied in order.
 type Ops []Op
 
 // opsSyntax sums up the operation syntax for error messages.
-const opsSyntax = "blur=SIGMA, boxblur=RADIUS, sharpen[=RADIUS[:PERCENT[:THRESHOLD]]], resize=WxH|Wx|xH|P%, thumbnail=WxH, crop=WxH+X+Y, rotate=90|180|270, fliph, flipv, grayscale"
+const opsSyntax = "blur=SIGMA, boxblur=RADIUS, sharpen[=RADIUS[:PERCENT[:THRESHOLD]]], resize=GEOMETRY[:FIT][:GRAVITY][:FILTER][:only-shrink], thumbnail=WxH[:FILTER], crop=WxH+X+Y, rotate=90|180|270, fliph, flipv, grayscale"
 
 // ParseOps parses a comma-separated operation list such as
 // "blur=15,resize=800x,grayscale". Names are case-insensitive; "gray" and
@@ -37,12 +38,30 @@ const opsSyntax = "blur=SIGMA, boxblur=RADIUS, sharpen[=RADIUS[:PERCENT[:THRESHO
 //	blur=SIGMA[:straight]      Gaussian blur (GaussianBlur), premultiplied alpha unless :straight
 //	boxblur=RADIUS[:straight]  box blur (BoxBlur)
 //	sharpen[=RADIUS[:PERCENT[:THRESHOLD]]]  unsharp mask (UnsharpMask), defaults 2:150:3
-//	resize=WxH | Wx | xH | P%  resize (Resize); one side alone keeps the aspect ratio
-//	thumbnail=WxH | Wx | xH    fit inside, never enlarge (Thumbnail)
+//	resize=GEOMETRY[:OPTION]...  resize (Resize); see below
+//	thumbnail=WxH[:FILTER]       Pillow's thumbnail(): fit inside, never enlarge (Thumbnail)
 //	crop=WxH+X+Y               keep the W×H rectangle at (X, Y) (Crop)
 //	rotate=90|180|270          rotate clockwise (Rotate)
 //	fliph, flipv               mirror left-right or top-bottom
 //	grayscale                  shades of grey (Grayscale)
+//
+// A resize GEOMETRY is ImageMagick's: W or Wx (that width, the height
+// keeping the aspect ratio), xH, WxH, P% (both sides scaled), with an
+// optional suffix > (only shrink) or ! (fill). Its OPTIONs, in any order:
+//
+//	fill             exactly W×H, the aspect ratio not kept (the default: Pillow's resize)
+//	inside, contain  as large as fits inside W×H, the aspect ratio kept
+//	cover            covers W×H, the aspect ratio kept, then cropped to W×H (Pillow's ImageOps.fit)
+//	GRAVITY          what cover keeps: center (default), north, south, east, west,
+//	                 northeast, northwest, southeast, southwest (or top, bottom, left, right)
+//	FILTER           bicubic (default), lanczos, hamming, bilinear, box, nearest
+//	only-shrink      leave an image that already fits inside W×H as it is (as >)
+//	gap=N            Pillow's reducing_gap: reduce by whole factors first while
+//	                 N times the output size remains (N >= 1; faster, nearly the same)
+//
+// thumbnail takes a size (W, Wx, xH or WxH: the box to fit in) and an
+// optional FILTER, and works as Pillow's Image.thumbnail with its default
+// reducing gap of 2.
 func ParseOps(s string) (Ops, error) {
 	var ops Ops
 	if strings.TrimSpace(s) == "" {
@@ -136,19 +155,11 @@ func parseOp(tok string) (Op, error) {
 		if err := needArg(); err != nil {
 			return op, err
 		}
-		if pct, ok := strings.CutSuffix(arg, "%"); ok && name == "resize" {
-			v, err := strconv.ParseFloat(pct, 64)
-			if err != nil || v <= 0 || v > 10000 {
-				return op, fmt.Errorf("bad percentage %q (want a number in (0, 10000])", arg)
-			}
-			op.f[0] = v
-			break
-		}
-		w, h, err := parseSize(arg)
+		rs, err := parseResize(name, arg)
 		if err != nil {
 			return op, err
 		}
-		op.i[0], op.i[1] = w, h
+		op.rs = rs
 	case "crop":
 		if err := needArg(); err != nil {
 			return op, err
@@ -218,17 +229,6 @@ func parseSize(s string) (w, h int, err error) {
 // String returns the operation in the syntax ParseOps reads.
 func (op Op) String() string {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	size := func(w, h int) string {
-		s := ""
-		if w > 0 {
-			s = strconv.Itoa(w)
-		}
-		s += "x"
-		if h > 0 {
-			s += strconv.Itoa(h)
-		}
-		return s
-	}
 	switch op.name {
 	case "blur", "boxblur":
 		s := op.name + "=" + num(op.f[0])
@@ -238,13 +238,8 @@ func (op Op) String() string {
 		return s
 	case "sharpen":
 		return fmt.Sprintf("sharpen=%s:%d:%d", num(op.f[0]), op.i[0], op.i[1])
-	case "resize":
-		if op.f[0] > 0 {
-			return "resize=" + num(op.f[0]) + "%"
-		}
-		return "resize=" + size(op.i[0], op.i[1])
-	case "thumbnail":
-		return "thumbnail=" + size(op.i[0], op.i[1])
+	case "resize", "thumbnail":
+		return op.name + "=" + op.rs.String()
 	case "crop":
 		return fmt.Sprintf("crop=%dx%d+%d+%d", op.i[0], op.i[1], op.i[2], op.i[3])
 	case "rotate":
@@ -308,16 +303,9 @@ func (op Op) apply(img image.Image, budget int64) (image.Image, error) {
 		return BoxBlur(img, op.f[0], alpha)
 	case "sharpen":
 		return UnsharpMask(img, op.f[0], op.i[0], op.i[1])
-	case "resize":
-		if op.f[0] > 0 {
-			b := img.Bounds()
-			w := max(1, int(float64(b.Dx())*op.f[0]/100+0.5))
-			h := max(1, int(float64(b.Dy())*op.f[0]/100+0.5))
-			return resize(img, w, h, budget)
-		}
-		return resize(img, op.i[0], op.i[1], budget)
-	case "thumbnail":
-		return Thumbnail(img, op.i[0], op.i[1])
+	case "resize", "thumbnail":
+		b := img.Bounds()
+		return op.rs.apply(img, b.Dx(), b.Dy(), 1, budget)
 	case "crop":
 		origin := img.Bounds().Min
 		r := image.Rect(op.i[2], op.i[3], op.i[2]+op.i[0], op.i[3]+op.i[1]).Add(origin)
@@ -360,4 +348,46 @@ func (ops Ops) ApplyLimited(ctx context.Context, img image.Image, maxPixels int6
 		}
 	}
 	return img, nil
+}
+
+// DraftScale returns the scale, 1, 2, 4 or 8, at which a JPEG of
+// width×height pixels (upright) may be decoded for the list, as Pillow's
+// Image.draft chooses it for thumbnail(): when the list starts with a
+// resize or thumbnail that shrinks the picture, the largest scale that
+// keeps the decoded image at least its reducing gap (2 unless gap= sets
+// it) times the size the operation makes. Otherwise it returns 1. Give it
+// to [DecodeOptions].Draft, and apply the list with [Ops.ApplyPicture].
+func (ops Ops) DraftScale(width, height int) int {
+	if len(ops) == 0 || (ops[0].name != "resize" && ops[0].name != "thumbnail") || width <= 0 || height <= 0 {
+		return 1
+	}
+	reqW, reqH, ok := ops[0].rs.draftRequest(width, height)
+	if !ok {
+		return 1
+	}
+	return draftScale(width, height, reqW, reqH)
+}
+
+// ApplyPicture is [Ops.ApplyLimited] on pic.Image, knowing that a picture
+// decoded at reduced scale (pic.Scale > 1, see [DecodeOptions].Draft)
+// stands for its full pic.Width×pic.Height: the first operation, a resize
+// or thumbnail, computes its size from the full picture and reads the
+// whole reduced image, so that the result has the size of the full decode
+// and nearly its pixels (Pillow's thumbnail does the same after draft()).
+func (ops Ops) ApplyPicture(ctx context.Context, pic *Picture, maxPixels int64) (image.Image, error) {
+	img := pic.Image
+	if pic.Scale > 1 && len(ops) > 0 && (ops[0].name == "resize" || ops[0].name == "thumbnail") {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("imgproc: %s: %w", ops[0], err)
+		}
+		if maxPixels == 0 {
+			maxPixels = DefaultMaxPixels
+		}
+		var err error
+		if img, err = ops[0].rs.apply(img, pic.Width, pic.Height, pic.Scale, maxPixels); err != nil {
+			return nil, &opError{ops[0], err}
+		}
+		ops = ops[1:]
+	}
+	return ops.ApplyLimited(ctx, img, maxPixels)
 }

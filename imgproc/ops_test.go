@@ -89,12 +89,12 @@ func TestOpsApply(t *testing.T) {
 	}{
 		{"", image.Pt(451, 300), "*image.YCbCr"},
 		{"blur=3", image.Pt(451, 300), "*image.YCbCr"},
-		{"resize=100x", image.Pt(100, 67), "*image.RGBA"},
-		{"resize=x150", image.Pt(226, 150), "*image.RGBA"},
-		{"resize=200x200", image.Pt(200, 200), "*image.RGBA"},
-		{"resize=50%", image.Pt(226, 150), "*image.RGBA"},
-		{"thumbnail=100x100", image.Pt(100, 67), "*image.RGBA"},
-		{"thumbnail=1000x1000", image.Pt(451, 300), "*image.NRGBA"},
+		{"resize=100x", image.Pt(100, 67), "*image.YCbCr"},
+		{"resize=x150", image.Pt(226, 150), "*image.YCbCr"},
+		{"resize=200x200", image.Pt(200, 200), "*image.YCbCr"},
+		{"resize=50%", image.Pt(226, 150), "*image.YCbCr"},
+		{"thumbnail=100x100", image.Pt(100, 67), "*image.YCbCr"},
+		{"thumbnail=1000x1000", image.Pt(451, 300), "*image.YCbCr"},
 		{"crop=100x50+10+20", image.Pt(100, 50), "*image.YCbCr"},
 		{"crop=101x51+11+21", image.Pt(101, 51), "*image.NRGBA"},
 		{"rotate=90", image.Pt(300, 451), "*image.NRGBA"},
@@ -371,15 +371,15 @@ func TestZeroOp(t *testing.T) {
 // as Resize does, and copies an image that fits as Orient does.
 func TestThumbnailEmptyAndFitting(t *testing.T) {
 	for _, img := range []image.Image{image.NewRGBA(image.Rect(0, 0, 0, 10)), image.NewGray(image.Rect(0, 0, 10, 0))} {
-		if _, err := imgproc.Resize(img, 5, 5); err == nil {
+		if _, err := imgproc.Resize(img, 5, 5, nil); err == nil {
 			t.Errorf("Resize(%v) succeeded, want an error", img.Bounds())
 		}
-		if _, err := imgproc.Thumbnail(img, 5, 5); err == nil {
+		if _, err := imgproc.Thumbnail(img, 5, 5, nil); err == nil {
 			t.Errorf("Thumbnail(%v) succeeded, want an error", img.Bounds())
 		}
 	}
 	ycc := image.NewYCbCr(image.Rect(0, 0, 8, 6), image.YCbCrSubsampleRatio420)
-	got, err := imgproc.Thumbnail(ycc, 100, 100)
+	got, err := imgproc.Thumbnail(ycc, 100, 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,9 +52,9 @@ func TestImagesIsolate(t *testing.T) {
 }
 
 // TestImagesIsolateMemoryLimit gives the worker processes too little memory
-// for a large photo: scaled up twice it needs about 1 GB (Catmull-Rom keeps
-// an intermediate of 32 bytes a pixel) against a limit of 512 MB, while the
-// small photos need a few MB. That item fails with the limit named, the
+// for a large photo: scaled up twice and sharpened it needs about 700 MB
+// (the sharpen works on 4-byte pixels and keeps the image and its blur)
+// against a limit of 512 MB, while the small photos need much less. That item fails with the limit named, the
 // worker is replaced, and the small photos are done.
 func TestImagesIsolateMemoryLimit(t *testing.T) {
 	big := bigJPEG(t, 4000, 3000)
@@ -66,7 +66,7 @@ func TestImagesIsolateMemoryLimit(t *testing.T) {
 		srcs = append(srcs, p)
 	}
 	out := t.TempDir()
-	args := append([]string{"images", "--isolate", "--workers", "1", "--memory-limit", "512000000", "--ops", "resize=200%", "-o", out}, srcs...)
+	args := append([]string{"images", "--isolate", "--workers", "1", "--memory-limit", "512000000", "--ops", "resize=200%,sharpen", "-o", out}, srcs...)
 	code, _, stderr := runFanout(t, args...)
 	if code != 1 {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)

@@ -201,11 +201,42 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 // [ErrUnsupported]. The caller must check the dimensions against its memory
 // budget first, with [Lib.DecodeConfig]. Decode is safe for concurrent use.
 func (l *Lib) Decode(data []byte) (image.Image, error) {
+	return l.DecodeScaled(data, 1)
+}
+
+// DecodeScaled is [Lib.Decode] at 1/denom of the size (denom 1, 2, 4 or
+// 8): libjpeg scales in the DCT domain, computing only the coefficients
+// the smaller image needs, which is several times faster than a full
+// decode. The result is ScaledSize(width, denom) by ScaledSize(height,
+// denom) pixels. Pillow's Image.draft uses the same scaling.
+func (l *Lib) DecodeScaled(data []byte, denom int) (image.Image, error) {
+	return l.decode(data, denom, false)
+}
+
+// DecodeRGB is [Lib.DecodeScaled] with colour (YCbCr) files returned as
+// opaque *image.RGBA, converted by libjpeg itself with its chroma
+// upsampling ("fancy", triangular) and colour conversion: the pixels
+// Pillow's JPEG decoder gives, bit for bit. Other files decode as with
+// DecodeScaled.
+func (l *Lib) DecodeRGB(data []byte, denom int) (image.Image, error) {
+	return l.decode(data, denom, true)
+}
+
+// ScaledSize is the size of a side of n pixels decoded at 1/denom:
+// n/denom rounded up, as libjpeg computes it.
+func ScaledSize(n, denom int) int { return (n + denom - 1) / denom }
+
+func (l *Lib) decode(data []byte, denom int, rgb bool) (image.Image, error) {
+	switch denom {
+	case 1, 2, 4, 8:
+	default:
+		return nil, fmt.Errorf("turbojpeg: decode: scale 1/%d (want 1/1, 1/2, 1/4 or 1/8)", denom)
+	}
 	h, err := l.dec.get()
 	if err != nil {
 		return nil, err
 	}
-	img, err := l.decodeWith(h, data)
+	img, err := l.decodeWith(h, data, denom, rgb)
 	l.dec.put(h, err == nil)
 	if err != nil {
 		return nil, err
@@ -213,14 +244,20 @@ func (l *Lib) Decode(data []byte) (image.Image, error) {
 	return img, nil
 }
 
-func (l *Lib) decodeWith(h uintptr, data []byte) (image.Image, error) {
+func (l *Lib) decodeWith(h uintptr, data []byte, denom int, rgb bool) (image.Image, error) {
 	w, ht, ss, cs, err := l.header(h, data)
 	if err != nil {
 		return nil, err
 	}
+	if denom > 1 && (w < 8 || ht < 8) {
+		// With sides under 8 pixels another of libjpeg's eighths could
+		// fit the requested size better than 1/denom.
+		return nil, fmt.Errorf("turbojpeg: decode: %dx%d is too small to scale: %w", w, ht, ErrUnsupported)
+	}
+	w, ht = ScaledSize(w, denom), ScaledSize(ht, denom)
 	switch cs {
 	case ColorSpaceYCbCr:
-		if _, ok := ss.YCbCrRatio(); ok {
+		if _, ok := ss.YCbCrRatio(); ok && !rgb {
 			return l.decodePlanes(h, data, w, ht, ss)
 		}
 		fallthrough

@@ -1,0 +1,302 @@
+package imgproc
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Filter is a resampling filter of [Resize] and [Thumbnail], one of
+// Pillow's Image.Resampling filters with the same kernel and support.
+// The zero value is Bicubic, Pillow's default for resize and thumbnail.
+type Filter int
+
+const (
+	// Bicubic is the cubic convolution kernel with a = -0.5 (support 2).
+	Bicubic Filter = iota
+	// Nearest takes the nearest source pixel.
+	Nearest
+	// Box averages the source pixels each output pixel covers (support
+	// 0.5).
+	Box
+	// Bilinear is the triangle kernel (support 1).
+	Bilinear
+	// Hamming is a sinc windowed by a Hamming window (support 1).
+	Hamming
+	// Lanczos is a sinc windowed by a sinc of three lobes (support 3).
+	Lanczos
+)
+
+var filterNames = [...]string{Bicubic: "bicubic", Nearest: "nearest", Box: "box", Bilinear: "bilinear", Hamming: "hamming", Lanczos: "lanczos"}
+
+// String returns the filter's name as [ParseFilter] reads it: "bicubic",
+// "nearest", "box", "bilinear", "hamming" or "lanczos".
+func (f Filter) String() string {
+	if f < 0 || int(f) >= len(filterNames) {
+		return fmt.Sprintf("Filter(%d)", int(f))
+	}
+	return filterNames[f]
+}
+
+// ParseFilter returns the filter named s (case-insensitive); "linear",
+// "cubic" and "lanczos3" are accepted as other names of Bilinear, Bicubic
+// and Lanczos.
+func ParseFilter(s string) (Filter, error) {
+	s = strings.ToLower(s)
+	switch s {
+	case "linear", "triangle":
+		return Bilinear, nil
+	case "cubic", "catrom":
+		return Bicubic, nil
+	case "lanczos3":
+		return Lanczos, nil
+	}
+	for f, name := range filterNames {
+		if name == s {
+			return Filter(f), nil
+		}
+	}
+	return 0, fmt.Errorf("imgproc: unknown filter %q (want %s)", s, strings.Join(filterNames[:], ", "))
+}
+
+func (f Filter) valid() bool { return f >= Bicubic && f <= Lanczos }
+
+// support returns the filter's support in source pixels at scale 1: the
+// kernel is zero outside [-support, support].
+func (f Filter) support() float64 {
+	switch f {
+	case Box:
+		return 0.5
+	case Bilinear, Hamming:
+		return 1
+	case Lanczos:
+		return 3
+	}
+	return 2
+}
+
+// The kernels are Pillow's (libImaging/Resample.c), written so that no
+// multiply-add is fused: the coefficients must round as Pillow's C does.
+func (f Filter) kernel(x float64) float64 {
+	switch f {
+	case Box:
+		if x > -0.5 && x <= 0.5 {
+			return 1
+		}
+		return 0
+	case Bilinear:
+		x = math.Abs(x)
+		if x < 1 {
+			return 1 - x
+		}
+		return 0
+	case Hamming:
+		x = math.Abs(x)
+		if x == 0 {
+			return 1
+		}
+		if x >= 1 {
+			return 0
+		}
+		x = float64(x * math.Pi)
+		return float64(math.Sin(x)/x) * (0.54 + float64(0.46*math.Cos(x)))
+	case Lanczos:
+		if -3 <= x && x < 3 {
+			return sinc(x) * sinc(x/3)
+		}
+		return 0
+	}
+	const a = -0.5
+	x = math.Abs(x)
+	if x < 1 {
+		return float64(float64(float64(float64((a+2)*x)-(a+3))*x)*x) + 1
+	}
+	if x < 2 {
+		return float64(float64(float64(float64(x-5)*x)+8)*x-4) * a
+	}
+	return 0
+}
+
+func sinc(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	x = float64(x * math.Pi)
+	return math.Sin(x) / x
+}
+
+// precision is the number of fraction bits of the fixed-point
+// coefficients, Pillow's PRECISION_BITS.
+const precision = 32 - 8 - 2
+
+// coeffs are the fixed-point weights of one axis of a resample: output
+// sample i is the weighted sum of the n[i] source samples from first[i],
+// with the weights k[i*ksize:][:n[i]].
+type coeffs struct {
+	ksize    int
+	first, n []int32
+	k        []int32
+	lo, hi   int // the source samples used: [lo, hi)
+	outSize  int
+}
+
+// pillowCoeffs computes the weights of resampling the source span
+// [in0, in1) of an axis of inSize samples to outSize samples, exactly as
+// Pillow's precompute_coeffs and normalize_coeffs_8bpc do (the span is a
+// C float there, as here).
+func pillowCoeffs(inSize int, in0, in1 float32, outSize int, f Filter) coeffs {
+	return newCoeffs(inSize, float64(in0), float64(in1-in0)/float64(outSize), outSize, f)
+}
+
+// newCoeffs computes the weights of outSize samples, output sample i
+// centred on source coordinate in0 + (i+0.5)*scale.
+func newCoeffs(inSize int, in0, scale float64, outSize int, f Filter) coeffs {
+	filterscale := max(scale, 1)
+	support := f.support() * filterscale
+	ksize := int(math.Ceil(support))*2 + 1
+	c := coeffs{
+		ksize:   ksize,
+		first:   make([]int32, outSize),
+		n:       make([]int32, outSize),
+		k:       make([]int32, outSize*ksize),
+		lo:      inSize,
+		outSize: outSize,
+	}
+	ww := make([]float64, ksize)
+	ss := 1 / filterscale
+	for i := range outSize {
+		center := in0 + float64((float64(i)+0.5)*scale)
+		xmin := max(int(center-support+0.5), 0)
+		xmax := min(int(center+support+0.5), inSize) - xmin
+		var sum float64
+		for x := range max(xmax, 0) {
+			w := f.kernel(float64(float64(x+xmin)-center+0.5) * ss)
+			ww[x] = w
+			sum += w
+		}
+		k := c.k[i*ksize : (i+1)*ksize]
+		for x := range max(xmax, 0) {
+			w := ww[x]
+			if sum != 0 {
+				w /= sum
+			}
+			if w < 0 {
+				k[x] = int32(-0.5 + float64(w*(1<<precision)))
+			} else {
+				k[x] = int32(0.5 + float64(w*(1<<precision)))
+			}
+		}
+		c.first[i], c.n[i] = int32(xmin), int32(max(xmax, 0))
+		if xmax > 0 {
+			c.lo = min(c.lo, xmin)
+			c.hi = max(c.hi, xmin+xmax)
+		}
+	}
+	if c.lo > c.hi {
+		c.lo = c.hi
+	}
+	return c
+}
+
+// clip8 is Pillow's clip8: the fixed-point sum v as a byte.
+func clip8(v int32) byte {
+	v >>= precision
+	if uint32(v) > 255 {
+		if v < 0 {
+			return 0
+		}
+		return 255
+	}
+	return byte(v)
+}
+
+// resampleH resamples rows rows of bpp (1 or 4) bytes per pixel
+// horizontally with the weights c: src rows are srcStride bytes apart,
+// dst rows c.outSize pixels, dstStride bytes apart.
+func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, c *coeffs) {
+	const half = 1 << (precision - 1)
+	for y := range rows {
+		in := src[y*srcStride:]
+		out := dst[y*dstStride : y*dstStride+c.outSize*bpp]
+		switch bpp {
+		case 1:
+			for x := range out {
+				n := c.n[x]
+				p := in[c.first[x]:][:n]
+				k := c.k[x*c.ksize:][:n]
+				ss := int32(half)
+				for i, w := range k {
+					ss += int32(p[i]) * w
+				}
+				out[x] = clip8(ss)
+			}
+		case 4:
+			for x := 0; x < c.outSize; x++ {
+				n := c.n[x]
+				p := in[4*c.first[x]:][:4*n]
+				k := c.k[x*c.ksize:][:n]
+				s0, s1, s2, s3 := int32(half), int32(half), int32(half), int32(half)
+				for i, w := range k {
+					q := p[4*i : 4*i+4 : 4*i+4]
+					s0 += int32(q[0]) * w
+					s1 += int32(q[1]) * w
+					s2 += int32(q[2]) * w
+					s3 += int32(q[3]) * w
+				}
+				o := out[4*x : 4*x+4 : 4*x+4]
+				o[0], o[1], o[2], o[3] = clip8(s0), clip8(s1), clip8(s2), clip8(s3)
+			}
+		}
+	}
+}
+
+// resampleV resamples vertically: dst row i is the weighted sum of the
+// source rows c gives for i, rows rowOffset lower in src (the caller's
+// source may start at row c.lo). Rows are n bytes.
+func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset int, c *coeffs) {
+	const half = 1 << (precision - 1)
+	acc := make([]int32, n)
+	for y := range c.outSize {
+		for x := range acc {
+			acc[x] = half
+		}
+		first := int(c.first[y]) - rowOffset
+		for i, w := range c.k[y*c.ksize:][:c.n[y]] {
+			row := src[(first+i)*srcStride:][:n]
+			acc := acc[:len(row)]
+			for x, v := range row {
+				acc[x] += int32(v) * w
+			}
+		}
+		out := dst[y*dstStride:][:n]
+		for x, v := range acc {
+			out[x] = clip8(v)
+		}
+	}
+}
+
+// resamplePlane resamples src, w×h pixels of bpp bytes (1 or 4) with rows
+// stride bytes apart, with the weights hx and vy, into a new buffer of
+// hx.outSize×vy.outSize pixels with rows hx.outSize*bpp bytes apart. As in
+// Pillow's ImagingResampleInner, a pass that is not needed (needH, needV)
+// is skipped, and the horizontal pass makes only the rows the vertical one
+// reads.
+func resamplePlane(src []byte, stride, bpp int, hx, vy *coeffs, needH, needV bool) []byte {
+	outW, outH := hx.outSize, vy.outSize
+	n := outW * bpp
+	out := make([]byte, n*outH)
+	switch {
+	case needH && needV:
+		rows := vy.hi - vy.lo
+		tmp := make([]byte, n*rows)
+		resampleH(tmp, n, src[vy.lo*stride:], stride, rows, bpp, hx)
+		resampleV(out, n, tmp, n, n, vy.lo, vy)
+	case needH:
+		resampleH(out, n, src, stride, outH, bpp, hx)
+	case needV:
+		resampleV(out, n, src, stride, n, 0, vy)
+	default:
+		copyRows(out, n, src, stride, n, outH)
+	}
+	return out
+}
