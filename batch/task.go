@@ -64,6 +64,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		MaxPixels:       job.MaxPixels,
 		KeepOrientation: job.KeepOrientation,
 		JPEG:            job.JPEG,
+		Draft:           ops.DraftScale,
 	})
 	if err != nil {
 		return Output{}, parallel.Permanent(err)
@@ -72,7 +73,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	img, err := ops.ApplyLimited(ctx, pic.Image, job.MaxPixels)
+	img, err := ops.ApplyPicture(ctx, pic, job.MaxPixels)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Output{}, err // cancelled: nothing wrong with the input
@@ -83,7 +84,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	in, inb := pic.Format, pic.Image.Bounds()
+	in, inw, inh := pic.Format, pic.Width, pic.Height
 	pic.Image = img
 	var buf bytes.Buffer
 	buf.Grow(len(job.Data))
@@ -102,8 +103,8 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		Format:   format,
 		Width:    b.Dx(),
 		Height:   b.Dy(),
-		InWidth:  inb.Dx(),
-		InHeight: inb.Dy(),
+		InWidth:  inw,
+		InHeight: inh,
 		Codec:    pic.Codec,
 		Decode:   t1.Sub(t0),
 		Process:  t2.Sub(t1),

@@ -128,3 +128,58 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResize resizes a 2560×1600 photo to 800 px wide: its YCbCr
+// planes (the JPEG path), and as RGB and RGBA (Pillow's modes), with the
+// default bicubic filter and with Lanczos.
+func BenchmarkResize(b *testing.B) {
+	p := mustBenchPicture(b)
+	rgb, err := imgproc.Decode(benchJPEG(), &imgproc.DecodeOptions{RGB: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		img  image.Image
+	}{{"ycbcr", p.Image}, {"rgb", rgb.Image}} {
+		for _, f := range []imgproc.Filter{imgproc.Bicubic, imgproc.Lanczos} {
+			b.Run(tc.name+"/"+f.String(), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := imgproc.Resize(tc.img, 800, 0, &imgproc.ResizeOptions{Filter: f}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkWThumb is the W-thumb job on one 2560×1600 photo: decode
+// (shrink-on-load where the list allows it), resize to 800 px wide, encode
+// JPEG quality 80.
+func BenchmarkWThumb(b *testing.B) {
+	data := benchJPEG()
+	ops, err := imgproc.ParseOps("resize=800x")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, codec := range []imgproc.JPEGCodec{imgproc.JPEGStd, imgproc.JPEGTurbo} {
+		b.Run("codec="+codec.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: codec, Draft: ops.DraftScale})
+				if err != nil {
+					b.Skip(err)
+				}
+				if p.Image, err = ops.ApplyPicture(b.Context(), p, 0); err != nil {
+					b.Fatal(err)
+				}
+				var out bytes.Buffer
+				if err := imgproc.Encode(&out, p, &imgproc.EncodeOptions{JPEG: codec, Quality: 80}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -26,6 +26,9 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, name := range files {
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+			continue
+		}
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

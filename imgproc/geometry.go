@@ -277,17 +277,24 @@ func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, budget int6
 }
 
 // draftRequest is the size, at least, a picture of fullW×fullH pixels
-// must decode at for the operation: its reducing gap (2 unless set) times
-// what it makes of the picture, as Pillow's thumbnail asks draft() for.
-// ok is false when the operation does not shrink.
+// must decode at for the operation: its draft gap times what it makes of
+// the picture. A thumbnail asks for twice its size, as Pillow's
+// thumbnail asks draft() for (its reducing gap of 2); a resize for its
+// size (the gap= option's value if set), as sharp and libvips do, since
+// the DCT scaling filters well (45 to 54 dB from the full decode's result
+// on the W-thumb photos, about the gap between bicubic and Lanczos). ok is
+// false when the operation does not shrink.
 func (rs resizeSpec) draftRequest(fullW, fullH int) (reqW, reqH float64, ok bool) {
 	w, h, box, skip, err := rs.plan(fullW, fullH)
 	if err != nil || skip || rs.filter == Nearest {
 		return 0, 0, false
 	}
 	gap := rs.gap
-	if gap == 0 || rs.thumb {
+	switch {
+	case rs.thumb:
 		gap = 2
+	case gap == 0:
+		gap = 1
 	}
 	reqW = float64(w) * gap * float64(fullW) / (box[2] - box[0])
 	reqH = float64(h) * gap * float64(fullH) / (box[3] - box[1])

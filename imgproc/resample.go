@@ -215,15 +215,40 @@ func clip8(v int32) byte {
 // dst rows c.outSize pixels, dstStride bytes apart.
 func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, c *coeffs) {
 	const half = 1 << (precision - 1)
-	for y := range rows {
+	y := 0
+	if bpp == 1 {
+		// Four rows at a time: each weight is loaded once for all four,
+		// and the four sums are independent.
+		for ; y+3 < rows; y += 4 {
+			in0, in1 := src[y*srcStride:], src[(y+1)*srcStride:]
+			in2, in3 := src[(y+2)*srcStride:], src[(y+3)*srcStride:]
+			out0 := dst[y*dstStride : y*dstStride+c.outSize]
+			out1 := dst[(y+1)*dstStride : (y+1)*dstStride+c.outSize]
+			out2 := dst[(y+2)*dstStride : (y+2)*dstStride+c.outSize]
+			out3 := dst[(y+3)*dstStride : (y+3)*dstStride+c.outSize]
+			for x := range out0 {
+				k := c.k[x*c.ksize:][:c.n[x]]
+				f := c.first[x]
+				p0, p1, p2, p3 := in0[f:][:len(k)], in1[f:][:len(k)], in2[f:][:len(k)], in3[f:][:len(k)]
+				s0, s1, s2, s3 := int32(half), int32(half), int32(half), int32(half)
+				for i, w := range k {
+					s0 += int32(p0[i]) * w
+					s1 += int32(p1[i]) * w
+					s2 += int32(p2[i]) * w
+					s3 += int32(p3[i]) * w
+				}
+				out0[x], out1[x], out2[x], out3[x] = clip8(s0), clip8(s1), clip8(s2), clip8(s3)
+			}
+		}
+	}
+	for ; y < rows; y++ {
 		in := src[y*srcStride:]
 		out := dst[y*dstStride : y*dstStride+c.outSize*bpp]
 		switch bpp {
 		case 1:
 			for x := range out {
-				n := c.n[x]
-				p := in[c.first[x]:][:n]
-				k := c.k[x*c.ksize:][:n]
+				k := c.k[x*c.ksize:][:c.n[x]]
+				p := in[c.first[x]:][:len(k)]
 				ss := int32(half)
 				for i, w := range k {
 					ss += int32(p[i]) * w
@@ -232,9 +257,8 @@ func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, 
 			}
 		case 4:
 			for x := 0; x < c.outSize; x++ {
-				n := c.n[x]
-				p := in[4*c.first[x]:][:4*n]
-				k := c.k[x*c.ksize:][:n]
+				k := c.k[x*c.ksize:][:c.n[x]]
+				p := in[4*c.first[x]:][:4*len(k)]
 				s0, s1, s2, s3 := int32(half), int32(half), int32(half), int32(half)
 				for i, w := range k {
 					q := p[4*i : 4*i+4 : 4*i+4]

@@ -300,7 +300,8 @@ func nearestPlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64)
 
 // resizeYCbCr resizes the planes of m (chroma subsampled fx×fy) to w×h
 // from box: luma as resizePlane does, each chroma plane over the same
-// region of the picture at its own resolution.
+// region of the picture at its own resolution. A downscale writes 4:2:0
+// chroma, which JPEG encoders write anyway, whatever the input's.
 func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap float64) *image.YCbCr {
 	sw, sh := m.Rect.Dx(), m.Rect.Dy()
 	out := &image.YCbCr{
@@ -309,11 +310,30 @@ func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap
 		SubsampleRatio: m.SubsampleRatio,
 		Rect:           image.Rect(0, 0, w, h),
 	}
-	cw, ch := (w+fx-1)/fx, (h+fy-1)/fy
+	ofx, ofy := fx, fy
 	scw, sch := (sw+fx-1)/fx, (sh+fy-1)/fy
-	// Output chroma sample j covers output luma [j*fx, (j+1)*fx), which
-	// is source luma box[0] + [j*fx, (j+1)*fx) * (box width / w).
-	sx, sy := (box[2]-box[0])/float64(w), (box[3]-box[1])/float64(h)
+	switch {
+	case w <= scw && h <= sch:
+		// The chroma planes are large enough for full-resolution chroma
+		// in the output: a thumbnail keeps all the colour detail the
+		// source has.
+		ofx, ofy, out.SubsampleRatio = 1, 1, image.YCbCrSubsampleRatio444
+	case float64(w) < box[2]-box[0] && float64(h) < box[3]-box[1] && fx <= 2 && fy <= 2:
+		ofx, ofy, out.SubsampleRatio = 2, 2, image.YCbCrSubsampleRatio420
+		if (fx == 1 || fy == 1) && 2*float64(w) <= box[2]-box[0] && 2*float64(h) <= box[3]-box[1] {
+			// A shrink by 2 or more loses the extra chroma anyway:
+			// average it down to 4:2:0 first, which costs a pass over
+			// the chroma and saves most of the filtering.
+			m, fx, fy = to420(m, fx, fy), 2, 2
+			scw, sch = (sw+1)/2, (sh+1)/2
+		}
+	}
+	cw, ch := (w+ofx-1)/ofx, (h+ofy-1)/ofy
+	// Output chroma sample j covers output luma [j*ofx, (j+1)*ofx), which
+	// is source luma box[0] + [j*ofx, (j+1)*ofx) * (box width / w), and
+	// source chroma that divided by fx.
+	sx := (box[2] - box[0]) / float64(w) * float64(ofx) / float64(fx)
+	sy := (box[3] - box[1]) / float64(h) * float64(ofy) / float64(fy)
 	cbox := [4]float64{box[0] / float64(fx), box[1] / float64(fy), 0, 0}
 	cbox[2] = min(cbox[0]+float64(cw)*sx, float64(scw))
 	cbox[3] = min(cbox[1]+float64(ch)*sy, float64(sch))

@@ -1,6 +1,7 @@
 package imgproc_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -43,7 +44,9 @@ func resampleCases() []resampleCase {
 	var cs []resampleCase
 	add := func(c resampleCase) {
 		c.Name = fmt.Sprintf("%s-%dx%d-%s-%dx%d-%s", c.Mode, c.In[0], c.In[1], c.Op, c.Size[0], c.Size[1], c.Filter)
-		if c.Box != nil {
+		if c.Op == "fit" {
+			c.Name += fmt.Sprintf("-centering%g,%g", c.Box[0], c.Box[1])
+		} else if c.Box != nil {
 			c.Name += fmt.Sprintf("-box%g,%g,%g,%g", c.Box[0], c.Box[1], c.Box[2], c.Box[3])
 		}
 		if c.Gap != 0 {
@@ -67,6 +70,12 @@ func resampleCases() []resampleCase {
 			add(resampleCase{Mode: mode, In: [2]int{301, 203}, Op: "resize", Size: [2]int{41, 19}, Filter: f, Gap: 1.5, Box: []float64{10.5, 7, 290, 200.25}})
 			add(resampleCase{Mode: mode, In: [2]int{301, 203}, Op: "thumbnail", Size: [2]int{64, 64}, Filter: f})
 			add(resampleCase{Mode: mode, In: [2]int{301, 203}, Op: "thumbnail", Size: [2]int{50, 1000}, Filter: f, Gap: 3})
+		}
+		for _, f := range []string{"bicubic", "lanczos"} {
+			for _, c := range [][]float64{{0.5, 0.5}, {0, 0}, {1, 1}, {0.5, 0}, {1, 0.5}} {
+				add(resampleCase{Mode: mode, In: [2]int{67, 43}, Op: "fit", Size: [2]int{20, 20}, Filter: f, Box: c})
+				add(resampleCase{Mode: mode, In: [2]int{67, 43}, Op: "fit", Size: [2]int{30, 9}, Filter: f, Box: c})
+			}
 		}
 		for _, fac := range [][2]int{{2, 2}, {3, 3}, {4, 4}, {5, 5}, {7, 3}, {1, 4}, {6, 1}, {8, 8}} {
 			add(resampleCase{Mode: mode, In: [2]int{67, 43}, Op: "reduce", Size: fac})
@@ -169,7 +178,7 @@ func (c resampleCase) run(tb testing.TB) image.Image {
 		tb.Fatal(err)
 	}
 	opts := &imgproc.ResizeOptions{Filter: f, ReducingGap: c.Gap}
-	if c.Box != nil {
+	if c.Box != nil && c.Op != "fit" {
 		opts.Box = [4]float64(c.Box)
 	}
 	var out image.Image
@@ -180,6 +189,12 @@ func (c resampleCase) run(tb testing.TB) image.Image {
 		out, err = imgproc.Thumbnail(img, c.Size[0], c.Size[1], opts)
 	case "reduce":
 		out, err = imgproc.Reduce(img, c.Size[0], c.Size[1])
+	case "fit":
+		gravity := map[[2]float64]string{{0.5, 0.5}: "center", {0, 0}: "northwest", {1, 1}: "southeast", {0.5, 0}: "north", {1, 0.5}: "east"}[[2]float64(c.Box)]
+		var ops imgproc.Ops
+		if ops, err = imgproc.ParseOps(fmt.Sprintf("resize=%dx%d:cover:%s:%s", c.Size[0], c.Size[1], gravity, c.Filter)); err == nil {
+			out, err = ops.Apply(tb.(interface{ Context() context.Context }).Context(), img)
+		}
 	}
 	if err != nil {
 		tb.Fatalf("%s: %v", c.Name, err)
@@ -191,7 +206,7 @@ func (c resampleCase) run(tb testing.TB) image.Image {
 // and size into dir.
 const pillowResample = `
 import json, os, sys
-from PIL import Image
+from PIL import Image, ImageOps
 cases, src, out = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 F = {"nearest": Image.Resampling.NEAREST, "box": Image.Resampling.BOX, "bilinear": Image.Resampling.BILINEAR,
      "hamming": Image.Resampling.HAMMING, "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}
@@ -201,6 +216,8 @@ for c in cases:
         im = im.resize(tuple(c["size"]), F[c["filter"]], box=c.get("box"), reducing_gap=c.get("gap") or None)
     elif c["op"] == "reduce":
         im = im.reduce(tuple(c["size"]))
+    elif c["op"] == "fit":
+        im = ImageOps.fit(im, tuple(c["size"]), F[c["filter"]], centering=tuple(c["box"]))
     else:
         im.thumbnail(tuple(c["size"]), F[c["filter"]], reducing_gap=c.get("gap") or 2.0)
     with open(os.path.join(out, c["name"]), "wb") as f:

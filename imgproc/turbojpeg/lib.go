@@ -150,6 +150,7 @@ func open(name string) (*Lib, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	l.api3 = hasSymbol(h, "tj3Init")
+	tuneMalloc()
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	l.dec = handles{free: make(chan uintptr, n), create: l.fn.initDecompress, fn: &l.fn, errWhat: "decode: create decompressor"}
 	l.enc = handles{free: make(chan uintptr, n), create: l.fn.initCompress, fn: &l.fn, errWhat: "encode: create compressor"}
