@@ -135,6 +135,7 @@ type Item struct {
 	Fetch    time.Duration // waiting for and doing the download
 	Compute  time.Duration // decoding, processing and encoding
 	Elapsed  time.Duration // from start to end of the item
+	Path     string        // how the pixels went (Output.Path), for a processed item
 }
 
 // Counts are the batch's progress so far.
@@ -395,6 +396,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 	r.rec.Phase(id, report.Processing, proc, enc)
 	r.rec.Phase(id, report.Encoding, enc, t3)
 	it.Compute = o.Decode + o.Process + o.Encode
+	it.Path = o.Path
 	res.Width, res.Height = o.InWidth, o.InHeight
 	res.OutWidth, res.OutHeight = o.Width, o.Height
 	return o, t3, nil

@@ -447,3 +447,31 @@ func ExampleRun() {
 	// failed corrupt-header.jpg
 	// 1 done, 1 failed
 }
+
+// TestProcessPath checks that Output.Path says which path the pixels took:
+// shrink-on-load and the YCbCr planes for a thumbnail of a JPEG, RGBA for a
+// PNG with alpha; and that the sizes reported are the full picture's.
+func TestProcessPath(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, ops, want string
+		in, out           [2]int
+	}{
+		{"jpeg thumbnail", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:4:4 planes", [2]int{451, 300}, [2]int{100, 67}},
+		{"jpeg resize", "imgproc/skimage-chelsea.jpg", "resize=300x", "YCbCr 4:2:0 planes", [2]int{451, 300}, [2]int{300, 200}},
+		{"jpeg blur", "imgproc/skimage-chelsea.jpg", "blur=2", "YCbCr 4:2:0 planes", [2]int{451, 300}, [2]int{451, 300}},
+		{"png alpha", "imgproc/with-alpha.png", "resize=50%", "RGBA", [2]int{0, 0}, [2]int{0, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := batch.Process(t.Context(), batch.Job{Data: readTestdata(t, tc.file), Ops: tc.ops, JPEG: imgproc.JPEGStd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Path != tc.want {
+				t.Errorf("Process(%s, %s).Path = %q, want %q", tc.file, tc.ops, o.Path, tc.want)
+			}
+			if tc.in != [2]int{} && ([2]int{o.InWidth, o.InHeight} != tc.in || [2]int{o.Width, o.Height} != tc.out) {
+				t.Errorf("Process(%s, %s) sizes %dx%d -> %dx%d, want %v -> %v", tc.file, tc.ops, o.InWidth, o.InHeight, o.Width, o.Height, tc.in, tc.out)
+			}
+		})
+	}
+}

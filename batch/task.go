@@ -3,6 +3,9 @@ package batch
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"strings"
 	"time"
 
 	"github.com/fanout-dev/fanout/imgproc"
@@ -36,6 +39,7 @@ type Output struct {
 	InWidth       int            // the input's width in pixels, upright
 	InHeight      int            // the input's height in pixels, upright
 	Codec         string         // the decoder that read the input
+	Path          string         // how the pixels went: the decode's scale and what the operations ran on (see Process)
 	Decode        time.Duration  // time spent decoding
 	Process       time.Duration  // time spent in the operations
 	Encode        time.Duration  // time spent encoding
@@ -48,7 +52,10 @@ func Register(r *parallel.Registry) *parallel.Task[Job, Output] {
 	return parallel.Register(r, TaskName, parallel.Gob, Process)
 }
 
-// Process decodes job.Data, applies job.Ops and encodes the result. Errors
+// Process decodes job.Data, applies job.Ops and encodes the result. A
+// JPEG that the first operation shrinks is decoded smaller
+// (imgproc.Ops.DraftScale). Output.Path says which path the pixels took,
+// for example "1/2 scale, YCbCr 4:2:0 planes" or "RGB". Errors
 // caused by the input (an unknown format, a corrupt or truncated file, an
 // image over the pixel budget, a bad operation list) are marked
 // [parallel.Permanent]: running them again cannot help. Process checks ctx
@@ -106,8 +113,33 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		InWidth:  inw,
 		InHeight: inh,
 		Codec:    pic.Codec,
+		Path:     path(pic, img),
 		Decode:   t1.Sub(t0),
 		Process:  t2.Sub(t1),
 		Encode:   t3.Sub(t2),
 	}, nil
+}
+
+// path describes how pic was decoded and what the operations made of it:
+// the shrink-on-load scale, if any, and the pixels' representation.
+func path(pic *imgproc.Picture, out image.Image) string {
+	var kind string
+	switch m := out.(type) {
+	case *image.YCbCr:
+		r := strings.TrimPrefix(m.SubsampleRatio.String(), "YCbCrSubsampleRatio") // "420"
+		kind = "YCbCr " + strings.Join(strings.Split(r, ""), ":") + " planes"
+	case *image.Gray:
+		kind = "grey"
+	case *image.NRGBA:
+		kind = "RGBA"
+		if m.Opaque() {
+			kind = "RGB"
+		}
+	default:
+		kind = fmt.Sprintf("%T", out)
+	}
+	if pic.Scale > 1 {
+		return fmt.Sprintf("1/%d scale, %s", pic.Scale, kind)
+	}
+	return kind
 }

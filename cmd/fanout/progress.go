@@ -80,6 +80,7 @@ type itemJSON struct {
 	FetchSec float64 `json:"fetch_s"`
 	CPUSec   float64 `json:"compute_s"`
 	TotalSec float64 `json:"total_s"`
+	Path     string  `json:"path,omitempty"`
 }
 
 func (p *jsonProgress) started(batch.Counts) {}
@@ -89,6 +90,7 @@ func (p *jsonProgress) ended(it batch.Item, c batch.Counts) {
 		Input: it.Source, Output: it.Output, Status: "ok",
 		BytesIn: it.BytesIn, BytesOut: it.BytesOut,
 		FetchSec: it.Fetch.Seconds(), CPUSec: it.Compute.Seconds(), TotalSec: it.Elapsed.Seconds(),
+		Path: it.Path,
 	}
 	switch {
 	case it.Err != nil:
