@@ -454,7 +454,7 @@ func ExampleRun() {
 func TestProcessPath(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, ops, want string
-		in, out           [2]int
+		in, out               [2]int
 	}{
 		{"jpeg thumbnail", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:4:4 planes", [2]int{451, 300}, [2]int{100, 67}},
 		{"jpeg resize", "imgproc/skimage-chelsea.jpg", "resize=300x", "YCbCr 4:2:0 planes", [2]int{451, 300}, [2]int{300, 200}},
