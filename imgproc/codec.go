@@ -119,17 +119,18 @@ func encodeJPEG(img image.Image, quality int, c JPEGCodec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
+		// JPEGs are written 4:2:0, as Pillow, libjpeg and image/jpeg
+		// write them by default, whatever the planes' subsampling:
+		// to420 averages the chroma 2×2 as image/jpeg does.
+		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && fx <= 2 && fy <= 2 && (fx == 1 || fy == 1) {
+			img = to420(m, fx, fy)
+		}
+	}
 	if lib != nil {
 		data, err := lib.Encode(img, quality)
 		if !errors.Is(err, turbojpeg.ErrUnsupported) {
 			return data, err
-		}
-	}
-	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
-		// image/jpeg writes 4:2:0 from any YCbCr by averaging chroma 2×2;
-		// to420 does the same, and the fast encoder takes the result.
-		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && fx <= 2 && fy <= 2 && (fx == 1 || fy == 1) {
-			img = to420(m, fx, fy)
 		}
 	}
 	if data, ok := encodeJPEGFast(img, quality); ok {

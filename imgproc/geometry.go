@@ -51,8 +51,11 @@ type resizeSpec struct {
 // parseResize parses the value of a resize or thumbnail operation.
 func parseResize(name, arg string) (resizeSpec, error) {
 	rs := resizeSpec{thumb: name == "thumbnail"}
-	geom, opts, _ := strings.Cut(arg, ":")
+	geom, opts, hasOpts := strings.Cut(arg, ":")
 	var fitSet, gravitySet bool
+	if rs.thumb && strings.ContainsAny(geom, "!>") {
+		return rs, fmt.Errorf("thumbnail takes WxH, Wx or xH, not %q (it keeps the aspect ratio and never enlarges)", geom)
+	}
 	switch {
 	case strings.HasSuffix(geom, ">"):
 		geom, rs.onlyShrink = geom[:len(geom)-1], true
@@ -75,16 +78,20 @@ func parseResize(name, arg string) (resizeSpec, error) {
 		}
 		rs.w, rs.h = w, h
 	}
-	if opts == "" {
+	if !hasOpts {
 		return rs, nil
 	}
-	for o := range strings.SplitSeq(opts, ":") {
-		o = strings.ToLower(strings.TrimSpace(o))
+	for typed := range strings.SplitSeq(opts, ":") {
+		o := strings.ToLower(strings.TrimSpace(typed))
+		if o == "" {
+			return rs, fmt.Errorf("empty option in %q", arg)
+		}
 		if f, err := ParseFilter(o); err == nil {
 			rs.filter = f
 			continue
 		}
-		if g, ok := strings.CutPrefix(o, "gap="); ok && !rs.thumb {
+		if _, ok := strings.CutPrefix(o, "gap="); ok && !rs.thumb {
+			g := strings.TrimSpace(typed)[len("gap="):]
 			v, err := strconv.ParseFloat(g, 64)
 			if err != nil || !(v >= 1 && v <= 1000) {
 				return rs, fmt.Errorf("bad reducing gap %q (want a number from 1 to 1000)", g)

@@ -25,43 +25,65 @@ type Ops []Op
 // opsSyntax sums up the operation syntax for error messages.
 const opsSyntax = "blur=SIGMA, boxblur=RADIUS, sharpen[=RADIUS[:PERCENT[:THRESHOLD]]], resize=GEOMETRY[:FIT][:GRAVITY][:FILTER][:only-shrink], thumbnail=WxH[:FILTER], crop=WxH+X+Y, rotate=90|180|270, fliph, flipv, grayscale"
 
+// OpsHelp describes, for a terminal, the operations [ParseOps] reads and
+// the syntax of resize: plain text whose lines are shorter than 100
+// columns and, but for blank ones, indented by two spaces, ending in a
+// newline, to print under a heading of a command's help.
+const OpsHelp = `  blur=SIGMA[:straight]        Gaussian blur, as Pillow's GaussianBlur; alpha premultiplied
+                               unless :straight
+  boxblur=RADIUS[:straight]    box blur, as Pillow's BoxBlur
+  sharpen[=RADIUS[:PERCENT[:THRESHOLD]]]
+                               unsharp mask, as Pillow's UnsharpMask (default 2:150:3)
+  resize=GEOMETRY[:OPTION]...  resize, as Pillow's resize (see below)
+  thumbnail=SIZE[:FILTER]      Pillow's thumbnail(): fit inside SIZE (W, Wx, xH or WxH),
+                               aspect ratio kept, never enlarging
+  crop=WxH+X+Y                 keep the WxH rectangle whose top left corner is at X,Y
+  rotate=90|180|270            rotate clockwise (any multiple of 90)
+  fliph, flipv                 mirror left to right, top to bottom
+  grayscale                    shades of grey
+  Names are case-insensitive; gray and grey stand for grayscale, thumb for thumbnail,
+  unsharp for sharpen.
+
+  A resize GEOMETRY is ImageMagick's:
+    W or Wx      width W, the height keeping the aspect ratio
+    xH           height H, the width keeping the aspect ratio
+    WxH          width W and height H (how the picture meets them: the fit below)
+    P%           both sides scaled by P per cent (0 < P <= 10000)
+  followed, optionally, by > (only shrink) or ! (fill). Then OPTIONs, each after a colon,
+  in any order:
+    fill             exactly WxH, the aspect ratio not kept (the default)
+    inside, contain  as large as fits inside WxH, the aspect ratio kept
+    cover            covers WxH, the aspect ratio kept, then cropped to WxH
+    GRAVITY          the part cover keeps: center (default), north, south, east, west,
+                     northeast, northwest, southeast, southwest; or top, bottom, right, left
+    FILTER           bicubic (default), lanczos, hamming, bilinear, box, nearest;
+                     or cubic, linear, lanczos3
+    only-shrink      leave a picture that fits inside the geometry as it is (as >)
+    gap=N            Pillow's reducing_gap: shrink by whole factors first while N times the
+                     output size remains (N from 1 to 1000; faster, nearly the same)
+  inside and cover need both W and H; a GRAVITY needs cover; thumbnail takes only a FILTER.
+  e.g. resize=1600x, resize=50%, resize=800x800>:inside, resize=400x400:cover:north:lanczos
+
+  Shrink-on-load: when the list starts with a resize or thumbnail that makes a JPEG smaller,
+  the JPEG is decoded at 1/2, 1/4 or 1/8 of its size, the most that keeps it at least the
+  output size (resize; gap=N: N times) or twice it (thumbnail, as Pillow's draft()).
+`
+
 // ParseOps parses a comma-separated operation list such as
-// "blur=15,resize=800x,grayscale". Names are case-insensitive; "gray" and
-// "grey" are accepted for grayscale, "thumb" for thumbnail, "unsharp" for
-// sharpen. Parameters are checked here, so that a bad list fails before any
-// image is read; the error names the offending token. The empty string is
-// the empty list. [Ops.String] gives back a list that parses to the same
+// "blur=15,resize=800x,grayscale". [OpsHelp] lists the operations and
+// their syntax; names are case-insensitive, and "gray" and "grey" are
+// accepted for grayscale, "thumb" for thumbnail, "unsharp" for sharpen.
+// Parameters are checked here, so that a bad list fails before any image
+// is read; the error names the offending token. The empty string is the
+// empty list. [Ops.String] gives back a list that parses to the same
 // operations.
 //
-// The operations:
-//
-//	blur=SIGMA[:straight]      Gaussian blur (GaussianBlur), premultiplied alpha unless :straight
-//	boxblur=RADIUS[:straight]  box blur (BoxBlur)
-//	sharpen[=RADIUS[:PERCENT[:THRESHOLD]]]  unsharp mask (UnsharpMask), defaults 2:150:3
-//	resize=GEOMETRY[:OPTION]...  resize (Resize); see below
-//	thumbnail=WxH[:FILTER]       Pillow's thumbnail(): fit inside, never enlarge (Thumbnail)
-//	crop=WxH+X+Y               keep the W×H rectangle at (X, Y) (Crop)
-//	rotate=90|180|270          rotate clockwise (Rotate)
-//	fliph, flipv               mirror left-right or top-bottom
-//	grayscale                  shades of grey (Grayscale)
-//
-// A resize GEOMETRY is ImageMagick's: W or Wx (that width, the height
-// keeping the aspect ratio), xH, WxH, P% (both sides scaled), with an
-// optional suffix > (only shrink) or ! (fill). Its OPTIONs, in any order:
-//
-//	fill             exactly W×H, the aspect ratio not kept (the default: Pillow's resize)
-//	inside, contain  as large as fits inside W×H, the aspect ratio kept
-//	cover            covers W×H, the aspect ratio kept, then cropped to W×H (Pillow's ImageOps.fit)
-//	GRAVITY          what cover keeps: center (default), north, south, east, west,
-//	                 northeast, northwest, southeast, southwest (or top, bottom, left, right)
-//	FILTER           bicubic (default), lanczos, hamming, bilinear, box, nearest
-//	only-shrink      leave an image that already fits inside W×H as it is (as >)
-//	gap=N            Pillow's reducing_gap: reduce by whole factors first while
-//	                 N times the output size remains (N >= 1; faster, nearly the same)
-//
-// thumbnail takes a size (W, Wx, xH or WxH: the box to fit in) and an
-// optional FILTER, and works as Pillow's Image.thumbnail with its default
-// reducing gap of 2.
+// Each operation does what a function of the package does: blur is
+// [GaussianBlur], boxblur [BoxBlur], sharpen [UnsharpMask], resize
+// [Resize] (with the fit cover, Pillow's ImageOps.fit: a crop then a
+// resize), thumbnail [Thumbnail] with Pillow's default reducing gap of 2,
+// crop [Crop] (X and Y from the image's top left corner), rotate [Rotate],
+// fliph [FlipH], flipv [FlipV] and grayscale [Grayscale].
 func ParseOps(s string) (Ops, error) {
 	var ops Ops
 	if strings.TrimSpace(s) == "" {

@@ -426,3 +426,155 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestParseOpsResize applies resize and thumbnail values to a 400×300
+// image and checks the size they make, the canonical form String gives
+// back, and that the canonical form parses to itself.
+func TestParseOpsResize(t *testing.T) {
+	src := newTestPattern(400, 300, 1, false)
+	tests := []struct {
+		name string
+		in   string      // the operation as typed
+		str  string      // what Ops.String gives back
+		size image.Point // of the output
+	}{
+		{"width alone", "resize=800", "resize=800x", image.Pt(800, 600)},
+		{"width", "resize=800x", "resize=800x", image.Pt(800, 600)},
+		{"height", "resize=x150", "resize=x150", image.Pt(200, 150)},
+		{"fill by default", "resize=200x100", "resize=200x100", image.Pt(200, 100)},
+		{"fill", "resize=200x100:fill", "resize=200x100", image.Pt(200, 100)},
+		{"fill suffix", "resize=200x100!", "resize=200x100", image.Pt(200, 100)},
+		{"inside", "resize=200x100:inside", "resize=200x100:inside", image.Pt(133, 100)},
+		{"contain", "resize=200x100:contain", "resize=200x100:inside", image.Pt(133, 100)},
+		{"inside enlarges", "resize=600x600:inside", "resize=600x600:inside", image.Pt(600, 450)},
+		{"cover", "resize=200x100:cover", "resize=200x100:cover", image.Pt(200, 100)},
+		{"cover gravity filter", "resize=200x100:cover:north:lanczos", "resize=200x100:cover:north:lanczos", image.Pt(200, 100)},
+		{"options in any order", "resize=200x100:lanczos:north:cover", "resize=200x100:cover:north:lanczos", image.Pt(200, 100)},
+		{"gravity synonym", "resize=200x100:cover:top", "resize=200x100:cover:north", image.Pt(200, 100)},
+		{"corner gravity", "resize=100x200:cover:southwest", "resize=100x200:cover:southwest", image.Pt(100, 200)},
+		{"center is the default", "resize=200x100:cover:center", "resize=200x100:cover", image.Pt(200, 100)},
+		{"case-insensitive", "RESIZE=200X100:Cover:East:Hamming", "resize=200x100:cover:east:hamming", image.Pt(200, 100)},
+		{"only-shrink suffix fits", "resize=800x600>", "resize=800x600>", image.Pt(400, 300)},
+		{"only-shrink suffix inside", "resize=200x200>:inside", "resize=200x200>:inside", image.Pt(200, 150)},
+		// 400×300 does not fit inside 300×400, so it is resized, filling.
+		{"only-shrink fill", "resize=300x400:only-shrink", "resize=300x400>", image.Pt(300, 400)},
+		{"only-shrink inside fits", "resize=600x600:inside:only-shrink", "resize=600x600>:inside", image.Pt(400, 300)},
+		{"only-shrink width fits", "resize=500x:only-shrink", "resize=500x>", image.Pt(400, 300)},
+		{"percent", "resize=50%", "resize=50%", image.Pt(200, 150)},
+		{"fractional percent", "resize=12.5%", "resize=12.5%", image.Pt(50, 38)},
+		{"percent only-shrink", "resize=50%>", "resize=50%>", image.Pt(200, 150)},
+		{"percent only-shrink enlarging", "resize=200%>", "resize=200%>", image.Pt(400, 300)},
+		{"gap", "resize=200x100:gap=2", "resize=200x100:gap=2", image.Pt(200, 100)},
+		{"gap fraction", "resize=100x:gap=1.5:box", "resize=100x:box:gap=1.5", image.Pt(100, 75)},
+		{"bicubic is the default", "resize=200x100:bicubic", "resize=200x100", image.Pt(200, 100)},
+		{"cubic", "resize=200x100:cubic", "resize=200x100", image.Pt(200, 100)},
+		{"linear", "resize=200x100:linear", "resize=200x100:bilinear", image.Pt(200, 100)},
+		{"lanczos3", "resize=200x100:lanczos3", "resize=200x100:lanczos", image.Pt(200, 100)},
+		{"nearest", "resize=200x100:nearest", "resize=200x100:nearest", image.Pt(200, 100)},
+		{"thumbnail", "thumbnail=100x100", "thumbnail=100x100", image.Pt(100, 75)},
+		{"thumbnail filter", "thumbnail=100x100:lanczos", "thumbnail=100x100:lanczos", image.Pt(100, 75)},
+		{"thumbnail never enlarges", "thumbnail=1000x1000", "thumbnail=1000x1000", image.Pt(400, 300)},
+		{"thumbnail width", "thumbnail=100", "thumbnail=100x", image.Pt(100, 75)},
+		{"thumbnail height", "thumbnail=x50", "thumbnail=x50", image.Pt(67, 50)},
+		{"thumb", "thumb=100x100:bilinear", "thumbnail=100x100:bilinear", image.Pt(100, 75)},
+		{"in a list", "resize=200x100:cover,thumbnail=50x50", "resize=200x100:cover,thumbnail=50x50", image.Pt(50, 25)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ops, err := imgproc.ParseOps(tc.in)
+			if err != nil {
+				t.Fatalf("ParseOps(%q) error = %v, want none", tc.in, err)
+			}
+			got, err := ops.Apply(t.Context(), src)
+			if err != nil {
+				t.Fatalf("ParseOps(%q).Apply error = %v, want none", tc.in, err)
+			}
+			if size := got.Bounds().Size(); size != tc.size {
+				t.Errorf("ParseOps(%q).Apply on 400x300 = %v, want %v", tc.in, size, tc.size)
+			}
+			if s := ops.String(); s != tc.str {
+				t.Errorf("ParseOps(%q).String() = %q, want %q", tc.in, s, tc.str)
+			}
+			again, err := imgproc.ParseOps(ops.String())
+			if err != nil {
+				t.Fatalf("ParseOps(%q) of ParseOps(%q).String() error = %v, want none", ops.String(), tc.in, err)
+			}
+			if again.String() != ops.String() {
+				t.Errorf("ParseOps(%q).String() = %q, want %q (round trip of %q)", ops.String(), again.String(), ops.String(), tc.in)
+			}
+		})
+	}
+}
+
+// TestParseOpsResizeErrors checks that bad resize and thumbnail values fail
+// when parsed, with an error naming the operation as typed and the cause.
+func TestParseOpsResizeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string // part of the cause
+	}{
+		{"zero size", "resize=0x0", `bad size "0"`},
+		{"over the dimension limit", "resize=99999999x", `bad size "99999999"`},
+		{"negative", "resize=-5x", `bad size "-5"`},
+		{"no sides", "resize=x", "want WxH, Wx or xH"},
+		{"empty", "resize=", "missing value"},
+		{"not a number", "resize=abc", `bad size "abc"`},
+		{"unknown option", "resize=100x100:foo", `unknown resize option "foo"`},
+		{"empty option", "resize=100x100::cover", "empty option"},
+		{"trailing colon", "resize=100x100:", "empty option"},
+		{"thumbnail fill", "thumbnail=100x100!", "thumbnail takes WxH"},
+		{"cover without height", "resize=100x:cover", "fit cover needs both a width and a height"},
+		{"inside without width", "resize=x100:inside", "fit inside needs both a width and a height"},
+		{"cover of a percentage", "resize=50%:cover", "fit cover needs both a width and a height"},
+		{"gravity without cover", "resize=100x100:north", "a gravity needs the cover fit"},
+		{"gravity with inside", "resize=100x100:inside:west", "a gravity needs the cover fit"},
+		{"two fits", "resize=100x100:inside:cover", "more than one fit"},
+		{"fill suffix and a fit", "resize=100x100!:inside", "more than one fit"},
+		{"gap below 1", "resize=100x100:gap=0.5", `bad reducing gap "0.5"`},
+		{"gap not a number", "resize=100x100:gap=NaN", "bad reducing gap"},
+		{"thumbnail percentage", "thumbnail=50%", `bad size "50%"`},
+		{"thumbnail fit", "thumbnail=100x100:cover", `unknown thumbnail option "cover"`},
+		{"thumbnail gap", "thumbnail=100x100:gap=2", `unknown thumbnail option "gap=2"`},
+		{"zero percent", "resize=0%", `bad percentage "0%"`},
+		{"huge percent", "resize=20000%", `bad percentage "20000%"`},
+		{"NaN percent", "resize=NaN%", `bad percentage "NaN%"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ops, err := imgproc.ParseOps(tc.in)
+			if err == nil {
+				t.Fatalf("ParseOps(%q) = %q, nil; want an error", tc.in, ops.String())
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.in) || !strings.Contains(msg, tc.want) {
+				t.Errorf("ParseOps(%q) error = %q, want it to name %q and contain %q", tc.in, msg, tc.in, tc.want)
+			}
+		})
+	}
+}
+
+// TestOpsHelp checks that the help text fits a terminal and names every
+// operation and resize option.
+func TestOpsHelp(t *testing.T) {
+	if !strings.HasSuffix(imgproc.OpsHelp, "\n") {
+		t.Errorf("OpsHelp does not end in a newline")
+	}
+	for i, line := range strings.Split(strings.TrimSuffix(imgproc.OpsHelp, "\n"), "\n") {
+		if n := len([]rune(line)); n >= 100 {
+			t.Errorf("OpsHelp line %d is %d columns, want under 100: %q", i+1, n, line)
+		}
+		if line != "" && !strings.HasPrefix(line, "  ") {
+			t.Errorf("OpsHelp line %d is not indented by two spaces: %q", i+1, line)
+		}
+	}
+	for _, word := range []string{
+		"blur=", "boxblur=", "sharpen", "resize=", "thumbnail=", "crop=", "rotate=", "fliph", "flipv", "grayscale",
+		"fill", "inside", "contain", "cover", "only-shrink", "gap=", ">", "!", "%",
+		"center", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+		"bicubic", "lanczos", "hamming", "bilinear", "box", "nearest",
+	} {
+		if !strings.Contains(imgproc.OpsHelp, word) {
+			t.Errorf("OpsHelp lacks %q", word)
+		}
+	}
+}

@@ -138,6 +138,23 @@ type coeffs struct {
 	k        []int32
 	lo, hi   int // the source samples used: [lo, hi)
 	outSize  int
+	inSize   int
+
+	kp []int32 // k with each output's weights padded to a multiple of 8 (see padded)
+	m  int     // len(kp) / outSize / 8
+}
+
+// padded returns the weights with each output's padded with zeros to m×8,
+// for the vector kernels, computing them on first use.
+func (c *coeffs) padded() ([]int32, int) {
+	if c.kp == nil {
+		c.m = (c.ksize + 7) / 8
+		c.kp = make([]int32, c.outSize*8*c.m)
+		for x := range c.outSize {
+			copy(c.kp[x*8*c.m:], c.k[x*c.ksize:][:c.n[x]])
+		}
+	}
+	return c.kp, c.m
 }
 
 // pillowCoeffs computes the weights of resampling the source span
@@ -161,6 +178,7 @@ func newCoeffs(inSize int, in0, scale float64, outSize int, f Filter) coeffs {
 		k:       make([]int32, outSize*ksize),
 		lo:      inSize,
 		outSize: outSize,
+		inSize:  inSize,
 	}
 	ww := make([]float64, ksize)
 	ss := 1 / filterscale
@@ -226,7 +244,7 @@ func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, 
 			out1 := dst[(y+1)*dstStride : (y+1)*dstStride+c.outSize]
 			out2 := dst[(y+2)*dstStride : (y+2)*dstStride+c.outSize]
 			out3 := dst[(y+3)*dstStride : (y+3)*dstStride+c.outSize]
-			for x := range out0 {
+			for x := resampleH4Vec(dst[y*dstStride:], dstStride, in0, srcStride, c); x < len(out0); x++ {
 				k := c.k[x*c.ksize:][:c.n[x]]
 				f := c.first[x]
 				p0, p1, p2, p3 := in0[f:][:len(k)], in1[f:][:len(k)], in2[f:][:len(k)], in3[f:][:len(k)]
@@ -281,20 +299,25 @@ func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset in
 	const half = 1 << (precision - 1)
 	acc := make([]int32, n)
 	for y := range c.outSize {
+		first := int(c.first[y]) - rowOffset
+		k := c.k[y*c.ksize:][:c.n[y]]
+		out := dst[y*dstStride:][:n]
+		done := resampleVVec(out, src[first*srcStride:], srcStride, k)
+		if done == n {
+			continue
+		}
+		acc := acc[:n-done]
 		for x := range acc {
 			acc[x] = half
 		}
-		first := int(c.first[y]) - rowOffset
-		for i, w := range c.k[y*c.ksize:][:c.n[y]] {
-			row := src[(first+i)*srcStride:][:n]
-			acc := acc[:len(row)]
+		for i, w := range k {
+			row := src[(first+i)*srcStride+done:][:len(acc)]
 			for x, v := range row {
 				acc[x] += int32(v) * w
 			}
 		}
-		out := dst[y*dstStride:][:n]
 		for x, v := range acc {
-			out[x] = clip8(v)
+			out[done+x] = clip8(v)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 type command struct {
 	name   string
 	usage  string // printed before the flag list
+	more   string // printed after the flag list, if set
 	fs     *flag.FlagSet
 	stdout io.Writer
 	stderr io.Writer
@@ -26,12 +27,14 @@ func newCommand(name, usage string, stdout, stderr io.Writer) *command {
 	return &command{name: name, usage: usage, fs: fs, stdout: stdout, stderr: stderr}
 }
 
-// printUsage writes the usage text and the flags to w.
+// printUsage writes the usage text, the flags and the text after them to
+// w.
 func (c *command) printUsage(w io.Writer) {
 	fmt.Fprint(w, c.usage)
 	c.fs.SetOutput(w)
 	c.fs.PrintDefaults()
 	c.fs.SetOutput(io.Discard)
+	fmt.Fprint(w, c.more)
 }
 
 // parse parses args and returns the positional arguments, at most maxArgs

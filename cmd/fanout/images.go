@@ -44,6 +44,12 @@ Exit status: 0 all done, 1 some items failed (or interrupted), 2 bad usage.
 Flags:
 `
 
+// imagesOperations follows the flags in the usage text: the operations
+// --ops takes.
+const imagesOperations = `
+Operations (--ops, comma-separated, applied in order, after --blur):
+` + imgproc.OpsHelp
+
 // imagesFlags are the settings of the images command.
 type imagesFlags struct {
 	out, name, ops, format, jpeg, report string
@@ -70,7 +76,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "o", ".", "output `folder`")
 	fs.StringVar(&f.out, "out", ".", "output `folder` (same as -o)")
 	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
-	fs.StringVar(&f.ops, "ops", "", "operation `list`, e.g. \"blur=15,resize=800x,grayscale\"")
+	fs.StringVar(&f.ops, "ops", "", "comma-separated operation `list`, e.g. \"resize=800x,blur=2,grayscale\" (see Operations below)")
 	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n}")
 	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, gif, bmp, tiff (default: the source's)")
 	fs.IntVar(&f.quality, "quality", imgproc.DefaultQuality, "JPEG `quality`, 1-100")
@@ -107,6 +113,7 @@ func (f *imagesFlags) opList() string {
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := newCommand("images", imagesUsage, stdout, stderr)
+	cmd.more = imagesOperations
 	f := imagesFlags{nats: natsOptions{connectionName: "fanout images"}}
 	f.register(cmd.fs)
 	srcArgs, code, ok := cmd.parse(args, -1)

@@ -354,6 +354,56 @@ func TestImagesUsage(t *testing.T) {
 	}
 }
 
+// TestImagesHelpOperations checks that images -h documents the operations
+// --ops takes, resize's syntax included.
+func TestImagesHelpOperations(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"images", "-h"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("images -h: exit status %d, want %d; stderr:\n%s", code, exitOK, stderr.String())
+	}
+	help := stdout.String()
+	for _, want := range []string{"Operations", "resize=", "cover", "only-shrink", "thumbnail=", "lanczos", imgproc.OpsHelp} {
+		if !strings.Contains(help, want) {
+			t.Errorf("images -h output lacks %q:\n%s", want, help)
+		}
+	}
+}
+
+// TestImagesBadOpsBeforeDownload checks that a bad operation is a usage
+// error naming it, found before any download starts.
+func TestImagesBadOpsBeforeDownload(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ops  string
+	}{
+		{"zero size", "resize=0x0"},
+		{"unknown resize option", "resize=100x100:bogus"},
+		{"thumbnail fit", "thumbnail=800x:cover"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				http.NotFound(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			var stdout, stderr bytes.Buffer
+			args := []string{"images", srv.URL + "/a.jpg", "--ops", tc.ops, "-o", t.TempDir()}
+			code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage {
+				t.Errorf("images --ops %s: exit status %d, want %d (usage error)", tc.ops, code, exitUsage)
+			}
+			if msg := stderr.String(); !strings.Contains(msg, tc.ops) || !strings.Contains(msg, "-h' for usage") {
+				t.Errorf("images --ops %s: stderr = %q, want a usage error naming %q", tc.ops, msg, tc.ops)
+			}
+			srv.Close() // waits for requests in flight
+			if n := requests.Load(); n != 0 {
+				t.Errorf("images --ops %s: the server saw %d requests, want 0", tc.ops, n)
+			}
+		})
+	}
+}
+
 // TestImagesInterrupt sends SIGINT mid-batch: the command stops taking new
 // work, leaves only whole files, prints the summary and exits 1.
 func TestImagesInterrupt(t *testing.T) {
