@@ -454,15 +454,17 @@ func ExampleRun() {
 func TestProcessPath(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, ops, want string
+		format                imgproc.Format
 		in, out               [2]int
 	}{
-		{"jpeg thumbnail", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:4:4 planes", [2]int{451, 300}, [2]int{100, 67}},
-		{"jpeg resize", "imgproc/skimage-chelsea.jpg", "resize=300x", "YCbCr 4:2:0 planes", [2]int{451, 300}, [2]int{300, 200}},
-		{"jpeg blur", "imgproc/skimage-chelsea.jpg", "blur=2", "YCbCr 4:2:0 planes", [2]int{451, 300}, [2]int{451, 300}},
-		{"png alpha", "imgproc/with-alpha.png", "resize=50%", "RGBA", [2]int{0, 0}, [2]int{0, 0}},
+		{"jpeg thumbnail", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{100, 67}},
+		{"jpeg thumbnail to png", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:4:4 planes", imgproc.PNG, [2]int{451, 300}, [2]int{100, 67}},
+		{"jpeg resize", "imgproc/skimage-chelsea.jpg", "resize=300x", "YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{300, 200}},
+		{"jpeg blur", "imgproc/skimage-chelsea.jpg", "blur=2", "YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{451, 300}},
+		{"png alpha", "imgproc/with-alpha.png", "resize=50%", "RGBA", "", [2]int{0, 0}, [2]int{0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := batch.Process(t.Context(), batch.Job{Data: readTestdata(t, tc.file), Ops: tc.ops, JPEG: imgproc.JPEGStd})
+			o, err := batch.Process(t.Context(), batch.Job{Data: readTestdata(t, tc.file), Ops: tc.ops, Format: tc.format, JPEG: imgproc.JPEGStd})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"image"
@@ -80,7 +81,8 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	img, err := ops.ApplyPicture(ctx, pic, job.MaxPixels)
+	format := cmp.Or(job.Format, pic.Format)
+	img, err := ops.ApplyPicture(ctx, pic, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: format})
 	if err != nil {
 		if ctx.Err() != nil {
 			return Output{}, err // cancelled: nothing wrong with the input
@@ -100,10 +102,6 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	}
 	t3 := time.Now()
 	b := img.Bounds()
-	format := job.Format
-	if format == "" {
-		format = in
-	}
 	return Output{
 		Data:     buf.Bytes(),
 		InFormat: in,

@@ -172,7 +172,7 @@ func BenchmarkWThumb(b *testing.B) {
 				if err != nil {
 					b.Skip(err)
 				}
-				if p.Image, err = ops.ApplyPicture(b.Context(), p, 0); err != nil {
+				if p.Image, err = ops.ApplyPicture(b.Context(), p, &imgproc.ApplyOptions{Output: imgproc.JPEG}); err != nil {
 					b.Fatal(err)
 				}
 				var out bytes.Buffer

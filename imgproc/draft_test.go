@@ -53,7 +53,7 @@ func TestDraftBudget(t *testing.T) {
 		if got, want := pic.Image.Bounds().Size(), image.Pt(1000, 750); got != want || pic.Scale != 4 || pic.Width != 4000 || pic.Height != 3000 {
 			t.Errorf("Decode = %v at scale %d of %dx%d, want %v at 4 of 4000x3000", got, pic.Scale, pic.Width, pic.Height, want)
 		}
-		img, err := ops.ApplyPicture(t.Context(), pic, budget)
+		img, err := ops.ApplyPicture(t.Context(), pic, &imgproc.ApplyOptions{MaxPixels: budget})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestDraftOrientation(t *testing.T) {
 	if pic.Scale < 2 {
 		t.Errorf("Scale = %d, want a reduced decode for %s of %dx%d", pic.Scale, ops, pic.Width, pic.Height)
 	}
-	img, err := ops.ApplyPicture(t.Context(), pic, 0)
+	img, err := ops.ApplyPicture(t.Context(), pic, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -249,7 +249,7 @@ func coverBox(fw, fh float64, w, h int, cx, cy float64) [4]float64 {
 // apply runs the operation on img, which is a picture of fullW×fullH
 // pixels decoded at 1/scale of its size (scale 1: img is the whole
 // picture).
-func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, budget int64) (image.Image, error) {
+func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, env applyEnv) (image.Image, error) {
 	if img.Bounds().Empty() {
 		return nil, errors.New("empty image")
 	}
@@ -260,10 +260,7 @@ func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, budget int6
 	if skip {
 		return img, nil
 	}
-	if budget == 0 {
-		budget = DefaultMaxPixels
-	}
-	if n, limit := int64(w)*int64(h), max(budget, int64(fullW)*int64(fullH)); budget > 0 && n > limit {
+	if n, limit := int64(w)*int64(h), max(env.budget, int64(fullW)*int64(fullH)); env.budget > 0 && n > limit {
 		return nil, fmt.Errorf("%w: %dx%d is %d pixels, over the limit of %d", ErrTooLarge, w, h, n, limit)
 	}
 	if scale > 1 {
@@ -280,7 +277,7 @@ func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, budget int6
 	case gap == 0:
 		gap = -1
 	}
-	return resizeImage(img, w, h, box, rs.filter, gap), nil
+	return resizeImage(img, w, h, box, rs.filter, gap, env.yuv420), nil
 }
 
 // draftRequest is the size, at least, a picture of fullW×fullH pixels

@@ -283,15 +283,15 @@ func (ops Ops) String() string {
 // It returns an error for the zero Op or when the operation fails (a crop
 // outside the image, for example); the error names the operation.
 func (op Op) Apply(img image.Image) (image.Image, error) {
-	return op.applyNamed(img, DefaultMaxPixels)
+	return op.applyNamed(img, applyEnv{budget: DefaultMaxPixels})
 }
 
 // applyNamed is apply with the checks and the error naming of Apply.
-func (op Op) applyNamed(img image.Image, budget int64) (image.Image, error) {
+func (op Op) applyNamed(img image.Image, env applyEnv) (image.Image, error) {
 	if op.name == "" {
 		return nil, fmt.Errorf("imgproc: apply: the zero Op is no operation (operations come from ParseOps)")
 	}
-	out, err := op.apply(img, budget)
+	out, err := op.apply(img, env)
 	if err != nil {
 		return nil, &opError{op, err}
 	}
@@ -311,9 +311,17 @@ func (e *opError) Error() string {
 
 func (e *opError) Unwrap() error { return e.err }
 
-// apply runs op on img; budget is the pixel budget of a resize (see
+// applyEnv is what the operations of a list know of their surroundings:
+// the pixel budget of a resize (see ApplyOptions.MaxPixels; never 0 here)
+// and whether the result will be written with 4:2:0 chroma.
+type applyEnv struct {
+	budget int64
+	yuv420 bool
+}
+
+// apply runs op on img in env (see
 // resize).
-func (op Op) apply(img image.Image, budget int64) (image.Image, error) {
+func (op Op) apply(img image.Image, env applyEnv) (image.Image, error) {
 	alpha := &BlurOptions{}
 	if op.flag {
 		alpha.Alpha = AlphaStraight
@@ -327,7 +335,7 @@ func (op Op) apply(img image.Image, budget int64) (image.Image, error) {
 		return UnsharpMask(img, op.f[0], op.i[0], op.i[1])
 	case "resize", "thumbnail":
 		b := img.Bounds()
-		return op.rs.apply(img, b.Dx(), b.Dy(), 1, budget)
+		return op.rs.apply(img, b.Dx(), b.Dy(), 1, env)
 	case "crop":
 		origin := img.Bounds().Min
 		r := image.Rect(op.i[2], op.i[3], op.i[2]+op.i[0], op.i[3]+op.i[1]).Add(origin)
@@ -349,7 +357,7 @@ func (op Op) apply(img image.Image, budget int64) (image.Image, error) {
 // a cancelled ctx returns an error wrapping ctx.Err(). A resize may not
 // make more pixels than [DefaultMaxPixels] (or than its input has).
 func (ops Ops) Apply(ctx context.Context, img image.Image) (image.Image, error) {
-	return ops.ApplyLimited(ctx, img, 0)
+	return ops.ApplyPicture(ctx, &Picture{Image: img}, nil)
 }
 
 // ApplyLimited is [Ops.Apply] with a pixel budget for what the operations
@@ -357,19 +365,20 @@ func (ops Ops) Apply(ctx context.Context, img image.Image) (image.Image, error) 
 // with an error wrapping [ErrTooLarge]. As in [DecodeOptions], zero means
 // DefaultMaxPixels and a negative value means no limit.
 func (ops Ops) ApplyLimited(ctx context.Context, img image.Image, maxPixels int64) (image.Image, error) {
-	if maxPixels == 0 {
-		maxPixels = DefaultMaxPixels
-	}
-	for _, op := range ops {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("imgproc: %s: %w", op, err)
-		}
-		var err error
-		if img, err = op.applyNamed(img, maxPixels); err != nil {
-			return nil, err
-		}
-	}
-	return img, nil
+	return ops.ApplyPicture(ctx, &Picture{Image: img}, &ApplyOptions{MaxPixels: maxPixels})
+}
+
+// ApplyOptions adjusts [Ops.ApplyPicture]. A nil *ApplyOptions means the
+// zero value.
+type ApplyOptions struct {
+	// MaxPixels is the pixel budget of what the operations make, as for
+	// [Ops.ApplyLimited]: zero means DefaultMaxPixels, negative no limit.
+	MaxPixels int64
+	// Output is the format the result will be encoded in, if known. For
+	// JPEG, which is written with 4:2:0 chroma, a resize of YCbCr planes
+	// makes 4:2:0 chroma directly; otherwise it makes full-resolution
+	// chroma (the colour detail an RGB resize keeps), which costs more.
+	Output Format
 }
 
 // DraftScale returns the scale, 1, 2, 4 or 8, at which a JPEG of
@@ -390,26 +399,40 @@ func (ops Ops) DraftScale(width, height int) int {
 	return draftScale(width, height, reqW, reqH)
 }
 
-// ApplyPicture is [Ops.ApplyLimited] on pic.Image, knowing that a picture
-// decoded at reduced scale (pic.Scale > 1, see [DecodeOptions].Draft)
-// stands for its full pic.Width×pic.Height: the first operation, a resize
-// or thumbnail, computes its size from the full picture and reads the
-// whole reduced image, so that the result has the size of the full decode
-// and nearly its pixels (Pillow's thumbnail does the same after draft()).
-func (ops Ops) ApplyPicture(ctx context.Context, pic *Picture, maxPixels int64) (image.Image, error) {
+// ApplyPicture runs the operations on pic.Image as [Ops.ApplyLimited]
+// does, with the options opts, knowing that a picture decoded at reduced
+// scale (pic.Scale > 1, see [DecodeOptions].Draft) stands for its full
+// pic.Width×pic.Height: the first operation, a resize or thumbnail,
+// computes its size from the full picture and reads the whole reduced
+// image, so that the result has the size of the full decode and nearly its
+// pixels (Pillow's thumbnail does the same after draft()). pic is not
+// modified.
+func (ops Ops) ApplyPicture(ctx context.Context, pic *Picture, opts *ApplyOptions) (image.Image, error) {
+	var o ApplyOptions
+	if opts != nil {
+		o = *opts
+	}
+	env := applyEnv{budget: o.MaxPixels, yuv420: o.Output == JPEG}
+	if env.budget == 0 {
+		env.budget = DefaultMaxPixels
+	}
 	img := pic.Image
-	if pic.Scale > 1 && len(ops) > 0 && (ops[0].name == "resize" || ops[0].name == "thumbnail") {
+	for i, op := range ops {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("imgproc: %s: %w", ops[0], err)
-		}
-		if maxPixels == 0 {
-			maxPixels = DefaultMaxPixels
+			return nil, fmt.Errorf("imgproc: %s: %w", op, err)
 		}
 		var err error
-		if img, err = ops[0].rs.apply(img, pic.Width, pic.Height, pic.Scale, maxPixels); err != nil {
-			return nil, &opError{ops[0], err}
+		if i == 0 && pic.Scale > 1 && (op.name == "resize" || op.name == "thumbnail") {
+			img, err = op.rs.apply(img, pic.Width, pic.Height, pic.Scale, env)
+			if err != nil {
+				err = &opError{op, err}
+			}
+		} else {
+			img, err = op.applyNamed(img, env)
 		}
-		ops = ops[1:]
+		if err != nil {
+			return nil, err
+		}
 	}
-	return ops.ApplyLimited(ctx, img, maxPixels)
+	return img, nil
 }

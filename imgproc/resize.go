@@ -94,7 +94,7 @@ func Resize(img image.Image, width, height int, opts *ResizeOptions) (image.Imag
 	if err := checkBudget(img, width, height, o.MaxPixels); err != nil {
 		return nil, fmt.Errorf("imgproc: resize: %w", err)
 	}
-	return resizeImage(img, width, height, box, o.Filter, o.ReducingGap), nil
+	return resizeImage(img, width, height, box, o.Filter, o.ReducingGap, false), nil
 }
 
 // checkResize checks img and o, and fills in a zero box.
@@ -136,8 +136,9 @@ func checkBudget(img image.Image, w, h int, budget int64) error {
 }
 
 // resizeImage resizes img, checked, to w×h from box with filter f; gap is
-// the reducing gap (< 1: none).
-func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float64) image.Image {
+// the reducing gap (< 1: none); yuv420 makes YCbCr output 4:2:0 (see
+// resizeYCbCr).
+func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool) image.Image {
 	b := img.Bounds()
 	if w == b.Dx() && h == b.Dy() && box == [4]float64{0, 0, float64(w), float64(h)} {
 		// Pillow copies the image: no premultiplication round trip. The
@@ -149,10 +150,10 @@ func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float6
 		pix := resizePlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), 1, w, h, box, f, gap)
 		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
 	case *image.Gray16:
-		return resizeImage(toGray(m), w, h, box, f, gap)
+		return resizeImage(toGray(m), w, h, box, f, gap, yuv420)
 	case *image.YCbCr:
 		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && m.Rect.Min == (image.Point{}) {
-			return resizeYCbCr(m, fx, fy, w, h, box, f, gap)
+			return resizeYCbCr(m, fx, fy, w, h, box, f, gap, yuv420)
 		}
 	case *image.RGBA:
 		if m.Opaque() {
@@ -300,9 +301,12 @@ func nearestPlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64)
 
 // resizeYCbCr resizes the planes of m (chroma subsampled fx×fy) to w×h
 // from box: luma as resizePlane does, each chroma plane over the same
-// region of the picture at its own resolution. A downscale writes 4:2:0
-// chroma, which JPEG encoders write anyway, whatever the input's.
-func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap float64) *image.YCbCr {
+// region of the picture. The output's chroma has full resolution, as an
+// RGB resize keeps it (the filter upsamples the source's chroma as
+// libjpeg's upsampling would), or, with yuv420, 4:2:0 resolution, which is
+// what a JPEG encoder writes: the filter then goes straight to it, at a
+// quarter of the cost.
+func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool) *image.YCbCr {
 	sw, sh := m.Rect.Dx(), m.Rect.Dy()
 	out := &image.YCbCr{
 		Y:              resizePlane(m.Y, m.YStride, sw, sh, 1, w, h, box, f, gap),
@@ -310,24 +314,18 @@ func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap
 		SubsampleRatio: m.SubsampleRatio,
 		Rect:           image.Rect(0, 0, w, h),
 	}
-	ofx, ofy := fx, fy
-	scw, sch := (sw+fx-1)/fx, (sh+fy-1)/fy
-	switch {
-	case w <= scw && h <= sch:
-		// The chroma planes are large enough for full-resolution chroma
-		// in the output: a thumbnail keeps all the colour detail the
-		// source has.
-		ofx, ofy, out.SubsampleRatio = 1, 1, image.YCbCrSubsampleRatio444
-	case float64(w) < box[2]-box[0] && float64(h) < box[3]-box[1] && fx <= 2 && fy <= 2:
-		ofx, ofy, out.SubsampleRatio = 2, 2, image.YCbCrSubsampleRatio420
-		if (fx == 1 || fy == 1) && 2*float64(w) <= box[2]-box[0] && 2*float64(h) <= box[3]-box[1] {
-			// A shrink by 2 or more loses the extra chroma anyway:
-			// average it down to 4:2:0 first, which costs a pass over
-			// the chroma and saves most of the filtering.
+	ofx, ofy := 1, 1
+	if yuv420 {
+		ofx, ofy = 2, 2
+		if fx <= 2 && fy <= 2 && (fx == 1 || fy == 1) {
+			// Averaging the chroma 2×2 before the filter rather than
+			// after, as the encoder would, gives nearly the same samples
+			// (both are convolutions on aligned grids) for less work.
 			m, fx, fy = to420(m, fx, fy), 2, 2
-			scw, sch = (sw+1)/2, (sh+1)/2
 		}
 	}
+	scw, sch := (sw+fx-1)/fx, (sh+fy-1)/fy
+	out.SubsampleRatio = subsampleRatio(ofx, ofy)
 	cw, ch := (w+ofx-1)/ofx, (h+ofy-1)/ofy
 	// Output chroma sample j covers output luma [j*ofx, (j+1)*ofx), which
 	// is source luma box[0] + [j*ofx, (j+1)*ofx) * (box width / w), and
@@ -370,7 +368,7 @@ func Thumbnail(img image.Image, maxWidth, maxHeight int, opts *ResizeOptions) (i
 	if o.ReducingGap == 0 {
 		o.ReducingGap = 2
 	}
-	return resizeImage(img, w, h, o.Box, o.Filter, o.ReducingGap), nil
+	return resizeImage(img, w, h, o.Box, o.Filter, o.ReducingGap, false), nil
 }
 
 // thumbnailSize is the size Pillow's Image.thumbnail gives a w×h image
@@ -419,4 +417,18 @@ func draftScale(w, h int, reqW, reqH float64) int {
 		}
 	}
 	return 1
+}
+
+// subsampleRatio is the YCbCr subsampling of chroma factors fx×fy, which
+// chromaFactors returns for it.
+func subsampleRatio(fx, fy int) image.YCbCrSubsampleRatio {
+	for _, r := range []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	} {
+		if x, y, _ := chromaFactors(r); x == fx && y == fy {
+			return r
+		}
+	}
+	panic(fmt.Sprintf("imgproc: no YCbCr subsampling of %dx%d", fx, fy))
 }

@@ -103,7 +103,7 @@ func TestThumbnailJPEGPillow(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				img, err := ops.ApplyPicture(t.Context(), pic, 0)
+				img, err := ops.ApplyPicture(t.Context(), pic, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
