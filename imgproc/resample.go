@@ -144,11 +144,17 @@ type coeffs struct {
 	m  int     // len(kp) / outSize / 8
 }
 
-// padded returns the weights with each output's padded with zeros to m×8,
-// for the vector kernels, computing them on first use.
+// padded returns the weights with each output's padded with zeros to m×8
+// (m×8 the smallest multiple of 8 that holds the most weights an output
+// has, often under ksize), for the vector kernels, computing them on first
+// use.
 func (c *coeffs) padded() ([]int32, int) {
 	if c.kp == nil {
-		c.m = (c.ksize + 7) / 8
+		most := int32(1)
+		for _, n := range c.n {
+			most = max(most, n)
+		}
+		c.m = (int(most) + 7) / 8
 		c.kp = make([]int32, c.outSize*8*c.m)
 		for x := range c.outSize {
 			copy(c.kp[x*8*c.m:], c.k[x*c.ksize:][:c.n[x]])
