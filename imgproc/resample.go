@@ -142,6 +142,31 @@ type coeffs struct {
 
 	kp []int32 // k with each output's weights padded to a multiple of 8 (see padded)
 	m  int     // len(kp) / outSize / 8
+
+	kq    []int32 // each output's weights padded to an even count, each 4 times (see quads)
+	pairs int     // len(kq) / outSize / 8
+}
+
+// quads returns the weights for the 4-byte vector kernel: for each output,
+// its weights padded with zeros to 2×pairs (pairs the fewest that hold the
+// most weights an output has), each repeated 4 times, one per channel;
+// computed on first use.
+func (c *coeffs) quads() ([]int32, int) {
+	if c.kq == nil {
+		most := int32(1)
+		for _, n := range c.n {
+			most = max(most, n)
+		}
+		c.pairs = (int(most) + 1) / 2
+		c.kq = make([]int32, c.outSize*8*c.pairs)
+		for x := range c.outSize {
+			dst := c.kq[x*8*c.pairs:]
+			for i, w := range c.k[x*c.ksize:][:c.n[x]] {
+				dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = w, w, w, w
+			}
+		}
+	}
+	return c.kq, c.pairs
 }
 
 // padded returns the weights with each output's padded with zeros to m×8
@@ -280,7 +305,7 @@ func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, 
 				out[x] = clip8(ss)
 			}
 		case 4:
-			for x := 0; x < c.outSize; x++ {
+			for x := resampleRGBAVec(out, in, c); x < c.outSize; x++ {
 				k := c.k[x*c.ksize:][:c.n[x]]
 				p := in[4*c.first[x]:][:4*len(k)]
 				s0, s1, s2, s3 := int32(half), int32(half), int32(half), int32(half)

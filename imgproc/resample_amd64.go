@@ -41,3 +41,28 @@ func resampleH4Vec(dst []byte, dstStride int, src []byte, srcStride int, c *coef
 	resampleH4AVX2(&dst[0], dstStride, &src[0], srcStride, &c.first[0], &kp[0], m, n)
 	return n
 }
+
+//go:noescape
+func resampleH4BAVX2(out, in *byte, first, k *int32, pairs, n int)
+
+// resampleRGBAVec computes the first outputs of one row of a 4-byte
+// horizontal pass with AVX2 (in at least c.inSize pixels), those whose
+// taps, rounded up to an even number, stay inside the row, and returns how
+// many outputs it did.
+func resampleRGBAVec(out, in []byte, c *coeffs) int {
+	if !useAVX2 || c.outSize == 0 {
+		return 0
+	}
+	kq, pairs := c.quads()
+	n := c.outSize
+	for n > 0 && int(c.first[n-1])+2*pairs > c.inSize {
+		n--
+	}
+	if n == 0 {
+		return 0
+	}
+	_ = in[4*c.inSize-1]
+	_ = out[4*n-1]
+	resampleH4BAVX2(&out[0], &in[0], &c.first[0], &kq[0], pairs, n)
+	return n
+}

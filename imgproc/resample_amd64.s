@@ -123,3 +123,51 @@ hloopc:
 	JLT  hloopx
 	VZEROUPPER
 	RET
+
+// func resampleH4BAVX2(out, in *byte, first, k *int32, pairs, n int)
+//
+// One row of a horizontal resampling pass over 4-byte pixels, for x in
+// [0, n), n >= 1, each of the 4 channels c:
+//	out[4x+c] = clip8(1<<21 + sum over i < 2*pairs of in[4*(first[x]+i)+c] * w(x, i))
+// where k holds, for each x, its 2*pairs weights each repeated 4 times
+// (zeros past its taps); the caller makes sure that first[x]+2*pairs stays
+// within the row.
+TEXT ·resampleH4BAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ first+16(FP), R10
+	MOVQ k+24(FP), R11
+	MOVQ pairs+32(FP), R12
+	MOVQ n+40(FP), R13
+	MOVL $0x200000, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, X14
+	XORQ BX, BX
+
+qloopx:
+	MOVLQSX (R10)(BX*4), AX
+	LEAQ (SI)(AX*4), DX
+	VPXOR Y0, Y0, Y0
+	MOVQ R12, CX
+
+qloopt:
+	VPMOVZXBD (DX), Y5
+	VPMULLD (R11), Y5, Y5
+	VPADDD Y5, Y0, Y0
+	ADDQ $32, R11
+	ADDQ $8, DX
+	DECQ CX
+	JNZ  qloopt
+
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPADDD X14, X0, X0
+	VPSRAD $22, X0, X0
+	VPACKSSDW X0, X0, X0
+	VPACKUSWB X0, X0, X0
+	VMOVD X0, (DI)(BX*4)
+	INCQ BX
+	CMPQ BX, R13
+	JLT  qloopx
+	VZEROUPPER
+	RET
