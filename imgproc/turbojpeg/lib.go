@@ -141,6 +141,7 @@ func openFirst(names []string) (*Lib, error) {
 }
 
 func open(name string) (*Lib, error) {
+	tuneMalloc() // before the loader's own allocations
 	h, err := openLibrary(name)
 	if err != nil {
 		return nil, err
@@ -150,7 +151,6 @@ func open(name string) (*Lib, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	l.api3 = hasSymbol(h, "tj3Init")
-	tuneMalloc()
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	l.dec = handles{free: make(chan uintptr, n), create: l.fn.initDecompress, fn: &l.fn, errWhat: "decode: create decompressor"}
 	l.enc = handles{free: make(chan uintptr, n), create: l.fn.initCompress, fn: &l.fn, errWhat: "encode: create compressor"}
