@@ -16,15 +16,7 @@ import (
 // for shrinking and enlarging, each filter, and JPEGs of each layout.
 func TestResizePlanesNearExact(t *testing.T) {
 	for _, file := range []string{"skimage-chelsea.jpg", "coffee-444.jpg", "coffee-422.jpg", "coffee-progressive.jpg"} {
-		data := mustReadFile(t, file)
-		planes, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo})
-		if err != nil {
-			t.Skipf("libjpeg-turbo unavailable (install libturbojpeg0): %v", err)
-		}
-		rgb, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo, RGB: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		planes, rgb := decodeBothWays(t, file)
 		b := planes.Image.Bounds()
 		for _, f := range []imgproc.Filter{imgproc.Bicubic, imgproc.Lanczos, imgproc.Bilinear} {
 			for _, size := range [][2]int{{b.Dx() / 3, 0}, {b.Dx()*2/3 + 1, 0}, {b.Dx() + 101, 0}, {2 * b.Dx(), 0}} {
@@ -56,15 +48,7 @@ func TestResizePlanesNearExact(t *testing.T) {
 // compared plane by plane, on what the encoder would compress.
 func TestResizePlanesJPEGNearExact(t *testing.T) {
 	for _, file := range []string{"skimage-chelsea.jpg", "coffee-444.jpg", "coffee-422.jpg", "coffee-progressive.jpg"} {
-		data := mustReadFile(t, file)
-		planes, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo})
-		if err != nil {
-			t.Skipf("libjpeg-turbo unavailable (install libturbojpeg0): %v", err)
-		}
-		rgb, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo, RGB: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		planes, rgb := decodeBothWays(t, file)
 		w := planes.Image.Bounds().Dx()
 		for _, size := range []int{w / 5, w / 3, w*2/3 + 1, w + 101} {
 			t.Run(fmt.Sprintf("%s-%d", file, size), func(t *testing.T) {
@@ -136,4 +120,20 @@ func planesPSNR(a, b *image.YCbCr) float64 {
 		return 99
 	}
 	return 10 * math.Log10(255*255/(sum/float64(n)))
+}
+
+// decodeBothWays decodes a test JPEG with libjpeg-turbo to its YCbCr planes
+// and to libjpeg's RGB, skipping the test without the library.
+func decodeBothWays(t *testing.T, file string) (planes, rgb *imgproc.Picture) {
+	t.Helper()
+	data := mustReadFile(t, file)
+	planes, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo})
+	if err != nil {
+		t.Skipf("libjpeg-turbo unavailable (install libturbojpeg0): %v", err)
+	}
+	rgb, err = imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo, RGB: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return planes, rgb
 }

@@ -147,17 +147,22 @@ type coeffs struct {
 	pairs int     // len(kq) / outSize / 8
 }
 
+// most is the most weights any output has, at least 1.
+func (c *coeffs) most() int {
+	most := int32(1)
+	for _, n := range c.n {
+		most = max(most, n)
+	}
+	return int(most)
+}
+
 // quads returns the weights for the 4-byte vector kernel: for each output,
 // its weights padded with zeros to 2×pairs (pairs the fewest that hold the
 // most weights an output has), each repeated 4 times, one per channel;
 // computed on first use.
 func (c *coeffs) quads() ([]int32, int) {
 	if c.kq == nil {
-		most := int32(1)
-		for _, n := range c.n {
-			most = max(most, n)
-		}
-		c.pairs = (int(most) + 1) / 2
+		c.pairs = (c.most() + 1) / 2
 		c.kq = make([]int32, c.outSize*8*c.pairs)
 		for x := range c.outSize {
 			dst := c.kq[x*8*c.pairs:]
@@ -175,11 +180,7 @@ func (c *coeffs) quads() ([]int32, int) {
 // use.
 func (c *coeffs) padded() ([]int32, int) {
 	if c.kp == nil {
-		most := int32(1)
-		for _, n := range c.n {
-			most = max(most, n)
-		}
-		c.m = (int(most) + 7) / 8
+		c.m = (c.most() + 7) / 8
 		c.kp = make([]int32, c.outSize*8*c.m)
 		for x := range c.outSize {
 			copy(c.kp[x*8*c.m:], c.k[x*c.ksize:][:c.n[x]])
