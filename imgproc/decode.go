@@ -92,8 +92,10 @@ type DecodeOptions struct {
 type Picture struct {
 	// Image holds the pixels: *image.YCbCr for colour JPEG (planes as
 	// stored, chroma subsampled), *image.Gray for grey JPEG, RGB for CMYK
-	// JPEG (converted), and what the format's decoder returns otherwise
-	// (*image.NRGBA, *image.NRGBA64, *image.Gray16, *image.Paletted, ...).
+	// JPEG (converted), opaque *image.RGBA or *image.NRGBA for lossy WebP
+	// (converted from its limited-range planes as libwebp converts them),
+	// and what the format's decoder returns otherwise (*image.NRGBA,
+	// *image.NRGBA64, *image.Gray16, *image.Paletted, ...).
 	Image image.Image
 	// Format is the format sniffed from the data.
 	Format Format
@@ -206,6 +208,12 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		pic.Frames = gifFrames(data)
 	case WebP:
 		img, err = webp.Decode(bytes.NewReader(data))
+		switch m := img.(type) {
+		case *image.YCbCr: // lossy: limited-range planes, see vp8ToRGB
+			img = vp8ToRGB(m, nil, 0)
+		case *image.NYCbCrA:
+			img = vp8ToRGB(&m.YCbCr, m.A, m.AStride)
+		}
 	case BMP:
 		img, err = bmp.Decode(bytes.NewReader(data))
 	case TIFF:

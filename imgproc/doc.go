@@ -12,8 +12,11 @@
 // 65-byte decompression bomb costs nothing. The EXIF orientation is applied
 // unless DecodeOptions.KeepOrientation is set, the ICC profile is kept in
 // Picture.ICC, and CMYK/YCCK JPEGs (Adobe-inverted) become RGB with Pillow's
-// formula. Failures wrap [ErrFormat], [ErrTooLarge], [ErrTruncated],
-// [ErrCorrupt] or [ErrUnsupported], and the decoder's own error.
+// formula. Lossy WebP is converted to RGB as libwebp converts it (its
+// chroma upsampling and limited-range BT.601 formula), bit-exact with
+// Pillow, which decodes WebP with libwebp. Failures wrap [ErrFormat],
+// [ErrTooLarge], [ErrTruncated], [ErrCorrupt] or [ErrUnsupported], and the
+// decoder's own error.
 //
 // Animated GIFs: Decode returns the first frame and reports the number of
 // frames in Picture.Frames; encoding writes a still image. Processing every
