@@ -107,6 +107,8 @@ func vp8Clip(v int) byte {
 
 func mulHi(v, c int) int { return (v * c) >> 8 }
 
-func vp8R(y, v int) byte    { return vp8Clip(mulHi(y, 19077) + mulHi(v, 26149) - 14234) }
-func vp8G(y, u, v int) byte { return vp8Clip(mulHi(y, 19077) - mulHi(u, 6419) - mulHi(v, 13320) + 8708) }
-func vp8B(y, u int) byte    { return vp8Clip(mulHi(y, 19077) + mulHi(u, 33050) - 17685) }
+func vp8R(y, v int) byte { return vp8Clip(mulHi(y, 19077) + mulHi(v, 26149) - 14234) }
+func vp8G(y, u, v int) byte {
+	return vp8Clip(mulHi(y, 19077) - mulHi(u, 6419) - mulHi(v, 13320) + 8708)
+}
+func vp8B(y, u int) byte { return vp8Clip(mulHi(y, 19077) + mulHi(u, 33050) - 17685) }
