@@ -1,12 +1,13 @@
 // Package turbojpeg decodes and encodes JPEG images with libjpeg-turbo's
 // TurboJPEG library, loaded at run time.
 //
-// The library is opened with [github.com/ebitengine/purego] rather than cgo,
-// so the package (and every program importing it) still builds with
-// CGO_ENABLED=0 and installs with a plain go install. When the shared library
-// is absent, [Load] returns an error that says which files were tried, and the
-// caller keeps using image/jpeg. purego is the one dependency: it is the
-// maintained way to call C from Go without cgo.
+// The library is opened with the project's internal/dynlib, over
+// [github.com/ebitengine/purego], rather than cgo, so the package (and every
+// program importing it) still builds with CGO_ENABLED=0 and installs with a
+// plain go install. When the shared library is absent, [Load] returns an
+// error that says which files were tried, and the caller keeps using
+// image/jpeg. purego is the one dependency: it is the maintained way to call
+// C from Go without cgo.
 //
 // Runtime loading works on linux, macOS and Windows on amd64 and arm64
 // (purego's first-tier platforms). Elsewhere the package still compiles and

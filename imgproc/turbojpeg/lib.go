@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
+
+	"github.com/fanout-dev/fanout/internal/dynlib"
 )
 
 // ErrUnsupported is wrapped by errors for input or platforms this package
@@ -125,32 +126,19 @@ func Open(path string) (*Lib, error) {
 }
 
 func openFirst(names []string) (*Lib, error) {
-	var reasons []string
-	for _, name := range names {
-		l, err := open(name)
-		if err == nil {
-			return l, nil
-		}
-		if errors.Is(err, ErrUnsupported) {
-			return nil, err
-		}
-		reasons = append(reasons, err.Error())
-	}
-	return nil, fmt.Errorf("turbojpeg: load libjpeg-turbo (tried %s): %s",
-		strings.Join(names, ", "), strings.Join(reasons, "; "))
-}
-
-func open(name string) (*Lib, error) {
 	tuneMalloc() // before the loader's own allocations
-	h, err := openLibrary(name)
+	lib, err := dynlib.Open(names...)
+	if errors.Is(err, dynlib.ErrUnsupported) {
+		return nil, fmt.Errorf("turbojpeg: load libjpeg-turbo: %w (%w)", ErrUnsupported, err)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("turbojpeg: load libjpeg-turbo: %w", err)
 	}
-	l := &Lib{name: name}
-	if err := bind(&l.fn, h); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	l := &Lib{name: lib.Name}
+	if err := bind(&l.fn, lib); err != nil {
+		return nil, fmt.Errorf("turbojpeg: load libjpeg-turbo: %s: %w", lib.Name, err)
 	}
-	l.api3 = hasSymbol(h, "tj3Init")
+	l.api3 = lib.Has("tj3Init")
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	l.dec = handles{free: make(chan uintptr, n), create: l.fn.initDecompress, fn: &l.fn, errWhat: "decode: create decompressor"}
 	l.enc = handles{free: make(chan uintptr, n), create: l.fn.initCompress, fn: &l.fn, errWhat: "encode: create compressor"}

@@ -2,11 +2,7 @@
 
 package turbojpeg
 
-import (
-	"runtime"
-
-	"github.com/ebitengine/purego"
-)
+import "runtime"
 
 var libraryNames = func() []string {
 	if runtime.GOOS == "darwin" {
@@ -20,11 +16,3 @@ var libraryNames = func() []string {
 	}
 	return []string{"libturbojpeg.so.0", "libturbojpeg.so"}
 }()
-
-func openLibrary(name string) (uintptr, error) {
-	return purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_LOCAL)
-}
-
-func lookup(h uintptr, name string) (uintptr, error) {
-	return purego.Dlsym(h, name)
-}
