@@ -57,8 +57,11 @@ type Config struct {
 	// carries the extension of the format actually written.
 	Format imgproc.Format
 
-	// Quality is the JPEG quality; 0 means imgproc.DefaultQuality.
+	// Quality is the JPEG or WebP quality; 0 means the format's default
+	// (imgproc.DefaultQuality, imgproc.DefaultWebPQuality).
 	Quality int
+	// Lossless writes WebP losslessly.
+	Lossless bool
 
 	// JPEG chooses the JPEG codec; the zero value uses libjpeg-turbo when
 	// the machine that runs the task has it.
@@ -168,6 +171,11 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if err := checkTemplate(cfg.Name); err != nil {
 		return nil, err
 	}
+	format, err := OutputFormat(cfg.Name, cfg.Format)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Format = format
 	if cfg.OutDir == "" {
 		cfg.OutDir = "."
 	}
@@ -372,6 +380,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 		Ops:             r.cfg.Ops,
 		Format:          r.outFormat(it.Source),
 		Quality:         r.cfg.Quality,
+		Lossless:        r.cfg.Lossless,
 		MaxPixels:       r.cfg.MaxPixels,
 		KeepOrientation: r.cfg.KeepOrientation,
 		JPEG:            r.cfg.JPEG,
@@ -426,7 +435,9 @@ func (r *runner) outFormat(src string) imgproc.Format {
 	case err != nil:
 		return imgproc.JPEG
 	case f == imgproc.WebP:
-		return imgproc.PNG
+		if _, err := imgproc.WebPInfo(); err != nil {
+			return imgproc.PNG // no encoder here: lossless, and everywhere readable
+		}
 	}
 	return f
 }
@@ -445,6 +456,27 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
 	}
 	return filepath.Join(r.cfg.OutDir, out), nil
+}
+
+// OutputFormat returns the format a batch whose output name template is
+// template writes: format if it is set, else the format the template's own
+// extension names ("{base}.webp": WebP), or the empty Format when the
+// template ends with a placeholder (each output then takes the format
+// Config.Format describes). A template whose extension names another
+// format than format is an error: the files would be mislabelled.
+func OutputFormat(template string, format imgproc.Format) (imgproc.Format, error) {
+	ext := filepath.Ext(template)
+	if ext == "" || strings.ContainsAny(ext, "{}") {
+		return format, nil
+	}
+	named, err := imgproc.FormatFromExt(template)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("batch: output name template %q ends with %s, which is not an image format fanout writes (use {ext}, or .jpg, .png, .webp, .gif, .bmp, .tif)", template, ext)
+	case format != "" && named != format:
+		return "", fmt.Errorf("batch: output name template %q names %s files, but the output format is %s", template, named, format)
+	}
+	return named, nil
 }
 
 // checkTemplate rejects a name template that cannot make distinct, plain

@@ -237,7 +237,12 @@ func TestRunOutputs(t *testing.T) {
 		t.Errorf("%d ok, want %d", got, want)
 	}
 	slices.SortFunc(items, func(a, b batch.Item) int { return a.Index - b.Index })
-	wantOut := []string{"1-cat-small.jpg", "2-pic-small.png", "3-alpha-small.png", "", ""}
+	// A WebP source is written as WebP where libwebp is there, else PNG.
+	webpOut := imgproc.WebP
+	if _, err := imgproc.WebPInfo(); err != nil {
+		webpOut = imgproc.PNG
+	}
+	wantOut := []string{"1-cat-small.jpg", "2-pic-small." + string(webpOut), "3-alpha-small.png", "", ""}
 	for i, it := range items {
 		if got := filepath.Base(it.Output); it.Output != "" && got != wantOut[i] || it.Output == "" && wantOut[i] != "" {
 			t.Errorf("item %d (%s): output %q, want %q", i, it.Source, it.Output, wantOut[i])
@@ -249,12 +254,12 @@ func TestRunOutputs(t *testing.T) {
 	if items[4].Err == nil || !errors.Is(items[4].Err, os.ErrNotExist) {
 		t.Errorf("missing file: err %v, want one matching os.ErrNotExist", items[4].Err)
 	}
-	got, err := os.ReadFile(filepath.Join(out, "2-pic-small.png"))
+	got, err := os.ReadFile(filepath.Join(out, "2-pic-small."+string(webpOut)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := imgproc.Sniff(got); f != imgproc.PNG {
-		t.Errorf("WebP source written as %q, want PNG", f)
+	if f, _ := imgproc.Sniff(got); f != webpOut {
+		t.Errorf("WebP source written as %q, want %q", f, webpOut)
 	}
 	// The report holds one item per source with its timeline.
 	if len(rep.Items) != len(srcs) {
@@ -475,5 +480,28 @@ func TestProcessPath(t *testing.T) {
 				t.Errorf("Process(%s, %s) sizes %dx%d -> %dx%d, want %v -> %v", tc.file, tc.ops, o.InWidth, o.InHeight, o.Width, o.Height, tc.in, tc.out)
 			}
 		})
+	}
+}
+
+func TestOutputFormat(t *testing.T) {
+	for _, tc := range []struct {
+		template string
+		format   imgproc.Format
+		want     imgproc.Format
+		err      string
+	}{
+		{"processed_{name}", "", "", ""},
+		{"processed_{name}", imgproc.PNG, imgproc.PNG, ""},
+		{"{base}.{ext}", imgproc.WebP, imgproc.WebP, ""},
+		{"{base}.webp", "", imgproc.WebP, ""},
+		{"thumb-{n}.JPG", "", imgproc.JPEG, ""},
+		{"{base}.jpeg", imgproc.JPEG, imgproc.JPEG, ""},
+		{"{base}.webp", imgproc.JPEG, "", "names webp files, but the output format is jpeg"},
+		{"{base}.txt", "", "", "not an image format"},
+	} {
+		got, err := batch.OutputFormat(tc.template, tc.format)
+		if got != tc.want || (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("OutputFormat(%q, %q) = %q, %v; want %q, error containing %q", tc.template, tc.format, got, err, tc.want, tc.err)
+		}
 	}
 }

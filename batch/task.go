@@ -24,7 +24,8 @@ type Job struct {
 	Data            []byte            // the encoded image, in any supported format
 	Ops             string            // operation list, as parsed by imgproc.ParseOps
 	Format          imgproc.Format    // output format; empty means the input's own
-	Quality         int               // JPEG quality; 0 means imgproc.DefaultQuality
+	Quality         int               // JPEG or WebP quality; 0 means the format's default
+	Lossless        bool              // WebP: lossless
 	MaxPixels       int64             // pixel budget; 0 means imgproc.DefaultMaxPixels
 	KeepOrientation bool              // leave pixels as stored, ignoring EXIF orientation
 	JPEG            imgproc.JPEGCodec // JPEG codec to decode and encode with
@@ -97,7 +98,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	pic.Image = img
 	var buf bytes.Buffer
 	buf.Grow(len(job.Data))
-	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{Format: job.Format, Quality: job.Quality, JPEG: job.JPEG}); err != nil {
+	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{Format: job.Format, Quality: job.Quality, Lossless: job.Lossless, JPEG: job.JPEG}); err != nil {
 		return Output{}, parallel.Permanent(err) // imgproc's error says it was the encoding
 	}
 	t3 := time.Now()

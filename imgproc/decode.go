@@ -213,6 +213,10 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 			img = vp8ToRGB(m, nil, 0)
 		case *image.NYCbCrA:
 			img = vp8ToRGB(&m.YCbCr, m.A, m.AStride)
+		case *image.NRGBA:
+			if !webpHasAlpha(data) {
+				img = opaqueRGBA(m) // what libwebp and Pillow make of it: RGB
+			}
 		}
 	case BMP:
 		img, err = bmp.Decode(bytes.NewReader(data))
@@ -414,4 +418,28 @@ func gifFrames(data []byte) int {
 		}
 	}
 	return max(frames, 1)
+}
+
+// webpHasAlpha reports whether a WebP file says it has alpha: the flag of
+// its VP8X chunk, or the alpha_is_used bit of a simple lossless one.
+func webpHasAlpha(data []byte) bool {
+	if len(data) < 30 {
+		return false
+	}
+	switch string(data[12:16]) {
+	case "VP8X":
+		return data[20]&0x10 != 0
+	case "VP8L":
+		return binary.LittleEndian.Uint32(data[21:25])>>28&1 != 0
+	}
+	return false
+}
+
+// opaqueRGBA returns m, which the file says has no alpha, as an opaque
+// *image.RGBA sharing its pixels, its alpha set to 255.
+func opaqueRGBA(m *image.NRGBA) *image.RGBA {
+	for i := 3; i < len(m.Pix); i += 4 {
+		m.Pix[i] = 255
+	}
+	return &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 }

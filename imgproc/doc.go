@@ -120,8 +120,11 @@
 // # Encoding
 //
 // [Encode] writes JPEG (quality 75 by default, and 4:2:0 chroma, as Pillow),
-// PNG, GIF, BMP and TIFF, chosen by the caller ([FormatFromExt] maps an
-// output name to a format). The ICC profile is kept (JPEG APP2 segments, PNG iCCP) unless
+// PNG, GIF, BMP, TIFF and, with the system's libwebp (package
+// imgproc/libwebp, loaded at run time), WebP (lossy at quality 80 by
+// default, or lossless; alpha kept), chosen by the caller ([FormatFromExt]
+// maps an output name to a format). The ICC profile is kept (JPEG APP2
+// segments, PNG iCCP, WebP ICCP) unless
 // EncodeOptions.DropICC is set; EXIF and other metadata are dropped, and the
 // pixels are always written upright. JPEG output of a translucent image is
 // flattened on EncodeOptions.Background, white by default.

@@ -28,8 +28,11 @@ type EncodeOptions struct {
 	// own format (Picture.Format); see [FormatFromExt] to pick one from an
 	// output file name.
 	Format Format
-	// Quality is the JPEG quality, 1 to 100; 0 means DefaultQuality.
+	// Quality is the JPEG or lossy WebP quality, 1 to 100; 0 means
+	// DefaultQuality for JPEG, DefaultWebPQuality for WebP.
 	Quality int
+	// Lossless writes WebP losslessly (Quality is then ignored).
+	Lossless bool
 	// PNGCompression is the PNG compression level; the zero value is
 	// png.DefaultCompression.
 	PNGCompression png.CompressionLevel
@@ -56,8 +59,13 @@ type EncodeOptions struct {
 // GIF output is a single frame with the standard library's quantiser (Plan 9
 // palette, Floyd-Steinberg dithering) unless the image is already paletted.
 //
-// Encode returns an error wrapping ErrUnsupported for WebP and formats it
-// does not know, an error for an empty image (no format can hold one that
+// WebP is written with the system's libwebp (package imgproc/libwebp),
+// lossy at opts.Quality or lossless, alpha and ICC profile kept; without
+// the library Encode returns an error wrapping ErrUnsupported that says what
+// to install.
+//
+// Encode returns an error wrapping ErrUnsupported for formats it does not
+// know, an error for an empty image (no format can hold one that
 // [Decode] reads back), a parameter error for a bad quality, and w's errors. It
 // writes nothing to w if encoding fails before the first byte; a failing w
 // may leave partial output, so callers write to a temporary file and rename.
@@ -80,9 +88,12 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	q := o.Quality
 	if q == 0 {
 		q = DefaultQuality
+		if f == WebP {
+			q = DefaultWebPQuality
+		}
 	}
 	if q < 1 || q > 100 {
-		return fmt.Errorf("imgproc: JPEG quality must be between 1 and 100, not %d", q)
+		return fmt.Errorf("imgproc: quality must be between 1 and 100, not %d", q)
 	}
 	img := p.Image
 	if r := img.Bounds(); r.Empty() {
@@ -132,6 +143,8 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 		if err = tiff.Encode(&buf, img, &tiff.Options{Compression: tiff.Deflate, Predictor: true}); err == nil {
 			data = buf.Bytes()
 		}
+	case WebP:
+		data, err = encodeWebP(img, q, o.Lossless, icc)
 	default:
 		return fmt.Errorf("imgproc: encode: %w: cannot write %q images", ErrUnsupported, f)
 	}

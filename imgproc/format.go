@@ -13,7 +13,7 @@ import (
 type Format string
 
 // The formats imgproc knows. All are decoded; [Encode] writes JPEG, PNG,
-// GIF, BMP and TIFF.
+// GIF, BMP and TIFF, and WebP with the system's libwebp.
 const (
 	JPEG Format = "jpeg"
 	PNG  Format = "png"

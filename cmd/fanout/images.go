@@ -61,7 +61,7 @@ type imagesFlags struct {
 	timeout                              time.Duration
 	skipExisting, keepOrientation        bool
 	quiet, json                          bool
-	isolate                              bool
+	isolate, lossless                    bool
 	memoryLimit                          int64
 	nats                                 natsOptions
 }
@@ -78,8 +78,9 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated operation `list`, e.g. \"resize=800x,blur=2,grayscale\" (see Operations below)")
 	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n}")
-	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, gif, bmp, tiff (default: the source's)")
-	fs.IntVar(&f.quality, "quality", imgproc.DefaultQuality, "JPEG `quality`, 1-100")
+	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, gif, bmp, tiff (default: the source's)")
+	fs.IntVar(&f.quality, "quality", 0, "JPEG or WebP `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow)")
+	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
@@ -147,6 +148,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Ops:             ops,
 		Format:          format,
 		Quality:         f.quality,
+		Lossless:        f.lossless,
 		JPEG:            codec,
 		MaxPixels:       f.maxPixels,
 		KeepOrientation: f.keepOrientation,
@@ -230,16 +232,26 @@ func (f *imagesFlags) check() error {
 		}
 	}
 	if f.format != "" {
-		format, err := f.outputFormat()
-		if err != nil {
-			return fmt.Errorf("unknown output format %q", f.format)
-		}
-		if format == imgproc.WebP {
-			// Otherwise every item would be fetched and decoded, then fail.
-			return fmt.Errorf("--format %s: fanout reads WebP but cannot write WebP (jpeg, png, gif, bmp, tiff)", f.format)
+		if _, err := imgproc.FormatFromExt("x." + f.format); err != nil {
+			return fmt.Errorf("unknown output format %q (jpeg, png, webp, gif, bmp, tiff)", f.format)
 		}
 	}
-	if f.quality < 1 || f.quality > 100 {
+	// The name template's extension may choose the format, or contradict it.
+	format, err := f.outputFormat()
+	if err != nil {
+		return err
+	}
+	if format == imgproc.WebP && f.nats.url == "" {
+		// Here, not on every item after its download (a cluster's workers
+		// have their own libraries).
+		if _, err := imgproc.WebPInfo(); err != nil {
+			return fmt.Errorf("WebP output: %v", err)
+		}
+	}
+	if f.lossless && format != imgproc.WebP {
+		return errors.New("--lossless is for WebP output (--format webp)")
+	}
+	if f.quality < 0 || f.quality > 100 {
 		return fmt.Errorf("--quality must be between 1 and 100, not %d", f.quality)
 	}
 	switch {
@@ -309,13 +321,18 @@ func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend stri
 	return parallel.New(cfg), "local", func() {}, nil
 }
 
-// outputFormat returns the --format as an imgproc.Format, empty for the
-// source's own.
+// outputFormat returns the output format the flags ask for: --format, or
+// the extension of the --name template (batch.OutputFormat), empty for
+// each source's own; an error if they disagree.
 func (f *imagesFlags) outputFormat() (imgproc.Format, error) {
-	if f.format == "" {
-		return "", nil
+	var format imgproc.Format
+	if f.format != "" {
+		var err error
+		if format, err = imgproc.FormatFromExt("x." + f.format); err != nil {
+			return "", err
+		}
 	}
-	return imgproc.FormatFromExt("x." + f.format)
+	return batch.OutputFormat(f.name, format)
 }
 
 // printSummary writes the end-of-batch summary: counts, wall time,

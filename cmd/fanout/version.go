@@ -19,11 +19,18 @@ func version() string {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG codec is active and why.\n", stdout, stderr)
+	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG and WebP codecs are active and why.\n", stdout, stderr)
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
 	}
 	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))
+	webp, err := imgproc.WebPInfo()
+	if err != nil {
+		webp = "reads WebP (golang.org/x/image); cannot write it: " + err.Error()
+	} else {
+		webp = "reads WebP (golang.org/x/image), writes with " + webp
+	}
+	fmt.Fprintf(stdout, "webp codec: %s\n", webp)
 	return exitOK
 }

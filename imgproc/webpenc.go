@@ -1,0 +1,108 @@
+package imgproc
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/fanout-dev/fanout/imgproc/libwebp"
+)
+
+// DefaultWebPQuality is the WebP quality [Encode] uses when
+// EncodeOptions.Quality is zero: 80, as Pillow, cwebp and sharp use.
+const DefaultWebPQuality = 80
+
+// WebPInfo says which WebP encoder [Encode] uses on this system, for a
+// user to read, for example "libwebp 1.2.4 (libwebp.so.7)", or returns an
+// error wrapping ErrUnsupported that says what to install. The first call
+// may load the library; WebPInfo is safe to call concurrently.
+func WebPInfo() (string, error) {
+	lib, err := libwebp.Load()
+	if err != nil {
+		return "", webpMissing(err)
+	}
+	return lib.String(), nil
+}
+
+func webpMissing(err error) error {
+	return fmt.Errorf("%w: writing WebP needs libwebp (Debian, Ubuntu: apt install libwebp7; macOS: brew install webp): %w", ErrUnsupported, err)
+}
+
+// encodeWebP encodes img as WebP with the system's libwebp, lossy at
+// quality or lossless, alpha kept, with the ICC profile icc if not nil.
+func encodeWebP(img image.Image, quality int, lossless bool, icc []byte) ([]byte, error) {
+	lib, err := libwebp.Load()
+	if err != nil {
+		return nil, webpMissing(err)
+	}
+	var ready image.Image
+	switch m := img.(type) {
+	case *image.NRGBA:
+		ready = m
+	case *image.RGBA:
+		if m.Opaque() {
+			ready = m
+		}
+	}
+	if ready == nil {
+		ready = toNRGBA(img)
+	}
+	data, err := lib.Encode(ready, quality, lossless)
+	if err != nil {
+		return nil, err
+	}
+	if icc = iccFor(icc, ready); len(icc) > 0 {
+		b := ready.Bounds()
+		return webpWithICC(data, icc, b.Dx(), b.Dy(), !isOpaque(ready))
+	}
+	return data, nil
+}
+
+func isOpaque(img image.Image) bool {
+	o, ok := img.(interface{ Opaque() bool })
+	return ok && o.Opaque()
+}
+
+// webpWithICC returns the WebP file data with an ICCP chunk holding icc:
+// the file becomes an extended one (a VP8X chunk with the ICC flag, and
+// the alpha flag when the image has alpha) if it was a simple one.
+func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
+	if len(data) < 20 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
+		return nil, errors.New("libwebp returned no RIFF WebP data")
+	}
+	body := data[12:]
+	out := make([]byte, 12, len(data)+len(icc)+40)
+	copy(out, data[:12])
+	if string(body[:4]) == "VP8X" {
+		n := 8 + int(binary.LittleEndian.Uint32(body[4:8]))
+		if n > len(body) || n < 18 {
+			return nil, errors.New("libwebp returned a malformed VP8X chunk")
+		}
+		vp8x := append([]byte(nil), body[:n]...)
+		vp8x[8] |= 0x20 // ICC profile
+		out = append(out, vp8x...)
+		body = body[n:]
+	} else {
+		var vp8x [18]byte
+		copy(vp8x[:], "VP8X")
+		binary.LittleEndian.PutUint32(vp8x[4:], 10)
+		vp8x[8] = 0x20
+		if alpha {
+			vp8x[8] |= 0x10
+		}
+		put24 := func(b []byte, v int) { b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16) }
+		put24(vp8x[12:], w-1)
+		put24(vp8x[15:], h-1)
+		out = append(out, vp8x[:]...)
+	}
+	out = append(out, "ICCP"...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(icc)))
+	out = append(out, icc...)
+	if len(icc)%2 == 1 {
+		out = append(out, 0)
+	}
+	out = append(out, body...)
+	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
+	return out, nil
+}
