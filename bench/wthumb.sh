@@ -12,10 +12,19 @@
 # Needs: /usr/bin/python3 with Pillow, libvips-tools and GNU parallel, and
 # libturbojpeg0 (/work/shared/bench/install-peers.sh); node with sharp
 # (/work/shared/bench/sharp/install.sh). A missing peer is skipped.
-# Usage: bench/wthumb.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos]
+# With FORMAT webp it is W-web instead: WebP quality 80 (Pillow's pool is
+# left out: its script writes JPEG), and the total size of each peer's
+# outputs is printed as well.
+# Usage: bench/wthumb.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos] [FORMAT=jpeg|webp]
 set -euo pipefail
 rounds=${1:-5}
 photos=${2:-/work/shared/testdata/photos}
+format=${3:-jpeg}
+case $format in
+jpeg) q=80 ext=jpg ;;
+webp) q=80 ext=webp ;;
+*) echo "FORMAT must be jpeg or webp" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 shared=/work/shared/bench
 py=/usr/bin/python3
@@ -25,15 +34,15 @@ trap 'rm -rf "$work"' EXIT
 
 (cd "$here/.." && go build -o "$work/fanout" ./cmd/fanout)
 files=("$photos"/kde-*.jpg "$photos"/sharp-2569067123_aca715a2ee_o.jpg)
-echo "W-thumb: ${#files[@]} photos, $(nproc) cores, EXIF orientation, 800 px wide, JPEG q80"
+echo "W-thumb: ${#files[@]} photos, $(nproc) cores, EXIF orientation, 800 px wide, $format q$q"
 
 # peer NAME OUT runs peer NAME over the files, writing into folder OUT.
 peer() {
 	case $1 in
-	sharp) node "$sharpdir/thumb.js" "$2" 800 jpeg 80 "${files[@]}" ;;
-	vipsthumbnail) "$shared/vips_thumb.sh" "$2" 800 80 "${files[@]}" ;;
-	pillow) $py "$shared/pillow_thumb.py" "$2" 800 80 "${files[@]}" ;;
-	fanout-*) "$work/fanout" images "${files[@]}" -o "$2" --ops resize=800x --quality 80 --quiet --jpeg "${1#fanout-}" ;;
+	sharp) node "$sharpdir/thumb.js" "$2" 800 "$format" "$q" "${files[@]}" ;;
+	vipsthumbnail) VIPS_CONCURRENCY=1 VIPS_WARNING=0 parallel -j "$(nproc)" -X vipsthumbnail -s 800x -o "$2/processed_%s.$ext[Q=$q]" ::: "${files[@]}" ;;
+	pillow) $py "$shared/pillow_thumb.py" "$2" 800 "$q" "${files[@]}" ;;
+	fanout-*) "$work/fanout" images "${files[@]}" -o "$2" --ops resize=800x --format "$format" --quality "$q" --quiet --jpeg "${1#fanout-}" ;;
 	esac
 }
 
@@ -53,7 +62,7 @@ fi
 pil=no
 if $py -c 'import PIL' 2>/dev/null; then
 	pil=yes
-	order+=(pillow)
+	[ "$format" = jpeg ] && order+=(pillow)
 else
 	echo "skipping Pillow (and the size and PSNR checks): $py cannot import PIL (run /work/shared/bench/install-peers.sh)"
 fi
@@ -92,6 +101,7 @@ for p in "${order[@]}"; do
 		"$(echo "$mb / $m" | bc -l)" "$(median <"$work/$p.x")"
 done
 
+echo "total output size: $(for p in "${order[@]}"; do printf '%s %s KB  ' "$p" "$(du -sk "$work/out/$p" | cut -f1)"; done)"
 [ "$pil" = yes ] || exit 0
 # Output sizes, and how close fanout's outputs are to Pillow's and sharp's
 # (all decoded by Pillow; outputs are matched by the input's name).
