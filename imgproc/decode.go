@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/fanout-dev/fanout/imgproc/libheif"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -222,6 +223,13 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img, err = bmp.Decode(bytes.NewReader(data))
 	case TIFF:
 		img, err = tiff.Decode(bytes.NewReader(data))
+	case HEIC, AVIF:
+		var lib *libheif.Lib
+		if lib, err = heifLib(f); err == nil {
+			// libheif applies the HEIF rotation and mirroring itself.
+			img, pic.ICC, err = lib.Decode(data)
+			pic.Codec = lib.String()
+		}
 	}
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
@@ -264,8 +272,38 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 		return bmp.DecodeConfig(r)
 	case TIFF:
 		return tiff.DecodeConfig(r)
+	case HEIC, AVIF:
+		lib, err := heifLib(f)
+		if err != nil {
+			return image.Config{}, err
+		}
+		c, err := lib.DecodeConfig(data)
+		return image.Config{Width: c.Width, Height: c.Height}, err
 	}
 	return image.Config{}, ErrFormat
+}
+
+// HEIFInfo says how HEIC and AVIF images are read on this system, for a
+// user to read: "reads with libheif 1.15.1 (libheif.so.1)", or why they
+// cannot be. The first call may load the library; HEIFInfo is safe to call
+// concurrently.
+func HEIFInfo() string {
+	lib, err := heifLib(HEIC)
+	if err != nil {
+		return "cannot read them: " + strings.TrimPrefix(err.Error(), "imgproc: ")
+	}
+	return "reads with " + lib.String() + "; cannot write them"
+}
+
+// heifLib returns the system's libheif, or an error wrapping ErrUnsupported
+// that says what to install to read f.
+func heifLib(f Format) (*libheif.Lib, error) {
+	lib, err := libheif.Load()
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s needs libheif (Debian, Ubuntu: apt install libheif1; macOS: brew install libheif): %w",
+			ErrUnsupported, strings.ToUpper(string(f)), err)
+	}
+	return lib, nil
 }
 
 // decodeError classifies a decoder's error. Decoders report data cut

@@ -175,7 +175,8 @@ func TestSniff(t *testing.T) {
 		{"png", mustReadFile(t, "with-alpha.png"), imgproc.PNG, nil},
 		{"gif", mustReadFile(t, "animated-loop-3.gif"), imgproc.GIF, nil},
 		{"webp", mustReadFile(t, "4.webp"), imgproc.WebP, nil},
-		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), "", imgproc.ErrUnsupported},
+		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), imgproc.AVIF, nil},
+		{"heic", mustReadFile(t, "coffee.heic"), imgproc.HEIC, nil},
 		{"html", []byte("<!doctype html><p>not found</p>"), "", imgproc.ErrFormat},
 		{"empty", nil, "", imgproc.ErrFormat},
 	}

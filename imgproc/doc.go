@@ -4,8 +4,10 @@
 // # Decoding
 //
 // [Decode] takes the bytes of a file and sniffs the format from them (JPEG,
-// PNG, GIF, WebP, BMP, TIFF; AVIF and HEIC are recognised and refused with
-// [ErrUnsupported]), never from a name or a Content-Type. It reads the
+// PNG, GIF, WebP, BMP, TIFF, and HEIC and AVIF through the system's libheif,
+// package imgproc/libheif, which applies their rotation and mirroring;
+// without it they are refused with [ErrUnsupported], saying what to
+// install), never from a name or a Content-Type. It reads the
 // header first and refuses an image over the pixel budget
 // ([DefaultMaxPixels], Pillow's limit, unless DecodeOptions.MaxPixels says
 // otherwise) with a [*TooLargeError] before any pixel is allocated, so a

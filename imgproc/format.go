@@ -12,8 +12,9 @@ import (
 // used by the standard library's image.RegisterFormat ("jpeg", "png", ...).
 type Format string
 
-// The formats imgproc knows. All are decoded; [Encode] writes JPEG, PNG,
-// GIF, BMP and TIFF, and WebP with the system's libwebp.
+// The formats imgproc knows. All are decoded (HEIC and AVIF with the
+// system's libheif); [Encode] writes JPEG, PNG, GIF, BMP and TIFF, and WebP
+// with the system's libwebp.
 const (
 	JPEG Format = "jpeg"
 	PNG  Format = "png"
@@ -21,6 +22,8 @@ const (
 	WebP Format = "webp"
 	BMP  Format = "bmp"
 	TIFF Format = "tiff"
+	HEIC Format = "heic"
+	AVIF Format = "avif"
 )
 
 // Ext returns the usual file extension for f, with its dot (".jpg" for JPEG).
@@ -35,13 +38,9 @@ func (f Format) Ext() string {
 }
 
 // Sniff returns the format of an encoded image from its first bytes. It
-// wraps ErrFormat when the data is no image imgproc knows, and
-// ErrUnsupported, naming the format, for AVIF and HEIC, which it recognises
-// but cannot decode.
+// wraps ErrFormat when the data is no image imgproc knows.
 func Sniff(data []byte) (Format, error) {
 	switch f := sniff.Format(data); f {
-	case sniff.AVIF, sniff.HEIC:
-		return "", fmt.Errorf("%w: %s images cannot be decoded", ErrUnsupported, f)
 	case "":
 		if len(data) == 0 {
 			return "", fmt.Errorf("%w: empty data", ErrFormat)

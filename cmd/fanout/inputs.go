@@ -16,7 +16,7 @@ import (
 // imageExts are the file extensions a folder walk picks up. Files named on
 // the command line are taken whatever their name: their format is sniffed
 // from their bytes.
-var imageExts = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
+var imageExts = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 
 // sources expands the command line's inputs into a lazy sequence of image
 // sources (URLs and file paths), in order: a URL or file as given, a folder

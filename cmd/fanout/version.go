@@ -19,7 +19,7 @@ func version() string {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG and WebP codecs are active and why.\n", stdout, stderr)
+	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG, WebP and HEIF codecs are active and why.\n", stdout, stderr)
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
 	}
@@ -32,5 +32,6 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		webp = "reads WebP (golang.org/x/image), writes with " + webp
 	}
 	fmt.Fprintf(stdout, "webp codec: %s\n", webp)
+	fmt.Fprintf(stdout, "heic, avif codec: %s\n", imgproc.HEIFInfo())
 	return exitOK
 }
