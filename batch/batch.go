@@ -438,6 +438,10 @@ func (r *runner) outFormat(src string) imgproc.Format {
 		if _, err := imgproc.WebPInfo(); err != nil {
 			return imgproc.PNG // no encoder here: lossless, and everywhere readable
 		}
+	case f == imgproc.AVIF:
+		if _, err := imgproc.AVIFInfo(); err != nil {
+			return imgproc.JPEG // no encoder here
+		}
 	}
 	return f
 }

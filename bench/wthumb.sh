@@ -12,10 +12,10 @@
 # Needs: /usr/bin/python3 with Pillow, libvips-tools and GNU parallel, and
 # libturbojpeg0 (/work/shared/bench/install-peers.sh); node with sharp
 # (/work/shared/bench/sharp/install.sh). A missing peer is skipped.
-# With FORMAT webp it is W-web instead: WebP quality 80 (Pillow's pool is
-# left out: its script writes JPEG), and the total size of each peer's
-# outputs is printed as well.
-# Usage: bench/wthumb.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos] [FORMAT=jpeg|webp]
+# With FORMAT webp or avif it is W-web instead: WebP quality 80 or AVIF
+# quality 50 (Pillow's pool is left out: its script writes JPEG), and the
+# total size of each peer's outputs is printed as well.
+# Usage: bench/wthumb.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos] [FORMAT=jpeg|webp|avif]
 set -euo pipefail
 rounds=${1:-5}
 photos=${2:-/work/shared/testdata/photos}
@@ -23,7 +23,8 @@ format=${3:-jpeg}
 case $format in
 jpeg) q=80 ext=jpg ;;
 webp) q=80 ext=webp ;;
-*) echo "FORMAT must be jpeg or webp" >&2; exit 2 ;;
+avif) q=50 ext=avif ;;
+*) echo "FORMAT must be jpeg, webp or avif" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 shared=/work/shared/bench

@@ -28,8 +28,9 @@ type EncodeOptions struct {
 	// own format (Picture.Format); see [FormatFromExt] to pick one from an
 	// output file name.
 	Format Format
-	// Quality is the JPEG or lossy WebP quality, 1 to 100; 0 means
-	// DefaultQuality for JPEG, DefaultWebPQuality for WebP.
+	// Quality is the JPEG, lossy WebP or AVIF quality, 1 to 100; 0 means
+	// DefaultQuality for JPEG, DefaultWebPQuality for WebP,
+	// DefaultAVIFQuality for AVIF.
 	Quality int
 	// Lossless writes WebP losslessly (Quality is then ignored).
 	Lossless bool
@@ -88,8 +89,11 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	q := o.Quality
 	if q == 0 {
 		q = DefaultQuality
-		if f == WebP {
+		switch f {
+		case WebP:
 			q = DefaultWebPQuality
+		case AVIF:
+			q = DefaultAVIFQuality
 		}
 	}
 	if q < 1 || q > 100 {
@@ -145,6 +149,11 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 		}
 	case WebP:
 		data, err = encodeWebP(img, q, o.Lossless, icc)
+	case AVIF:
+		if o.Lossless {
+			return fmt.Errorf("imgproc: encode avif: %w: lossless AVIF", ErrUnsupported)
+		}
+		data, err = encodeAVIF(img, q, icc)
 	default:
 		return fmt.Errorf("imgproc: encode: %w: cannot write %q images", ErrUnsupported, f)
 	}

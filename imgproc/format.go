@@ -13,8 +13,8 @@ import (
 type Format string
 
 // The formats imgproc knows. All are decoded (HEIC and AVIF with the
-// system's libheif); [Encode] writes JPEG, PNG, GIF, BMP and TIFF, and WebP
-// with the system's libwebp.
+// system's libheif); [Encode] writes JPEG, PNG, GIF, BMP and TIFF, WebP
+// with the system's libwebp, and AVIF with its libheif.
 const (
 	JPEG Format = "jpeg"
 	PNG  Format = "png"
@@ -52,7 +52,8 @@ func Sniff(data []byte) (Format, error) {
 }
 
 // FormatFromExt returns the format for a file name's extension (".jpg",
-// ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", any case), for
+// ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif", any
+// case: the formats [Encode] writes), for
 // choosing an output format from an output path. An unknown extension wraps
 // ErrFormat.
 func FormatFromExt(name string) (Format, error) {
@@ -70,6 +71,8 @@ func FormatFromExt(name string) (Format, error) {
 		return BMP, nil
 	case ".tif", ".tiff":
 		return TIFF, nil
+	case ".avif":
+		return AVIF, nil
 	}
 	return "", fmt.Errorf("%w: no image format for extension %q of %q", ErrFormat, ext, name)
 }

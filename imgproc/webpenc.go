@@ -36,18 +36,7 @@ func encodeWebP(img image.Image, quality int, lossless bool, icc []byte) ([]byte
 	if err != nil {
 		return nil, webpMissing(err)
 	}
-	var ready image.Image
-	switch m := img.(type) {
-	case *image.NRGBA:
-		ready = m
-	case *image.RGBA:
-		if m.Opaque() {
-			ready = m
-		}
-	}
-	if ready == nil {
-		ready = toNRGBA(img)
-	}
+	ready := rgbReady(img)
 	data, err := lib.Encode(ready, quality, lossless)
 	if err != nil {
 		return nil, err
@@ -105,4 +94,47 @@ func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
 	out = append(out, body...)
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil
+}
+
+// DefaultAVIFQuality is the AVIF quality [Encode] uses when
+// EncodeOptions.Quality is zero: 50, as libvips and sharp use.
+const DefaultAVIFQuality = 50
+
+// AVIFInfo says which AVIF encoder [Encode] uses on this system, for a
+// user to read, for example "libheif 1.15.1 (libheif.so.1)", or returns an
+// error wrapping ErrUnsupported that says what to install.
+func AVIFInfo() (string, error) {
+	lib, err := heifLib(AVIF)
+	if err != nil {
+		return "", err
+	}
+	if !lib.CanEncodeAVIF() {
+		return "", fmt.Errorf("%w: %s has no AV1 encoder (Debian: libheif1 with libaom3)", ErrUnsupported, lib)
+	}
+	return lib.String(), nil
+}
+
+// encodeAVIF encodes img as AVIF with the system's libheif, alpha kept,
+// with the ICC profile icc if not nil.
+func encodeAVIF(img image.Image, quality int, icc []byte) ([]byte, error) {
+	if _, err := AVIFInfo(); err != nil {
+		return nil, err
+	}
+	lib, _ := heifLib(AVIF)
+	ready := rgbReady(img)
+	return lib.EncodeAVIF(ready, quality, iccFor(icc, ready))
+}
+
+// rgbReady returns img as the native encoders take it: an *image.NRGBA,
+// or an opaque *image.RGBA as it is.
+func rgbReady(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.NRGBA:
+		return m
+	case *image.RGBA:
+		if m.Opaque() {
+			return m
+		}
+	}
+	return toNRGBA(img)
 }

@@ -128,3 +128,46 @@ func premultiplied(img image.Image) *image.RGBA {
 	}
 	return out
 }
+
+// TestEncodeAVIF writes AVIF, opaque and with alpha and an ICC profile, and
+// reads it back: sizes, alpha and the profile kept, the pixels close.
+func TestEncodeAVIF(t *testing.T) {
+	if _, err := imgproc.AVIFInfo(); err != nil {
+		t.Skipf("no AVIF encoder (install libheif1): %v", err)
+	}
+	photo, err := imgproc.Decode(mustReadFile(t, "coffee-444.jpg"), &imgproc.DecodeOptions{RGB: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	icc := []byte("fake ICC profile, long enough to name its colour space: RGB ")
+	for _, tc := range []struct {
+		name  string
+		img   image.Image
+		icc   []byte
+		minDB float64
+	}{
+		{"opaque", photo.Image, nil, 30},
+		{"alpha", newTestPattern(61, 37, 5, true), nil, 12},
+		{"ICC", photo.Image, icc, 30},
+	} {
+		var buf bytes.Buffer
+		err := imgproc.Encode(&buf, &imgproc.Picture{Image: tc.img, Oriented: true, ICC: tc.icc}, &imgproc.EncodeOptions{Format: imgproc.AVIF, Quality: 60})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		back, err := imgproc.Decode(buf.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if back.Format != imgproc.AVIF || back.Image.Bounds().Size() != tc.img.Bounds().Size() || !bytes.Equal(back.ICC, tc.icc) {
+			t.Errorf("%s: read back %s %v with %d bytes of ICC", tc.name, back.Format, back.Image.Bounds().Size(), len(back.ICC))
+		}
+		if db := psnr(premultiplied(back.Image), premultiplied(tc.img)); db < tc.minDB {
+			t.Errorf("%s: %.1f dB from the source, want at least %g", tc.name, db, tc.minDB)
+		}
+	}
+	err = imgproc.Encode(&bytes.Buffer{}, photo, &imgproc.EncodeOptions{Format: imgproc.AVIF, Lossless: true})
+	if !errors.Is(err, imgproc.ErrUnsupported) {
+		t.Errorf("lossless AVIF: error %v, want ErrUnsupported", err)
+	}
+}

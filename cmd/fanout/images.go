@@ -78,8 +78,8 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated operation `list`, e.g. \"resize=800x,blur=2,grayscale\" (see Operations below)")
 	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n}")
-	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, gif, bmp, tiff (default: the source's)")
-	fs.IntVar(&f.quality, "quality", 0, "JPEG or WebP `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow)")
+	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, avif, gif, bmp, tiff (default: the source's)")
+	fs.IntVar(&f.quality, "quality", 0, "JPEG, WebP or AVIF `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow; 50 for AVIF, as sharp)")
 	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
@@ -233,7 +233,7 @@ func (f *imagesFlags) check() error {
 	}
 	if f.format != "" {
 		if _, err := imgproc.FormatFromExt("x." + f.format); err != nil {
-			return fmt.Errorf("unknown output format %q (jpeg, png, webp, gif, bmp, tiff)", f.format)
+			return fmt.Errorf("unknown output format %q (jpeg, png, webp, avif, gif, bmp, tiff)", f.format)
 		}
 	}
 	// The name template's extension may choose the format, or contradict it.
@@ -241,11 +241,18 @@ func (f *imagesFlags) check() error {
 	if err != nil {
 		return err
 	}
-	if format == imgproc.WebP && f.nats.url == "" {
+	if f.nats.url == "" {
 		// Here, not on every item after its download (a cluster's workers
 		// have their own libraries).
-		if _, err := imgproc.WebPInfo(); err != nil {
-			return fmt.Errorf("WebP output: %v", err)
+		switch format {
+		case imgproc.WebP:
+			if _, err := imgproc.WebPInfo(); err != nil {
+				return fmt.Errorf("WebP output: %v", err)
+			}
+		case imgproc.AVIF:
+			if _, err := imgproc.AVIFInfo(); err != nil {
+				return fmt.Errorf("AVIF output: %v", err)
+			}
 		}
 	}
 	if f.lossless && format != imgproc.WebP {

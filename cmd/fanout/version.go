@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/fanout-dev/fanout/imgproc"
 )
@@ -32,6 +33,10 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		webp = "reads WebP (golang.org/x/image), writes with " + webp
 	}
 	fmt.Fprintf(stdout, "webp codec: %s\n", webp)
-	fmt.Fprintf(stdout, "heic, avif codec: %s\n", imgproc.HEIFInfo())
+	heif := imgproc.HEIFInfo()
+	if avif, err := imgproc.AVIFInfo(); err == nil {
+		heif = strings.Replace(heif, "; cannot write them", "; writes AVIF with "+avif, 1)
+	}
+	fmt.Fprintf(stdout, "heic, avif codec: %s\n", heif)
 	return exitOK
 }

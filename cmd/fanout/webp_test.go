@@ -10,13 +10,12 @@ import (
 	"github.com/fanout-dev/fanout/imgproc"
 )
 
-// TestImagesWebPOutput writes WebP, lossy and lossless, from a JPEG and a
-// PNG with alpha: the files are named .webp, hold WebP (sniffed from the
-// bytes), keep the size and the alpha.
-func TestImagesWebPOutput(t *testing.T) {
-	if _, err := imgproc.WebPInfo(); err != nil {
-		t.Skipf("no WebP encoder (install libwebp7): %v", err)
-	}
+// TestImagesWebOutput writes WebP, lossy and lossless, and AVIF from a
+// JPEG and a PNG with alpha: the files are named for their format, hold it
+// (sniffed from the bytes), keep the size and the alpha.
+func TestImagesWebOutput(t *testing.T) {
+	_, webpErr := imgproc.WebPInfo()
+	_, avifErr := imgproc.AVIFInfo()
 	in := t.TempDir()
 	for _, name := range []string{"coffee-444.jpg", "with-alpha.png"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "imgproc", name))
@@ -28,14 +27,20 @@ func TestImagesWebPOutput(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		name  string
-		flags []string
+		name   string
+		format imgproc.Format
+		flags  []string
 	}{
-		{"lossy", []string{"--format", "webp", "--quality", "70"}},
-		{"lossless", []string{"--format", "webp", "--lossless"}},
-		{"by template", []string{"--name", "{base}-small.webp"}},
+		{"webp lossy", imgproc.WebP, []string{"--format", "webp", "--quality", "70"}},
+		{"webp lossless", imgproc.WebP, []string{"--format", "webp", "--lossless"}},
+		{"webp by template", imgproc.WebP, []string{"--name", "{base}-small.webp"}},
+		{"avif", imgproc.AVIF, []string{"--format", "avif"}},
+		{"avif by template", imgproc.AVIF, []string{"--name", "{base}.avif", "--quality", "40"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if err := map[imgproc.Format]error{imgproc.WebP: webpErr, imgproc.AVIF: avifErr}[tc.format]; err != nil {
+				t.Skipf("no %s encoder (install libwebp7, libheif1): %v", tc.format, err)
+			}
 			out := t.TempDir()
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"images", in, "-o", out, "--ops", "resize=200x", "--quiet"}, tc.flags...)
@@ -47,16 +52,16 @@ func TestImagesWebPOutput(t *testing.T) {
 				t.Fatalf("outputs %v, want 2", files)
 			}
 			for _, f := range files {
-				if filepath.Ext(f) != ".webp" {
-					t.Errorf("%s: want a .webp name", f)
+				if filepath.Ext(f) != tc.format.Ext() {
+					t.Errorf("%s: want a %s name", f, tc.format.Ext())
 				}
 				data, err := os.ReadFile(f)
 				if err != nil {
 					t.Fatal(err)
 				}
 				pic, err := imgproc.Decode(data, nil)
-				if err != nil || pic.Format != imgproc.WebP || pic.Image.Bounds().Dx() != 200 {
-					t.Errorf("%s: decodes to %v, %v; want a 200-pixel-wide WebP", f, pic, err)
+				if err != nil || pic.Format != tc.format || pic.Image.Bounds().Dx() != 200 {
+					t.Errorf("%s: decodes to %v, %v; want a 200-pixel-wide %s", f, pic, err, tc.format)
 					continue
 				}
 				if o, ok := pic.Image.(interface{ Opaque() bool }); strings.Contains(f, "alpha") && (!ok || o.Opaque()) {
@@ -79,6 +84,7 @@ func TestImagesFormatUsageErrors(t *testing.T) {
 		{[]string{"--name", "{base}.txt"}, "not an image format"},
 		{[]string{"--lossless"}, "--lossless is for WebP output"},
 		{[]string{"--format", "png", "--lossless"}, "--lossless is for WebP output"},
+		{[]string{"--format", "avif", "--lossless"}, "--lossless is for WebP output"},
 		{[]string{"--format", "heic"}, `unknown output format "heic"`},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -1,5 +1,6 @@
 // Package libheif decodes HEIF images, HEIC (HEVC inside, as iPhones write
-// them) and AVIF (AV1 inside), with the system's libheif, loaded at run time
+// them) and AVIF (AV1 inside), and encodes AVIF, with the system's libheif,
+// loaded at run time
 // without cgo (through the project's internal/dynlib, as imgproc/turbojpeg
 // loads libjpeg-turbo), so that programs importing it still build with
 // CGO_ENABLED=0.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -23,6 +24,7 @@ type heifError struct {
 
 // libheif's enum values this package passes.
 const (
+	compressionAV1        = 4
 	colorspaceRGB         = 1
 	chromaInterleavedRGB  = 10
 	chromaInterleavedRGBA = 11
@@ -51,6 +53,18 @@ type Lib struct {
 		planeReadonly  func(img uintptr, channel int32, stride *int32) *byte
 		imageWidth     func(img uintptr, channel int32) int32
 		imageHeight    func(img uintptr, channel int32) int32
+
+		encoderFor  func(ctx uintptr, format int32, enc *uintptr) heifError
+		encoderFree func(enc uintptr)
+		setQuality  func(enc uintptr, quality int32) heifError
+		setParamInt func(enc uintptr, name string, value int32) heifError
+		imageCreate func(width, height, colorspace, chroma int32, img *uintptr) heifError
+		addPlane    func(img uintptr, channel, width, height, bitDepth int32) heifError
+		plane       func(img uintptr, channel int32, stride *int32) *byte
+		setProfile  func(img uintptr, fourcc string, data *byte, size uintptr) heifError
+		encodeImage func(ctx, img, enc, options uintptr, handle *uintptr) heifError
+		writeToFile func(ctx uintptr, name string) heifError
+		haveEncoder func(format int32) int32
 	}
 }
 
@@ -78,6 +92,8 @@ var loadDefault = sync.OnceValues(func() (*Lib, error) {
 		&f.version, &f.ctxAlloc, &f.ctxFree, &f.readFromMemory, &f.primaryHandle, &f.handleRelease,
 		&f.handleWidth, &f.handleHeight, &f.handleHasAlpha, &f.profileSize, &f.profile,
 		&f.decodeImage, &f.imageRelease, &f.planeReadonly, &f.imageWidth, &f.imageHeight,
+		&f.encoderFor, &f.encoderFree, &f.setQuality, &f.setParamInt,
+		&f.imageCreate, &f.addPlane, &f.plane, &f.setProfile, &f.encodeImage, &f.writeToFile, &f.haveEncoder,
 	}, []string{
 		"heif_get_version", "heif_context_alloc", "heif_context_free", "heif_context_read_from_memory_without_copy",
 		"heif_context_get_primary_image_handle", "heif_image_handle_release",
@@ -85,6 +101,10 @@ var loadDefault = sync.OnceValues(func() (*Lib, error) {
 		"heif_image_handle_get_raw_color_profile_size", "heif_image_handle_get_raw_color_profile",
 		"heif_decode_image", "heif_image_release", "heif_image_get_plane_readonly",
 		"heif_image_get_width", "heif_image_get_height",
+		"heif_context_get_encoder_for_format", "heif_encoder_release", "heif_encoder_set_lossy_quality",
+		"heif_encoder_set_parameter_integer",
+		"heif_image_create", "heif_image_add_plane", "heif_image_get_plane", "heif_image_set_raw_color_profile",
+		"heif_context_encode_image", "heif_context_write_to_file", "heif_have_encoder_for_format",
 	}); err != nil {
 		return nil, fmt.Errorf("libheif: load: %s: %w", lib.Name, err)
 	}
@@ -221,4 +241,108 @@ func (l *Lib) Decode(data []byte) (image.Image, []byte, error) {
 		}
 	}
 	return out, icc, nil
+}
+
+// CanEncodeAVIF reports whether the library has an AV1 encoder (Debian's
+// libheif1 comes with libaom's).
+func (l *Lib) CanEncodeAVIF() bool { return l.fn.haveEncoder(compressionAV1) != 0 }
+
+// EncodeAVIF encodes img, an *image.NRGBA (straight alpha) or an opaque
+// *image.RGBA, as AVIF with libheif's AV1 encoder (libaom on Debian), at
+// quality (0 to 100, libheif's scale, which libvips and sharp use too) and
+// libaom's speed 5 (their default effort); alpha is kept when the image has
+// any, and icc, if not nil, is stored as the colour profile. (libheif 1.15's
+// "lossless" still converts to YCbCr and changes about 2 % of the samples,
+// so it is not offered.) libheif writes only to files, so the result passes through a
+// temporary file, removed before EncodeAVIF returns.
+func (l *Lib) EncodeAVIF(img image.Image, quality int, icc []byte) ([]byte, error) {
+	var pix []byte
+	var stride int
+	alpha := true
+	switch m := img.(type) {
+	case *image.NRGBA:
+		pix, stride, alpha = m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], m.Stride, !m.Opaque()
+	case *image.RGBA:
+		if !m.Opaque() {
+			return nil, errors.New("libheif: encode: premultiplied *image.RGBA with transparency (give an *image.NRGBA)")
+		}
+		pix, stride, alpha = m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], m.Stride, false
+	default:
+		return nil, fmt.Errorf("libheif: encode: image type %T (want *image.NRGBA or *image.RGBA)", img)
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	switch {
+	case w <= 0 || h <= 0:
+		return nil, errors.New("libheif: encode: empty image")
+	case quality < 0 || quality > 100:
+		return nil, fmt.Errorf("libheif: encode: quality %d (want 0 to 100)", quality)
+	}
+	ctx := l.fn.ctxAlloc()
+	if ctx == 0 {
+		return nil, errors.New("libheif: out of memory")
+	}
+	defer l.fn.ctxFree(ctx)
+	var enc uintptr
+	if err := errorOf("AV1 encoder", l.fn.encoderFor(ctx, compressionAV1, &enc)); err != nil {
+		return nil, err
+	}
+	defer l.fn.encoderFree(enc)
+	if err := errorOf("quality", l.fn.setQuality(enc, int32(quality))); err != nil {
+		return nil, err
+	}
+	l.fn.setParamInt(enc, "speed", 5) // an encoder without it keeps its own
+
+	chroma, bpp := int32(chromaInterleavedRGB), 3
+	if alpha {
+		chroma, bpp = chromaInterleavedRGBA, 4
+	}
+	var him uintptr
+	if err := errorOf("create image", l.fn.imageCreate(int32(w), int32(h), colorspaceRGB, chroma, &him)); err != nil {
+		return nil, err
+	}
+	defer l.fn.imageRelease(him)
+	if err := errorOf("add plane", l.fn.addPlane(him, channelInterleaved, int32(w), int32(h), 8)); err != nil {
+		return nil, err
+	}
+	var dstStride int32
+	p := l.fn.plane(him, channelInterleaved, &dstStride)
+	if p == nil || int(dstStride) < w*bpp {
+		return nil, errors.New("libheif: encode: no plane to write into")
+	}
+	dst := unsafe.Slice(p, (h-1)*int(dstStride)+w*bpp)
+	for y := range h {
+		s, d := pix[y*stride:][:4*w], dst[y*int(dstStride):][:w*bpp]
+		if alpha {
+			copy(d, s)
+			continue
+		}
+		for x := range w {
+			d[3*x], d[3*x+1], d[3*x+2] = s[4*x], s[4*x+1], s[4*x+2]
+		}
+	}
+	if len(icc) > 0 {
+		if err := errorOf("colour profile", l.fn.setProfile(him, "prof", &icc[0], uintptr(len(icc)))); err != nil {
+			return nil, err
+		}
+		runtime.KeepAlive(icc)
+	}
+	if err := errorOf("encode", l.fn.encodeImage(ctx, him, enc, 0, nil)); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "fanout-*.avif")
+	if err != nil {
+		return nil, fmt.Errorf("libheif: encode: %w", err)
+	}
+	name := f.Name()
+	f.Close()
+	defer os.Remove(name)
+	if err := errorOf("write", l.fn.writeToFile(ctx, name)); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("libheif: encode: %w", err)
+	}
+	return data, nil
 }

@@ -78,3 +78,47 @@ func TestDecodeBad(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeAVIF(t *testing.T) {
+	lib := mustLoad(t)
+	src, _, err := lib.Decode(read(t, "coffee.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	translucent := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range translucent.Pix {
+		translucent.Pix[i] = byte(i * 7)
+	}
+	for _, tc := range []struct {
+		name string
+		img  image.Image
+		icc  []byte
+	}{
+		{"opaque", src, nil},
+		{"alpha", translucent, nil},
+		{"with ICC", src, []byte("a fake colour profile, 40 bytes long...")},
+	} {
+		data, err := lib.EncodeAVIF(tc.img, 50, tc.icc)
+		if err != nil {
+			if strings.Contains(err.Error(), "AV1 encoder") {
+				t.Skipf("this libheif has no AV1 encoder: %v", err)
+			}
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		back, icc, err := lib.Decode(data)
+		if err != nil {
+			t.Fatalf("%s: decode: %v", tc.name, err)
+		}
+		if back.Bounds().Size() != tc.img.Bounds().Size() {
+			t.Errorf("%s: %v back, want %v", tc.name, back.Bounds().Size(), tc.img.Bounds().Size())
+		}
+		_, isNRGBA := back.(*image.NRGBA)
+		_, hadAlpha := tc.img.(*image.NRGBA)
+		if isNRGBA != hadAlpha {
+			t.Errorf("%s: decoded as %T", tc.name, back)
+		}
+		if string(icc) != string(tc.icc) {
+			t.Errorf("%s: ICC %q back, want %q", tc.name, icc, tc.icc)
+		}
+	}
+}
