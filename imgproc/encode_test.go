@@ -234,8 +234,8 @@ func TestEncodeFormats(t *testing.T) {
 		do   func() error
 	}{
 		{"unknown extension", imgproc.ErrFormat, func() error { _, err := imgproc.FormatFromExt("x.psd"); return err }},
-		{"unknown format", imgproc.ErrUnsupported, func() error {
-			return imgproc.Encode(&bytes.Buffer{}, src, &imgproc.EncodeOptions{Format: "avif"})
+		{"heic output", imgproc.ErrUnsupported, func() error {
+			return imgproc.Encode(&bytes.Buffer{}, src, &imgproc.EncodeOptions{Format: imgproc.HEIC})
 		}},
 	} {
 		if err := tc.do(); !errors.Is(err, tc.err) {
