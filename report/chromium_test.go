@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"html"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,44 +17,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/internal/chromiumtest"
 	"github.com/fanout-dev/fanout/report"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/report/report.png from the Chromium screenshot")
 
-// chromium returns the path of a Chromium binary, or skips the test.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "/usr/bin/chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("headless Chromium is needed to render the report: no chromium, chromium-browser or google-chrome on PATH (Debian: apt-get install chromium)")
-	return ""
-}
+func chromium(t *testing.T) string { return chromiumtest.Binary(t) }
 
-// runChromium runs headless Chromium with args after the flags that keep
-// it off the network and quiet, and returns its standard output.
 func runChromium(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + t.TempDir()}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		tail := stderr.Bytes()
-		if len(tail) > 2000 {
-			tail = tail[len(tail)-2000:]
-		}
-		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, tail)
-	}
-	return stdout.Bytes()
+	return chromiumtest.Run(t, bin, args...)
 }
 
 // servePage serves page at / and records every path asked for, so the test
