@@ -62,6 +62,11 @@ type Config struct {
 	Quality int
 	// Lossless writes WebP losslessly.
 	Lossless bool
+	// FirstFrame keeps only the first frame of an animated GIF. By
+	// default an animated GIF written as GIF keeps every frame, each
+	// through the operations; written in another format it keeps the
+	// first.
+	FirstFrame bool
 
 	// JPEG chooses the JPEG codec; the zero value uses libjpeg-turbo when
 	// the machine that runs the task has it.
@@ -381,6 +386,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 		Format:          r.outFormat(it.Source),
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,
+		FirstFrame:      r.cfg.FirstFrame,
 		MaxPixels:       r.cfg.MaxPixels,
 		KeepOrientation: r.cfg.KeepOrientation,
 		JPEG:            r.cfg.JPEG,

@@ -26,6 +26,7 @@ type Job struct {
 	Format          imgproc.Format    // output format; empty means the input's own
 	Quality         int               // JPEG or WebP quality; 0 means the format's default
 	Lossless        bool              // WebP: lossless
+	FirstFrame      bool              // an animated GIF keeps only its first frame
 	MaxPixels       int64             // pixel budget; 0 means imgproc.DefaultMaxPixels
 	KeepOrientation bool              // leave pixels as stored, ignoring EXIF orientation
 	JPEG            imgproc.JPEGCodec // JPEG codec to decode and encode with
@@ -83,6 +84,9 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		return Output{}, err
 	}
 	format := cmp.Or(job.Format, pic.Format)
+	if pic.Frames > 1 && format == imgproc.GIF && !job.FirstFrame {
+		return processAnimation(ctx, job, ops, pic, t0)
+	}
 	img, err := ops.ApplyPicture(ctx, pic, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: format})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -113,6 +117,44 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		InHeight: inh,
 		Codec:    pic.Codec,
 		Path:     path(pic, img),
+		Decode:   t1.Sub(t0),
+		Process:  t2.Sub(t1),
+		Encode:   t3.Sub(t2),
+	}, nil
+}
+
+// processAnimation is Process for an animated GIF written as GIF: every
+// frame, composited, goes through the operations.
+func processAnimation(ctx context.Context, job Job, ops imgproc.Ops, pic *imgproc.Picture, t0 time.Time) (Output, error) {
+	a, err := imgproc.DecodeAnimation(job.Data, &imgproc.DecodeOptions{MaxPixels: job.MaxPixels})
+	if err != nil {
+		return Output{}, parallel.Permanent(err)
+	}
+	t1 := time.Now()
+	out, err := ops.ApplyAnimation(ctx, a, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: imgproc.GIF})
+	if err != nil {
+		if ctx.Err() != nil {
+			return Output{}, err
+		}
+		return Output{}, parallel.Permanent(err)
+	}
+	t2 := time.Now()
+	var buf bytes.Buffer
+	if err := imgproc.EncodeAnimation(&buf, out); err != nil {
+		return Output{}, parallel.Permanent(err)
+	}
+	t3 := time.Now()
+	b := out.Frames[0].Bounds()
+	return Output{
+		Data:     buf.Bytes(),
+		InFormat: imgproc.GIF,
+		Format:   imgproc.GIF,
+		Width:    b.Dx(),
+		Height:   b.Dy(),
+		InWidth:  pic.Width,
+		InHeight: pic.Height,
+		Codec:    pic.Codec,
+		Path:     fmt.Sprintf("animation, %d frames", len(out.Frames)),
 		Decode:   t1.Sub(t0),
 		Process:  t2.Sub(t1),
 		Encode:   t3.Sub(t2),

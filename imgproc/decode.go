@@ -134,8 +134,8 @@ type Picture struct {
 // profile, and its CMYK profile is dropped.
 //
 // Animated GIFs: Decode returns the first frame only, with its full logical
-// screen, and sets Picture.Frames to the number of frames; an operation list
-// then applies to that frame and [Encode] writes a still image.
+// screen, and sets Picture.Frames to the number of frames; [DecodeAnimation]
+// returns them all.
 //
 // Errors wrap ErrFormat (unknown or unsniffable data), ErrTooLarge,
 // ErrTruncated, ErrCorrupt or ErrUnsupported, together with the decoder's

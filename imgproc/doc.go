@@ -21,8 +21,11 @@
 // decoder's own error.
 //
 // Animated GIFs: Decode returns the first frame and reports the number of
-// frames in Picture.Frames; encoding writes a still image. Processing every
-// frame (with disposal and compositing) is not supported.
+// frames in Picture.Frames. [DecodeAnimation] gives every frame, composited
+// as browsers and Pillow composite them (bit-exact with Pillow's frames),
+// [Ops.ApplyAnimation] runs an operation list on each, and
+// [EncodeAnimation] writes them back as an animated GIF with the source's
+// palette, delays and loop count.
 //
 // # Blur
 //

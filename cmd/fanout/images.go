@@ -52,18 +52,18 @@ Operations (--ops, comma-separated, applied in order, after --blur):
 
 // imagesFlags are the settings of the images command.
 type imagesFlags struct {
-	out, name, ops, format, jpeg, report string
-	lists                                stringList
-	blur                                 float64
-	quality, downloads, perHost, workers int
-	retries                              int
-	maxPixels                            int64
-	timeout                              time.Duration
-	skipExisting, keepOrientation        bool
-	quiet, json                          bool
-	isolate, lossless                    bool
-	memoryLimit                          int64
-	nats                                 natsOptions
+	out, name, ops, format, jpeg, report, frames string
+	lists                                        stringList
+	blur                                         float64
+	quality, downloads, perHost, workers         int
+	retries                                      int
+	maxPixels                                    int64
+	timeout                                      time.Duration
+	skipExisting, keepOrientation                bool
+	quiet, json                                  bool
+	isolate, lossless                            bool
+	memoryLimit                                  int64
+	nats                                         natsOptions
 }
 
 // stringList is a repeatable string flag.
@@ -81,6 +81,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, avif, gif, bmp, tiff (default: the source's)")
 	fs.IntVar(&f.quality, "quality", 0, "JPEG, WebP or AVIF `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow; 50 for AVIF, as sharp)")
 	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
+	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF to keep, written as GIF: `all` or first")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
@@ -149,6 +150,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Format:          format,
 		Quality:         f.quality,
 		Lossless:        f.lossless,
+		FirstFrame:      f.frames == "first",
 		JPEG:            codec,
 		MaxPixels:       f.maxPixels,
 		KeepOrientation: f.keepOrientation,
@@ -257,6 +259,9 @@ func (f *imagesFlags) check() error {
 	}
 	if f.lossless && format != imgproc.WebP {
 		return errors.New("--lossless is for WebP output (--format webp)")
+	}
+	if f.frames != "all" && f.frames != "first" {
+		return fmt.Errorf("--frames %q: want all or first", f.frames)
 	}
 	if f.quality < 0 || f.quality > 100 {
 		return fmt.Errorf("--quality must be between 1 and 100, not %d", f.quality)

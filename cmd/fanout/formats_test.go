@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"image/gif"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,5 +94,51 @@ func TestImagesFormatUsageErrors(t *testing.T) {
 		if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("images %v: exit %d, stderr %q; want a usage error saying %q", tc.args, code, stderr.String(), tc.want)
 		}
+	}
+}
+
+// TestImagesAnimatedGIF: an animated GIF resized by half keeps every frame,
+// at half the size, with its delays; --frames first keeps a still.
+func TestImagesAnimatedGIF(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "imgproc", "animated-loop-3.gif")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := gif.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags  []string
+		frames int
+	}{
+		{nil, len(orig.Image)},
+		{[]string{"--frames", "first"}, 1},
+	} {
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"images", src, "-o", out, "--ops", "resize=50%", "--quiet"}, tc.flags...)
+		if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tc.flags, code, stderr.String())
+		}
+		got, err := os.ReadFile(filepath.Join(out, "processed_animated-loop-3.gif"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := gif.DecodeAll(bytes.NewReader(got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Image) != tc.frames || g.Config.Width != (orig.Config.Width+1)/2 {
+			t.Errorf("%v: %d frames %d wide, want %d frames %d wide", tc.flags, len(g.Image), g.Config.Width, tc.frames, (orig.Config.Width+1)/2)
+		}
+		if tc.frames > 1 && !slices.Equal(g.Delay, orig.Delay) {
+			t.Errorf("delays %v, want %v", g.Delay, orig.Delay)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"images", src, "--frames", "some"}, strings.NewReader(""), &stdout, &stderr); code != exitUsage {
+		t.Errorf("--frames some: exit %d, want a usage error", code)
 	}
 }
