@@ -52,9 +52,9 @@ type Config struct {
 
 	// Format is the output format. Empty means the format named by the
 	// source's extension when it can be written (JPEG, PNG, GIF, BMP,
-	// TIFF), PNG for other image extensions (WebP), and JPEG when the
-	// source's name has no image extension. The output name always
-	// carries the extension of the format actually written.
+	// TIFF, WebP, and AVIF where libheif has an AV1 encoder), and JPEG
+	// otherwise (HEIC, a name without an image extension). The output name
+	// always carries the extension of the format actually written.
 	Format imgproc.Format
 
 	// Quality is the JPEG or WebP quality; 0 means the format's default
@@ -440,10 +440,6 @@ func (r *runner) outFormat(src string) imgproc.Format {
 	switch {
 	case err != nil:
 		return imgproc.JPEG
-	case f == imgproc.WebP:
-		if _, err := imgproc.WebPInfo(); err != nil {
-			return imgproc.PNG // no encoder here: lossless, and everywhere readable
-		}
 	case f == imgproc.AVIF:
 		if _, err := imgproc.AVIFInfo(); err != nil {
 			return imgproc.JPEG // no encoder here

@@ -1,10 +1,13 @@
 package imgproc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+
+	gowebp "github.com/gen2brain/webp"
 
 	"github.com/fanout-dev/fanout/imgproc/libwebp"
 )
@@ -14,30 +17,31 @@ import (
 const DefaultWebPQuality = 80
 
 // WebPInfo says which WebP encoder [Encode] uses on this system, for a
-// user to read, for example "libwebp 1.2.4 (libwebp.so.7)", or returns an
-// error wrapping ErrUnsupported that says what to install. The first call
-// may load the library; WebPInfo is safe to call concurrently.
-func WebPInfo() (string, error) {
+// user to read: the system's libwebp, for example "libwebp 1.2.4
+// (libwebp.so.7)", or, without it, libwebp compiled to WebAssembly and run
+// in pure Go by wazero (github.com/gen2brain/webp), several times slower
+// and about half a second to compile on first use in each process, with
+// why the system's library was not used. The first call may load the
+// library; WebPInfo is safe to call concurrently.
+func WebPInfo() string {
 	lib, err := libwebp.Load()
 	if err != nil {
-		return "", webpMissing(err)
+		return "libwebp compiled to WebAssembly (github.com/gen2brain/webp, run by wazero; install libwebp7 or brew's webp for the native one, several times faster: " + err.Error() + ")"
 	}
-	return lib.String(), nil
-}
-
-func webpMissing(err error) error {
-	return fmt.Errorf("%w: writing WebP needs libwebp (Debian, Ubuntu: apt install libwebp7; macOS: brew install webp): %w", ErrUnsupported, err)
+	return lib.String()
 }
 
 // encodeWebP encodes img as WebP with the system's libwebp, lossy at
 // quality or lossless, alpha kept, with the ICC profile icc if not nil.
 func encodeWebP(img image.Image, quality int, lossless bool, icc []byte) ([]byte, error) {
-	lib, err := libwebp.Load()
-	if err != nil {
-		return nil, webpMissing(err)
-	}
 	ready := rgbReady(img)
-	data, err := lib.Encode(ready, quality, lossless)
+	var data []byte
+	lib, err := libwebp.Load()
+	if err == nil {
+		data, err = lib.Encode(ready, quality, lossless)
+	} else {
+		data, err = encodeWebPWASM(ready, quality, lossless)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +98,18 @@ func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
 	out = append(out, body...)
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil
+}
+
+// encodeWebPWASM is the portable WebP encoder: libwebp compiled to
+// WebAssembly, run by wazero, with libwebp's defaults as the native path
+// uses them. Its quality 100 means lossless, so lossy output is capped at
+// 99.
+func encodeWebPWASM(img image.Image, quality int, lossless bool) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gowebp.Encode(&buf, img, gowebp.Options{Quality: min(quality, 99), Lossless: lossless, Method: gowebp.DefaultMethod}); err != nil {
+		return nil, fmt.Errorf("webp (WebAssembly): %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // DefaultAVIFQuality is the AVIF quality [Encode] uses when

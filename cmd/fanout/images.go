@@ -247,10 +247,6 @@ func (f *imagesFlags) check() error {
 		// Here, not on every item after its download (a cluster's workers
 		// have their own libraries).
 		switch format {
-		case imgproc.WebP:
-			if _, err := imgproc.WebPInfo(); err != nil {
-				return fmt.Errorf("WebP output: %v", err)
-			}
 		case imgproc.AVIF:
 			if _, err := imgproc.AVIFInfo(); err != nil {
 				return fmt.Errorf("AVIF output: %v", err)

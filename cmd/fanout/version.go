@@ -26,13 +26,7 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))
-	webp, err := imgproc.WebPInfo()
-	if err != nil {
-		webp = "reads WebP (golang.org/x/image); cannot write it: " + err.Error()
-	} else {
-		webp = "reads WebP (golang.org/x/image), writes with " + webp
-	}
-	fmt.Fprintf(stdout, "webp codec: %s\n", webp)
+	fmt.Fprintf(stdout, "webp codec: reads WebP (golang.org/x/image), writes with %s\n", imgproc.WebPInfo())
 	heif := imgproc.HEIFInfo()
 	if avif, err := imgproc.AVIFInfo(); err == nil {
 		heif = strings.Replace(heif, "; cannot write them", "; writes AVIF with "+avif, 1)
