@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/webp"
+
+	"github.com/fanout-dev/fanout/imgproc/libwebp"
 )
 
 // TestEncodeWebPWASM checks the portable WebP encoder, which runs where the
@@ -36,4 +38,35 @@ func TestEncodeWebPWASM(t *testing.T) {
 			t.Errorf("lossless round trip changed the pixels (%T)", back)
 		}
 	}
+}
+
+// BenchmarkEncodeWebP encodes an 800×500 photo-like image at quality 80
+// with the system's libwebp and with the WebAssembly build.
+func BenchmarkEncodeWebP(b *testing.B) {
+	img := image.NewNRGBA(image.Rect(0, 0, 800, 500))
+	for y := range 500 {
+		for x := range 800 {
+			i := img.PixOffset(x, y)
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = byte(x/4+y/8), byte(y/2), byte((x*y)>>9), 255
+		}
+	}
+	b.Run("native", func(b *testing.B) {
+		lib, err := libwebp.Load()
+		if err != nil {
+			b.Skip(err)
+		}
+		for b.Loop() {
+			if _, err := lib.Encode(img, 80, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("wasm", func(b *testing.B) {
+		encodeWebPWASM(img, 80, false) // compile outside the timing
+		for b.Loop() {
+			if _, err := encodeWebPWASM(img, 80, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
