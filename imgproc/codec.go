@@ -108,8 +108,53 @@ func decodeJPEG(data []byte, c JPEGCodec, w, h, scale int, rgb bool, budget int6
 	if budget > 0 && int64(w)*int64(h) > budget {
 		return nil, "", 1, &TooLargeError{Format: JPEG, Width: w, Height: h, MaxPixels: budget}
 	}
+	// image/jpeg decodes every scan of a progressive file, however many:
+	// thousands of tiny scans cost minutes. Refuse them as libjpeg-turbo
+	// does (TJFLAG_LIMITSCANS).
+	if n := jpegScans(data); n > maxJPEGScans {
+		return nil, "", 1, fmt.Errorf("%w: progressive JPEG of %d scans, over the limit of %d", ErrTooLarge, n, maxJPEGScans)
+	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	return img, "image/jpeg", 1, err
+}
+
+// maxJPEGScans is libjpeg-turbo's limit on the scans of a progressive JPEG.
+const maxJPEGScans = 500
+
+// jpegScans counts the scans (SOS markers) of a JPEG, walking its
+// segments and skipping entropy-coded data, without decoding. It stops
+// at the end of the data or at EOI.
+func jpegScans(data []byte) int {
+	n := 0
+	for i := 2; i+1 < len(data); {
+		if data[i] != 0xff {
+			i++
+			continue
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xff || m == 0x00 || (m >= 0xd0 && m <= 0xd7) || m == 0x01:
+			i++ // fill byte, stuffed byte, restart marker or TEM
+			continue
+		case m == 0xd9: // EOI
+			return n
+		}
+		if i+4 > len(data) {
+			return n
+		}
+		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+		if m == 0xda { // SOS: entropy-coded data follows until the next marker
+			n++
+			for i+1 < len(data) && !(data[i] == 0xff && data[i+1] != 0x00 && (data[i+1] < 0xd0 || data[i+1] > 0xd7)) {
+				j := bytes.IndexByte(data[i+1:], 0xff)
+				if j < 0 {
+					return n
+				}
+				i += 1 + j
+			}
+		}
+	}
+	return n
 }
 
 // encodeJPEG encodes img, which the caller has flattened to an opaque

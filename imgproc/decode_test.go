@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -514,5 +515,61 @@ im.save(sys.argv[3], quality=90)
 				}
 			})
 		}
+	}
+}
+
+// TestSniffDoesNotQuote checks that the error for data that is no image
+// says what it looks like without quoting it: a local file given by
+// mistake must not have its first line printed.
+func TestSniffDoesNotQuote(t *testing.T) {
+	for _, tc := range []struct {
+		data, want, secret string
+	}{
+		{"root:x:0:0:root:/root:/bin/bash\n", "the data is text", "root"},
+		{"<!DOCTYPE html><title>403 Forbidden</title>", "markup (HTML or XML", "Forbidden"},
+		{"\x00\x01secret\x02", "no known image signature (starts 00 01 73 65)", "secret"},
+	} {
+		_, err := imgproc.Sniff([]byte(tc.data))
+		if !errors.Is(err, imgproc.ErrFormat) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.secret) {
+			t.Errorf("Sniff(%q) = %v, want ErrFormat saying %q without %q", tc.data, err, tc.want, tc.secret)
+		}
+	}
+}
+
+// TestDecodeScanLimit checks that a progressive JPEG of thousands of scans
+// is refused by both decoders, quickly: libjpeg-turbo by its own limit,
+// the pure-Go one by counting the scans first.
+func TestDecodeScanLimit(t *testing.T) {
+	data := mustReadFile(t, "coffee-progressive.jpg")
+	// The last scan, its header and its entropy-coded data, copied 600
+	// times before EOI.
+	last := bytes.LastIndex(data, []byte{0xff, 0xda})
+	end := bytes.LastIndex(data, []byte{0xff, 0xd9})
+	if last < 0 || end < last {
+		t.Fatal("no scan in the progressive test file")
+	}
+	bomb := append([]byte(nil), data[:end]...)
+	for range 600 {
+		bomb = append(bomb, data[last:end]...)
+	}
+	bomb = append(bomb, 0xff, 0xd9)
+	for _, codec := range []imgproc.JPEGCodec{imgproc.JPEGStd, imgproc.JPEGTurbo} {
+		start := time.Now()
+		_, err := imgproc.Decode(bomb, &imgproc.DecodeOptions{JPEG: codec})
+		if codec == imgproc.JPEGTurbo && errors.Is(err, imgproc.ErrUnsupported) {
+			t.Logf("libjpeg-turbo not checked: %v", err)
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: a JPEG of 600 extra scans decoded", codec)
+		}
+		if codec == imgproc.JPEGStd && (!errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "scans")) {
+			t.Errorf("%s: error %v, want ErrTooLarge naming the scans", codec, err)
+		}
+		t.Logf("%s: %v in %v", codec, err, time.Since(start))
+	}
+	// The file itself decodes.
+	if _, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGStd}); err != nil {
+		t.Errorf("the progressive test file: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package imgproc
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,7 @@ func Sniff(data []byte) (Format, error) {
 		if len(data) == 0 {
 			return "", fmt.Errorf("%w: empty data", ErrFormat)
 		}
-		return "", fmt.Errorf("%w: data starts with %q", ErrFormat, data[:min(len(data), 8)])
+		return "", fmt.Errorf("%w: %s", ErrFormat, describeUnknown(data))
 	default:
 		return Format(f), nil
 	}
@@ -75,4 +76,25 @@ func FormatFromExt(name string) (Format, error) {
 		return AVIF, nil
 	}
 	return "", fmt.Errorf("%w: no image format for extension %q of %q", ErrFormat, ext, name)
+}
+
+// describeUnknown says what data that is no image looks like without
+// quoting it, since it may be anything (a local file given by mistake, a
+// server's error page): text, or the hex of a binary signature.
+func describeUnknown(data []byte) string {
+	head := data[:min(len(data), 64)]
+	text := true
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			text = false
+			break
+		}
+	}
+	switch {
+	case text && bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(head)), []byte("<")):
+		return "the data is markup (HTML or XML, an error page?), not an image"
+	case text:
+		return "the data is text, not an image"
+	}
+	return fmt.Sprintf("no known image signature (starts % x)", data[:min(len(data), 4)])
 }
