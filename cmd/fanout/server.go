@@ -35,7 +35,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := cmd.fs
 	listen := fs.String("listen", "127.0.0.1:4222", "`address` to listen on; port 0 picks a free one")
 	store := fs.String("store", filepath.Join(os.TempDir(), "fanout-jetstream"), "`folder` of the JetStream store; give a lasting one to keep queued tasks across restarts")
-	token := fs.String("token", "", "access `token` clients must present (default $NATS_TOKEN, else generated)")
+	token := fs.String("token", "", "access `token` clients must present (default $NATS_TOKEN, else generated; prefer the variable: a command line shows in ps)")
 	user := fs.String("user", "", "user `name` clients log in with (default $NATS_USER)")
 	password := fs.String("password", "", "`password` of --user (default $NATS_PASSWORD)")
 	noAuth := fs.Bool("no-auth", false, "let any client connect, without credentials")
@@ -113,7 +113,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case generated:
 		// The only place a secret is ever printed: it was made here, and
 		// nobody else knows it.
-		fmt.Fprintf(stdout, "fanout server: generated an access token, shown only now; start workers with:\n  fanout worker --nats %s --token %s\n", clientURL, s.Token())
+		// The token goes in the workers' environment, not on their command
+		// line, where every user of the machine could read it with ps.
+		fmt.Fprintf(stdout, "fanout server: generated an access token, shown only now; start workers with it in their environment (a command line shows in ps):\n  export NATS_TOKEN=%s\n  fanout worker --nats %s\n",
+			s.Token(), clientURL)
 	case *noAuth:
 		fmt.Fprintf(stdout, "fanout server: authentication is OFF\nstart workers with:\n  fanout worker --nats %s --insecure-no-auth\n", clientURL)
 	case *user != "":

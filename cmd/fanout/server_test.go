@@ -90,14 +90,23 @@ func startServerCmd(t *testing.T, args ...string) (lines []string, rest <-chan s
 
 func TestServerGeneratedToken(t *testing.T) {
 	lines, rest := startServerCmd(t)
-	// The last line is "  fanout worker --nats URL --token TOKEN".
-	f := strings.Fields(lines[len(lines)-1])
-	if len(f) != 6 || f[0] != "fanout" || f[2] != "--nats" || f[4] != "--token" {
-		t.Fatalf("worker command line = %q, want fanout worker --nats URL --token TOKEN", lines[len(lines)-1])
+	// The last lines are "  export NATS_TOKEN=TOKEN" and
+	// "  fanout worker --nats URL": the token goes in the environment,
+	// never on a command line, where ps shows it to every user.
+	if len(lines) < 2 {
+		t.Fatalf("server printed %q", lines)
 	}
-	url, token := f[3], f[5]
+	env, cmdLine := strings.TrimSpace(lines[len(lines)-2]), strings.Fields(lines[len(lines)-1])
+	token, ok := strings.CutPrefix(env, "export NATS_TOKEN=")
+	if !ok || token == "" {
+		t.Fatalf("token line = %q, want export NATS_TOKEN=TOKEN", env)
+	}
+	if len(cmdLine) != 4 || cmdLine[0] != "fanout" || cmdLine[2] != "--nats" {
+		t.Fatalf("worker command line = %q, want fanout worker --nats URL, without the token", lines[len(lines)-1])
+	}
+	url := cmdLine[3]
 	if n := strings.Count(strings.Join(lines, "\n"), token); n != 1 {
-		t.Errorf("token printed %d times, want once, in the worker command line", n)
+		t.Errorf("token printed %d times, want once", n)
 	}
 	for _, tc := range []struct {
 		name  string

@@ -53,7 +53,7 @@ type natsOptions struct {
 // addFlags registers the connection flags on fs.
 func (o *natsOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.url, "nats", "", "`URL` of the NATS server or cluster (comma-separated for several)")
-	fs.StringVar(&o.token, "token", "", "access `token` (default $NATS_TOKEN)")
+	fs.StringVar(&o.token, "token", "", "access `token` (default $NATS_TOKEN; prefer the variable: a command line shows in ps)")
 	fs.StringVar(&o.creds, "creds", "", "NATS credentials `file` (JWT and nkey)")
 	fs.StringVar(&o.user, "user", "", "user `name` (default $NATS_USER)")
 	fs.StringVar(&o.password, "password", "", "`password` (default $NATS_PASSWORD)")
