@@ -28,7 +28,7 @@ pids+=($!)
 for _ in $(seq 100); do grep -q "fanout worker --nats" "$work/server.log" && break; sleep 0.1; done
 line=$(grep "fanout worker --nats" "$work/server.log")
 url=$(awk '{print $4}' <<<"$line")
-NATS_TOKEN=$(awk '{print $6}' <<<"$line")
+NATS_TOKEN=$(sed -n 's/^ *export NATS_TOKEN=//p' "$work/server.log")
 export NATS_TOKEN
 conc=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
 for _ in 1 2; do
