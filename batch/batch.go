@@ -215,7 +215,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		defer r.ex.Close()
 	}
 	if r.task == nil {
-		r.task = Register(new(parallel.Registry))
+		r.task = Register(new(parallel.Registry), 0)
 	}
 	if r.rec == nil {
 		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, SummaryOnly: true, Settings: report.Settings{

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/jpeg"
 	"net/http"
@@ -395,7 +396,7 @@ func TestProcessCancelledIsNotPermanent(t *testing.T) {
 // a backend, as worker processes and cluster workers do.
 func TestTaskOnBackend(t *testing.T) {
 	reg := new(parallel.Registry)
-	task := batch.Register(reg)
+	task := batch.Register(reg, 0)
 	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
 	defer ex.Close()
 	job := batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "blur=5"}
@@ -500,4 +501,30 @@ func TestOutputFormat(t *testing.T) {
 			t.Errorf("OutputFormat(%q, %q) = %q, %v; want %q, error containing %q", tc.template, tc.format, got, err, tc.want, tc.err)
 		}
 	}
+}
+
+// TestRegisterCapsBudget checks that a worker's cap on the pixel budget
+// holds whatever the job asks for: a PNG whose header declares 10,000 x
+// 10,000 pixels is refused from its header, not allocated.
+func TestRegisterCapsBudget(t *testing.T) {
+	bomb := pngHeader(10_000, 10_000)
+	for _, asked := range []int64{0, -1, 20_000_000_000} {
+		reg := new(parallel.Registry)
+		task := batch.Register(reg, 1_000_000)
+		ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+		_, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: bomb, MaxPixels: asked}).Result(t.Context())
+		ex.Close()
+		if !errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "limit of 1000000") {
+			t.Errorf("job asking for %d pixels on a worker capped at 1,000,000: %v, want ErrTooLarge at the cap", asked, err)
+		}
+	}
+}
+
+// pngHeader returns the start of a PNG declaring w x h RGB pixels: enough
+// for a header read, no pixel data.
+func pngHeader(w, h uint32) []byte {
+	ihdr := []byte{'I', 'H', 'D', 'R', byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w), byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h), 8, 2, 0, 0, 0}
+	crc := crc32.ChecksumIEEE(ihdr)
+	out := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
+	return append(out, byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc))
 }

@@ -50,9 +50,26 @@ type Output struct {
 
 // Register adds the image task to r under [TaskName] and returns its handle.
 // A program registers it once, in the registry it gives to its executor's
-// backend and to its workers.
-func Register(r *parallel.Registry) *parallel.Task[Job, Output] {
-	return parallel.Register(r, TaskName, parallel.Gob, Process)
+// backend and to its workers. maxPixels, when positive, caps the pixel
+// budget of every job the task runs, whatever the job asks for
+// (Job.MaxPixels above it, or no limit): a worker serving other people's
+// jobs sets it, so that no submitter can make it allocate more. Zero
+// means no cap (the job's own budget holds, as for a program's own worker
+// processes).
+func Register(r *parallel.Registry, maxPixels int64) *parallel.Task[Job, Output] {
+	run := Process
+	if maxPixels > 0 {
+		run = func(ctx context.Context, job Job) (Output, error) {
+			if job.MaxPixels == 0 {
+				job.MaxPixels = imgproc.DefaultMaxPixels
+			}
+			if job.MaxPixels < 0 || job.MaxPixels > maxPixels {
+				job.MaxPixels = maxPixels
+			}
+			return Process(ctx, job)
+		}
+	}
+	return parallel.Register(r, TaskName, parallel.Gob, run)
 }
 
 // Process decodes job.Data, applies job.Ops and encodes the result. A

@@ -142,7 +142,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		workers = defaultWorkers()
 	}
 
-	tk := newTasks()
+	tk := newTasks(0)
 	cfg := batch.Config{
 		OutDir:          f.out,
 		Name:            f.name,

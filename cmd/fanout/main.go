@@ -14,7 +14,7 @@ import (
 func main() {
 	// In a worker process (fanout images --isolate) this serves tasks and
 	// never returns: everything above it runs in every worker too.
-	proc.ServeIfWorker(newRegistry())
+	proc.ServeIfWorker(newRegistry(0)) // --isolate workers: the submitter's own budget holds
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -13,10 +13,12 @@ type tasks struct {
 	image *parallel.Task[batch.Job, batch.Output]
 }
 
-func newTasks() *tasks {
+// newTasks returns the tasks, the image task capping every job's pixel
+// budget at maxPixels when it is positive (see batch.Register).
+func newTasks(maxPixels int64) *tasks {
 	reg := new(parallel.Registry)
-	return &tasks{reg: reg, image: batch.Register(reg)}
+	return &tasks{reg: reg, image: batch.Register(reg, maxPixels)}
 }
 
 // newRegistry returns the registry of newTasks.
-func newRegistry() *parallel.Registry { return newTasks().reg }
+func newRegistry(maxPixels int64) *parallel.Registry { return newTasks(maxPixels).reg }

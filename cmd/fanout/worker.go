@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
 
@@ -186,6 +187,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
 	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
+	maxPixels := fs.Int64("max-pixels", imgproc.DefaultMaxPixels, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks")
 	verbose := fs.Bool("v", false, "log every failed task")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	if _, code, ok := cmd.parse(args, 0); !ok {
@@ -201,7 +203,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := o.resolve(os.Getenv); err != nil {
 		return fail(err)
 	}
-	reg := newRegistry()
+	if *maxPixels < 1 {
+		return fail(fmt.Errorf("--max-pixels %d must be at least 1", *maxPixels))
+	}
+	reg := newRegistry(*maxPixels)
 	var names []string
 	if *tasks != "" {
 		for name := range strings.SplitSeq(*tasks, ",") {
