@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fanout-dev/fanout/download"
@@ -160,9 +161,11 @@ func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skippe
 // Config.Recorder). A source yielded with an error is recorded as a failed
 // item.
 //
-// Run returns an error only when the batch cannot start at all (a bad
-// operation list, an output folder that cannot be made). Failed items do not
-// make it return an error: they are in the report. When ctx is cancelled
+// Run returns an error without a report when the batch cannot start at
+// all (a bad operation list, an output folder that cannot be made), and one
+// wrapping [ErrOutputFull] with the report when it stopped because the
+// output folder took no more files (a full disk). Failed items do not make
+// it return an error: they are in the report. When ctx is cancelled
 // (Ctrl-C), Run stops taking new sources, abandons the items in flight
 // (their outputs are not written: no partial file is left) and returns the
 // report of what was done, with the cancelled items failed with ctx's error.
@@ -231,6 +234,8 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	// downloading, those waiting for a worker with their bytes in memory,
 	// and those being processed. It is what bounds memory.
 	inflight := make(chan struct{}, cfg.Downloads+2*cfg.Workers)
+	ctx, r.stop = context.WithCancelCause(ctx)
+	defer r.stop(nil)
 	var wg sync.WaitGroup
 	n := 0
 	for src, err := range srcs {
@@ -257,7 +262,22 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		})
 	}
 	wg.Wait()
+	if err := context.Cause(ctx); errors.Is(err, ErrOutputFull) {
+		return r.rec.Report(), err
+	}
 	return r.rec.Report(), nil
+}
+
+// ErrOutputFull is wrapped by the error [Run] returns, with its report, when
+// an output could not be written because the output folder's file system
+// is full, over its quota or read-only: the batch stops rather than fetch
+// and process items whose outputs could not be written either.
+var ErrOutputFull = errors.New("batch: the output folder takes no more files")
+
+// outputFull reports whether a write error means no later write to the
+// same file system can succeed.
+func outputFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 // runner is the state of one Run.
@@ -268,7 +288,8 @@ type runner struct {
 	task    *parallel.Task[Job, Output]
 	rec     *report.Recorder
 	namer   *download.Namer
-	lanes   chan int // free worker lanes: a lane is held while an item is processed
+	lanes   chan int                // free worker lanes: a lane is held while an item is processed
+	stop    context.CancelCauseFunc // stops the batch (a full output folder)
 
 	mu     sync.Mutex // serialises the callbacks and guards counts
 	counts Counts
@@ -361,6 +382,9 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 		return context.Cause(ctx)
 	}
 	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
+		if outputFull(err) {
+			r.stop(fmt.Errorf("%w (%w): the batch stops", ErrOutputFull, err))
+		}
 		return err // "atomicfile: write <output>: <cause>"
 	}
 	r.rec.Phase(id, report.Writing, t3, time.Now())

@@ -198,11 +198,15 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, stdin))
 	prog.close()
-	if err != nil {
+	if rep == nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
 		return exitFailed
 	}
-	printSummary(stderr, rep, ctx.Err() != nil)
+	printSummary(stderr, rep, ctx.Err() != nil || err != nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "fanout images: %v\n", err) // the output folder is full: the batch stopped
+		return exitFailed
+	}
 	if f.report != "" {
 		if err := writeReport(f.report, rep); err != nil {
 			fmt.Fprintf(stderr, "fanout images: report: %v\n", err)
