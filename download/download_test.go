@@ -252,7 +252,23 @@ func TestFetchHTTP(t *testing.T) {
 				<-r.Context().Done() // hold the connection open, silent
 			},
 			wantAttempts: 2, wantErr: download.ErrStalled,
-			wantMsg: fmt.Sprintf("response body stalled: no data for 200ms, 1000 of %d bytes received after 2 attempts", len(jpg)),
+			wantMsg: fmt.Sprintf("response body stalled: under 1024 bytes in 200ms, 1000 of %d bytes received after 2 attempts", len(jpg)),
+		},
+		{
+			name: "a byte at a time is a stall, not progress",
+			setup: func(d *download.Downloader) {
+				d.StallTimeout = 200 * time.Millisecond
+				d.MaxAttempts = 1
+			},
+			serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, hit int) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(jpg)))
+				for i := 0; i < len(jpg) && r.Context().Err() == nil; i++ {
+					w.Write(jpg[i : i+1])
+					w.(http.Flusher).Flush()
+					time.Sleep(5 * time.Millisecond) // the server's pace: 200 bytes/s
+				}
+			},
+			wantAttempts: 1, wantErr: download.ErrStalled, wantMsg: "under 1024 bytes in 200ms",
 		},
 		{
 			name: "no response header",

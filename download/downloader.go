@@ -75,9 +75,9 @@ type Downloader struct {
 	// its response header: the time to first byte, connection included.
 	// Zero means DefaultHeaderTimeout (30s), negative none.
 	HeaderTimeout time.Duration
-	// StallTimeout fails an attempt when the body makes no progress for
-	// this long, however long the whole transfer takes. Zero means
-	// DefaultStallTimeout (30s), negative none.
+	// StallTimeout fails an attempt when the body delivers less than 1 KiB
+	// (MinProgress) in this long, however long the whole transfer takes: a
+	// server that trickles a byte at a time is a stall, not progress. Zero means DefaultStallTimeout (30s), negative none.
 	StallTimeout time.Duration
 	// Timeout bounds a whole Fetch: waiting for a slot, every attempt and
 	// every wait between attempts. Zero means no bound.
@@ -410,8 +410,8 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 	defer resp.Body.Close()
 	res.URL = resp.Request.URL.String()
 
-	// From here the stall timer watches the body: any read that returns
-	// bytes pushes the deadline back.
+	// From here the stall timer watches the body: each MinProgress bytes
+	// received push the deadline back; fewer, however often, do not.
 	stall := duration(d.StallTimeout, DefaultStallTimeout)
 	body := &progressReader{r: resp.Body, d: d, src: res.Src, attempt: n, total: resp.ContentLength}
 	if stall > 0 {
@@ -420,7 +420,7 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 		defer body.timer.Stop()
 	}
 	stalled := func() error {
-		return fmt.Errorf("%w: no data for %v, %s received", ErrStalled, stall, body.progress())
+		return fmt.Errorf("%w: under %d bytes in %v, %s received", ErrStalled, MinProgress, stall, body.progress())
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -495,12 +495,17 @@ func checkImage(data []byte, contentType string) (string, error) {
 	return format, nil
 }
 
-// progressReader counts body bytes, pushes the stall deadline back and
-// reports progress.
+// MinProgress is the least a response body must deliver within each
+// Downloader.StallTimeout.
+const MinProgress = 1024
+
+// progressReader counts body bytes for the stall watch and reports
+// progress.
 type progressReader struct {
 	r       io.Reader
 	timer   *time.Timer // nil: no stall timeout
 	stall   time.Duration
+	acc     int // bytes since the deadline was last pushed back
 	d       *Downloader
 	src     string
 	attempt int
@@ -511,7 +516,8 @@ type progressReader struct {
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
-		if p.timer != nil {
+		if p.acc += n; p.timer != nil && p.acc >= MinProgress {
+			p.acc = 0
 			p.timer.Reset(p.stall)
 		}
 		p.n += int64(n)

@@ -58,7 +58,7 @@ type imagesFlags struct {
 	quality, downloads, perHost, workers         int
 	retries                                      int
 	maxPixels                                    int64
-	timeout                                      time.Duration
+	timeout, downloadTimeout                     time.Duration
 	skipExisting, keepOrientation                bool
 	quiet, json                                  bool
 	isolate, lossless                            bool
@@ -87,7 +87,8 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
 	fs.IntVar(&f.workers, "workers", 0, "`number` of images processed at once (default: the number of cores; with --nats, 64 in flight on the cluster)")
 	fs.IntVar(&f.retries, "retries", 3, "`number` of retries of a failed download (429, 5xx, resets, timeouts)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none; downloads: --download-timeout)")
+	fs.DurationVar(&f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
 	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`, as read or as a resize would make them")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
@@ -162,6 +163,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			MaxInFlight: f.downloads,
 			MaxPerHost:  f.perHost,
 			MaxAttempts: f.retries + 1,
+			Timeout:     f.downloadTimeout,
 			Namer:       new(download.Namer), // shared with the output names
 		},
 	}
@@ -277,6 +279,8 @@ func (f *imagesFlags) check() error {
 		return fmt.Errorf("--retries %d must be from 0 to %d", f.retries, maxRetries)
 	case f.timeout < 0:
 		return fmt.Errorf("--timeout %v must not be negative", f.timeout)
+	case f.downloadTimeout <= 0:
+		return fmt.Errorf("--download-timeout %v must be positive", f.downloadTimeout)
 	case f.maxPixels < 1:
 		return fmt.Errorf("--max-pixels %d must be at least 1", f.maxPixels)
 	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:
