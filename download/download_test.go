@@ -1,6 +1,7 @@
 package download_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -601,5 +603,36 @@ func TestEvents(t *testing.T) {
 	}
 	if last.Err == nil {
 		t.Error("Failed event carries no error")
+	}
+}
+
+// TestEndlessBodyMemory checks that a body that never ends costs about the
+// cap, not a multiple of it: it is read into chunks and dropped when it
+// passes the cap.
+func TestEndlessBodyMemory(t *testing.T) {
+	const limit = 8 << 20
+	chunk := bytes.Repeat([]byte{0xff, 0xd8, 0xff}, 1<<14)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	d := &download.Downloader{MaxBytes: limit, MaxAttempts: 1}
+	defer d.CloseIdleConnections()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := d.Fetch(t.Context(), srv.URL+"/endless.jpg")
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, download.ErrTooLarge) {
+		t.Fatalf("Fetch(endless) = %v, want ErrTooLarge", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > limit*3/2 {
+		t.Errorf("an endless body allocated %d bytes with a cap of %d, want at most 1.5x", alloc, limit)
+	} else {
+		t.Logf("allocated %.2fx the cap", float64(alloc)/limit)
 	}
 }

@@ -441,14 +441,16 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 	if cl := resp.ContentLength; cl >= 0 && cl <= cmp.Or(limit, DefaultMaxBytes) {
 		size = int(cl) + bytes.MinRead
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
 	var r io.Reader = body
 	if limit > 0 {
 		r = io.LimitReader(body, limit+1)
 	}
 	bodyStart := time.Now()
-	_, err = buf.ReadFrom(r)
+	data, err := readAll(r, size, limit)
 	res.Body = time.Since(bodyStart)
+	if err == errOverLimit {
+		return 0, fmt.Errorf("%w: body exceeds the limit of %d bytes", ErrTooLarge, limit)
+	}
 	if err != nil {
 		if errors.Is(context.Cause(actx), errStallTimeout) {
 			return 0, stalled()
@@ -458,12 +460,58 @@ func (d *Downloader) attempt(ctx context.Context, u *url.URL, res *Result, n int
 		}
 		return 0, &cutError{progress: body.progress(), err: err}
 	}
-	if limit > 0 && int64(buf.Len()) > limit {
-		return 0, fmt.Errorf("%w: body exceeds the limit of %d bytes", ErrTooLarge, limit)
-	}
-	res.Data = buf.Bytes()
+	res.Data = data
 	res.Format, err = checkImage(res.Data, resp.Header.Get("Content-Type"))
 	return 0, err
+}
+
+// errOverLimit is readAll's error for a body over its limit.
+var errOverLimit = errors.New("body over the limit")
+
+// readAll reads r to its end, or to limit+1 bytes when limit is positive,
+// and then returns errOverLimit.
+// The first chunk has size bytes (a declared length fills it and nothing is
+// copied); later chunks double up to 4 MiB, none past limit+1 bytes in all,
+// and are joined once at the end. Unlike a doubling buffer, which holds up
+// to twice what it read plus the copy it grows from, a body cut by the cap
+// then costs about the cap, and a complete one its length twice only for
+// the moment of the join.
+func readAll(r io.Reader, size int, limit int64) ([]byte, error) {
+	var chunks [][]byte
+	buf := make([]byte, 0, max(size, bytes.MinRead))
+	total := 0
+	for {
+		if len(buf) == cap(buf) {
+			next := min(2*cap(buf), 4<<20)
+			if limit > 0 {
+				if int64(total) > limit {
+					return nil, errOverLimit
+				}
+				next = int(min(int64(next), limit+1-int64(total)))
+			}
+			chunks = append(chunks, buf)
+			buf = make([]byte, 0, next)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf, total = buf[:len(buf)+n], total+n
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if limit > 0 && int64(total) > limit {
+		return nil, errOverLimit // not joined: the chunks are garbage now
+	}
+	if len(chunks) == 0 {
+		return buf, nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return append(out, buf...), nil
 }
 
 // cutError reports a body that ended in an error part way through.
