@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -87,9 +88,9 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
 	fs.IntVar(&f.workers, "workers", 0, "`number` of images processed at once (default: the number of cores; with --nats, 64 in flight on the cluster)")
 	fs.IntVar(&f.retries, "retries", 3, "`number` of retries of a failed download (429, 5xx, resets, timeouts)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none; downloads: --download-timeout)")
-	fs.DurationVar(&f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
-	fs.Int64Var(&f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, "refuse images larger than this many `pixels`, as read or as a resize would make them")
+	durationFlag(fs, &f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none; downloads: --download-timeout)")
+	durationFlag(fs, &f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
+	countFlag(fs, &f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "refuse images larger than this many `pixels`, as read or as a resize would make them (e.g. 50M)")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
 	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
@@ -98,7 +99,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "write one JSON object per item on stdout")
 	fs.StringVar(&f.report, "report", "", "write an HTML report of the batch to `file` (and its data to file.json)")
 	fs.BoolVar(&f.isolate, "isolate", false, "process each image in worker processes, so a hostile file costs one item")
-	fs.Int64Var(&f.memoryLimit, "memory-limit", 0, "with --isolate: address-space `bytes` a worker may add (0: none)")
+	countFlag(fs, &f.memoryLimit, "memory-limit", 0, true, "with --isolate: address-space `bytes` a worker may add, e.g. 512M or 1G (0: none)")
 	f.nats.addFlags(fs) // --nats URL submits the images to a fanout cluster instead of processing them here
 }
 
@@ -261,6 +262,13 @@ func (f *imagesFlags) check() error {
 	}
 	if f.lossless && format != imgproc.WebP {
 		return errors.New("--lossless is for WebP output (--format webp)")
+	}
+	if f.report != "" {
+		// Found out now, not after the whole batch has run.
+		dir := filepath.Dir(f.report)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--report %s: no folder %s to write it in", f.report, dir)
+		}
 	}
 	if f.frames != "all" && f.frames != "first" {
 		return fmt.Errorf("--frames %q: want all or first", f.frames)

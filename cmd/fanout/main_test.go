@@ -526,3 +526,49 @@ func TestImagesManyFailures(t *testing.T) {
 		t.Errorf("%d failures listed with their cause, want %d", got, report.MaxKeptFailures)
 	}
 }
+
+// TestImagesFlagErrors checks the usage errors that say what is wrong: a
+// duration without a unit, a report that has no folder to go in (found
+// before any work), and counts with suffixes.
+func TestImagesFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--timeout", "30"}, `"30" needs a unit, for example 30s`},
+		{[]string{"--download-timeout", "soon"}, `"soon" is not a duration`},
+		{[]string{"--report", "/no/such/dir/r.html"}, "no folder /no/such/dir"},
+		{[]string{"--max-pixels", "lots"}, `"lots" is not a count`},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"images", "a.jpg", "-o", t.TempDir()}, tc.args...)
+		if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("images %v: exit %d, %q; want a usage error saying %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		s      string
+		binary bool
+		want   int64
+	}{
+		{"50M", false, 50_000_000}, {"89.5M", false, 89_500_000}, {"1G", true, 1 << 30},
+		{"512M", true, 512 << 20}, {"2MB", true, 2_000_000}, {"3Ki", false, 3072}, {"1234", false, 1234},
+	} {
+		if got, err := parseCount(tc.s, tc.binary); err != nil || got != tc.want {
+			t.Errorf("parseCount(%q, %v) = %d, %v; want %d", tc.s, tc.binary, got, err, tc.want)
+		}
+	}
+}
+
+// TestHelpAndVersionAliases: "fanout help images" is "fanout images -h",
+// and --version is the version command.
+func TestHelpAndVersionAliases(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"help", "images"}, strings.NewReader(""), &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String()+stderr.String(), "Usage: fanout images") {
+		t.Errorf("help images: exit %d, %q", code, stdout.String()+stderr.String())
+	}
+	stdout.Reset()
+	if code := run(t.Context(), []string{"--version"}, strings.NewReader(""), &stdout, &stderr); code != exitOK || !strings.HasPrefix(stdout.String(), "fanout ") {
+		t.Errorf("--version: exit %d, %q", code, stdout.String())
+	}
+}

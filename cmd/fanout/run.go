@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Exit statuses.
@@ -31,9 +32,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runWorker(ctx, rest, stdout, stderr)
 	case "server":
 		return runServer(ctx, rest, stdout, stderr)
-	case "version":
+	case "version", "-version", "--version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && rest[0] != "help" && !strings.HasPrefix(rest[0], "-") {
+			// "fanout help images" is "fanout images -h".
+			return run(ctx, []string{rest[0], "-h"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
@@ -51,8 +56,8 @@ Commands:
   demo      the tutorial's jobs on embedded photos, offline: sequential vs fanout
   server    run a NATS JetStream server for a fanout cluster
   worker    run tasks from a fanout cluster
-  version   print the version and the active JPEG codec
-  help      show this help
+  version   print the version and the active codecs (also --version)
+  help      show this help; "fanout help <command>" shows a command's
 
 Run "fanout <command> -h" for a command's flags.
 `

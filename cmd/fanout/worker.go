@@ -187,7 +187,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
 	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
-	maxPixels := fs.Int64("max-pixels", imgproc.DefaultMaxPixels, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks")
+	maxPixels := new(int64)
+	countFlag(fs, maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks (e.g. 50M)")
 	verbose := fs.Bool("v", false, "log every failed task")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	if _, code, ok := cmd.parse(args, 0); !ok {
