@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -43,8 +44,10 @@ type Config struct {
 	// Name is the output name template. {name} is the source's file name
 	// (made safe and unique, with the extension of the output format),
 	// {base} the same without extension, {ext} the extension without its
-	// dot, and {n} the item's position in the batch, from 1. Empty means
-	// [DefaultName].
+	// dot, and {n} the item's position in the batch, from 1 ({n:03}: zero
+	// padded to 3 digits, so that names sort in order). A template that
+	// gives no extension ("{base}", "{n}") gets the output format's. Empty
+	// means [DefaultName]; see [CheckTemplate] for what is refused.
 	Name string
 
 	// Ops is the operation list applied to every image (see
@@ -176,7 +179,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if cfg.Name == "" {
 		cfg.Name = DefaultName
 	}
-	if err := checkTemplate(cfg.Name); err != nil {
+	if err := CheckTemplate(cfg.Name); err != nil {
 		return nil, err
 	}
 	format, err := OutputFormat(cfg.Name, cfg.Format)
@@ -476,12 +479,24 @@ func (r *runner) outFormat(src string) imgproc.Format {
 func (r *runner) outputPath(idx int, src string) (string, error) {
 	name := r.namer.Name(src, string(r.outFormat(src)))
 	ext := filepath.Ext(name)
-	out := strings.NewReplacer(
-		"{name}", name,
-		"{base}", strings.TrimSuffix(name, ext),
-		"{ext}", strings.TrimPrefix(ext, "."),
-		"{n}", strconv.Itoa(idx+1),
-	).Replace(r.cfg.Name)
+	tmpl := r.cfg.Name
+	if filepath.Ext(placeholder.ReplaceAllString(tmpl, "x")) == "" && !strings.Contains(tmpl, "{name}") && !strings.Contains(tmpl, "{ext}") {
+		tmpl += "{ext!}" // "{base}" alone: the extension of the format written
+	}
+	out := placeholder.ReplaceAllStringFunc(tmpl, func(p string) string {
+		m := placeholder.FindStringSubmatch(p)
+		switch m[1] {
+		case "name":
+			return name
+		case "base":
+			return strings.TrimSuffix(name, ext)
+		case "ext":
+			return strings.TrimPrefix(ext, ".")
+		case "ext!":
+			return ext
+		}
+		return fmt.Sprintf("%0*d", numberWidth(m[2]), idx+1) // {n}: width 0, no padding
+	})
 	if !filepath.IsLocal(out) || strings.ContainsAny(out, `/\`) {
 		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
 	}
@@ -509,16 +524,43 @@ func OutputFormat(template string, format imgproc.Format) (imgproc.Format, error
 	return named, nil
 }
 
-// checkTemplate rejects a name template that cannot make distinct, plain
-// file names.
-func checkTemplate(t string) error {
-	if !strings.Contains(t, "{name}") && !strings.Contains(t, "{base}") && !strings.Contains(t, "{n}") {
+// placeholder matches a name template's placeholders: {name}, {base},
+// {ext}, {n}, and {n:W} or {n:0W}, the item's number zero-padded to W
+// digits.
+var placeholder = regexp.MustCompile(`\{([^{}:]*)(?::([^{}]*))?\}`)
+
+// CheckTemplate returns an error for an output name template that cannot
+// make distinct, plain file names: one with none of {name}, {base} and
+// {n}, a path separator, or a placeholder it does not know.
+func CheckTemplate(t string) error {
+	distinct := false
+	for _, m := range placeholder.FindAllStringSubmatch(t, -1) {
+		switch {
+		case m[1] == "n" && m[2] == "", m[1] == "name" && m[2] == "", m[1] == "base" && m[2] == "":
+			distinct = true
+		case m[1] == "ext" && m[2] == "":
+		case m[1] == "n" && numberWidth(m[2]) > 0:
+			distinct = true
+		default:
+			return fmt.Errorf("batch: output name template %q: unknown placeholder %s (known: {name}, {base}, {ext}, {n}, {n:03})", t, m[0])
+		}
+	}
+	if !distinct {
 		return fmt.Errorf("batch: output name template %q has none of {name}, {base}, {n}: every output would have the same name", t)
 	}
 	if strings.ContainsAny(t, `/\`) {
 		return fmt.Errorf("batch: output name template %q must not contain a path separator", t)
 	}
 	return nil
+}
+
+// numberWidth is the width of {n:W} or {n:0W} (1 to 9), or 0.
+func numberWidth(spec string) int {
+	w, err := strconv.Atoi(strings.TrimPrefix(spec, "0"))
+	if err != nil || w < 1 || w > 9 || strings.HasPrefix(spec, "-") || strings.HasPrefix(spec, "+") {
+		return 0
+	}
+	return w
 }
 
 // sourcePath returns the path part of a URL, or src itself for a file. It

@@ -528,3 +528,47 @@ func pngHeader(w, h uint32) []byte {
 	out := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
 	return append(out, byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc))
 }
+
+// TestNameTemplates covers the placeholders: zero-padded numbers, a
+// template without an extension getting the format's, and the refusals.
+func TestNameTemplates(t *testing.T) {
+	in := t.TempDir()
+	var srcs []string
+	for _, name := range []string{"a.jpg", "b.png"} {
+		p := filepath.Join(in, name)
+		data := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+		if name == "b.png" {
+			data = readTestdata(t, "imgproc/with-alpha.png")
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, p)
+	}
+	for _, tc := range []struct {
+		template string
+		want     []string
+	}{
+		{"pic-{n:03}", []string{"pic-001.jpg", "pic-002.png"}},
+		{"{base}", []string{"a.jpg", "b.png"}},
+		{"{n}-{base}.{ext}", []string{"1-a.jpg", "2-b.png"}},
+	} {
+		out := t.TempDir()
+		if _, err := batch.Run(t.Context(), batch.Config{OutDir: out, Name: tc.template}, sourcesOf(srcs...)); err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := os.ReadDir(out)
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("template %q: %v, want %v", tc.template, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"{foo}", "{n:abc}", "{n:99}", "fixed.jpg", "a/{n}"} {
+		if err := batch.CheckTemplate(bad); err == nil {
+			t.Errorf("CheckTemplate(%q) = nil, want an error", bad)
+		}
+	}
+}

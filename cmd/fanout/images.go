@@ -78,7 +78,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "out", ".", "output `folder` (same as -o)")
 	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated operation `list`, e.g. \"resize=800x,blur=2,grayscale\" (see Operations below)")
-	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n}")
+	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n} or {n:03} (zero-padded)")
 	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, avif, gif, bmp, tiff (default: the source's)")
 	fs.IntVar(&f.quality, "quality", 0, "JPEG, WebP or AVIF `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow; 50 for AVIF, as sharp)")
 	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
@@ -244,6 +244,9 @@ func (f *imagesFlags) check() error {
 		if _, err := imgproc.FormatFromExt("x." + f.format); err != nil {
 			return fmt.Errorf("unknown output format %q (jpeg, png, webp, avif, gif, bmp, tiff)", f.format)
 		}
+	}
+	if err := batch.CheckTemplate(f.name); err != nil {
+		return err
 	}
 	// The name template's extension may choose the format, or contradict it.
 	format, err := f.outputFormat()
