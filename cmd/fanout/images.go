@@ -62,7 +62,7 @@ type imagesFlags struct {
 	timeout, downloadTimeout                     time.Duration
 	skipExisting, keepOrientation                bool
 	quiet, json                                  bool
-	isolate, lossless                            bool
+	isolate, lossless, null                      bool
 	memoryLimit                                  int64
 	nats                                         natsOptions
 }
@@ -92,6 +92,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	durationFlag(fs, &f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
 	countFlag(fs, &f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "refuse images larger than this many `pixels`, as read or as a resize would make them (e.g. 50M)")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
+	fs.BoolVar(&f.null, "0", false, "lists (--list, @FILE, -) are NUL-separated, as find -print0 writes them")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
 	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary")
@@ -191,7 +192,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	total := -1
 	if isTerminal(stderr) && !f.json && !f.quiet && !readsStdin(srcArgs, f.lists) {
 		total = 0
-		for range sources(ctx, srcArgs, f.lists, nil) {
+		for range sources(ctx, srcArgs, f.lists, f.null, nil) {
 			total++
 		}
 	}
@@ -199,7 +200,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.OnStart = prog.started
 	cfg.OnItem = prog.ended
 
-	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, stdin))
+	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, f.null, stdin))
 	prog.close()
 	if rep == nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -21,14 +22,18 @@ var imageExts = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp
 // sources expands the command line's inputs into a lazy sequence of image
 // sources (URLs and file paths), in order: a URL or file as given, a folder
 // as the image files beneath it (sorted), "@FILE" or a --list file as one
-// source per line (blank lines and lines starting with # skipped), and "-"
-// as the same from stdin. A source that cannot be expanded (a missing list
-// file, an unreadable folder) is yielded with its error so that the batch
-// reports it and carries on.
-func sources(ctx context.Context, args, lists []string, stdin io.Reader) iter.Seq2[string, error] {
+// source per line, and "-" as the same from stdin. A URL line may be
+// indented or end in spaces; a path line is taken as it is written (a file
+// name may start or end with spaces). Blank lines and comments ("#" alone
+// or followed by a space) are skipped; "#1.jpg" is a file. With null, list
+// entries are separated by NUL bytes instead of lines, as find -print0
+// writes them, and taken exactly as they are. A source that cannot be
+// expanded (a missing list file, an unreadable folder) is yielded with its
+// error so that the batch reports it and carries on.
+func sources(ctx context.Context, args, lists []string, null bool, stdin io.Reader) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		for _, l := range lists {
-			if !expandList(ctx, l, stdin, yield) {
+			if !expandList(ctx, l, null, stdin, yield) {
 				return
 			}
 		}
@@ -39,9 +44,9 @@ func sources(ctx context.Context, args, lists []string, stdin io.Reader) iter.Se
 			var ok bool
 			switch {
 			case a == "-":
-				ok = expandList(ctx, "-", stdin, yield)
+				ok = expandList(ctx, "-", null, stdin, yield)
 			case strings.HasPrefix(a, "@"):
-				ok = expandList(ctx, a[1:], stdin, yield)
+				ok = expandList(ctx, a[1:], null, stdin, yield)
 			case isURL(a):
 				ok = yield(a, nil)
 			default:
@@ -108,7 +113,7 @@ func expandPath(ctx context.Context, p string, yield func(string, error) bool) b
 // expandList yields one source per non-blank, non-comment line of the list
 // file name, or of stdin when name is "-". It returns false, at once, when
 // ctx is done, even while stdin has no line to give (see [lineReader]).
-func expandList(ctx context.Context, name string, stdin io.Reader, yield func(string, error) bool) bool {
+func expandList(ctx context.Context, name string, null bool, stdin io.Reader, yield func(string, error) bool) bool {
 	r := stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -118,7 +123,7 @@ func expandList(ctx context.Context, name string, stdin io.Reader, yield func(st
 		defer f.Close()
 		r = f
 	}
-	ls := readLines(r)
+	ls := readLines(r, null)
 	defer ls.stop()
 	for {
 		line, ok := ls.next(ctx)
@@ -128,8 +133,14 @@ func expandList(ctx context.Context, name string, stdin io.Reader, yield func(st
 		if !ok {
 			break
 		}
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+		if !null {
+			line = strings.TrimSuffix(line, "\r")
+			if t := strings.TrimSpace(line); t == "" || t == "#" || strings.HasPrefix(t, "# ") {
+				continue // blank, or a comment
+			} else if isURL(t) {
+				line = t
+			}
+		} else if line == "" {
 			continue
 		}
 		if !isURL(line) {
@@ -164,12 +175,15 @@ type lineReader struct {
 	scanErr error
 }
 
-func readLines(r io.Reader) *lineReader {
+func readLines(r io.Reader, null bool) *lineReader {
 	ls := &lineReader{lines: make(chan string), quit: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(ls.done)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		if null {
+			sc.Split(scanNull)
+		}
 		for sc.Scan() {
 			select {
 			case ls.lines <- sc.Text():
@@ -208,3 +222,15 @@ func (ls *lineReader) err() error {
 
 // stop lets the goroutine go at its next line.
 func (ls *lineReader) stop() { close(ls.quit) }
+
+// scanNull is a bufio.SplitFunc for NUL-terminated entries (the last one
+// may lack its NUL).
+func scanNull(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}

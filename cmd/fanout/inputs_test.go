@@ -48,7 +48,7 @@ func TestSourcesStdinInterrupt(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		for src, err := range sources(ctx, []string{"-"}, nil, pr) {
+		for src, err := range sources(ctx, []string{"-"}, nil, false, pr) {
 			if err != nil {
 				t.Errorf("source %q: %v", src, err)
 			}
@@ -85,7 +85,7 @@ func TestSourcesList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for src, err := range sources(t.Context(), tc.args, tc.lists, strings.NewReader(list)) {
+			for src, err := range sources(t.Context(), tc.args, tc.lists, false, strings.NewReader(list)) {
 				if err != nil {
 					t.Fatalf("source %q: %v", src, err)
 				}
@@ -95,5 +95,42 @@ func TestSourcesList(t *testing.T) {
 				t.Errorf("sources = %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestSourcesListNames checks the list rules for file names: a path is
+// taken as written (spaces kept, "#1.jpg" a file), comments are "#" alone
+// or followed by a space, URLs are trimmed; and -0 reads NUL-separated
+// entries as find -print0 writes them.
+func TestSourcesListNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"#1.jpg", " lead.jpg", "a\nb.jpg"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := "# a comment\n" + filepath.Join(dir, "#1.jpg") + "\r\n" + dir + "/ lead.jpg\n  https://example.com/u.jpg  \n#\n"
+	var got []string
+	for src, err := range sources(t.Context(), []string{"-"}, nil, false, strings.NewReader(lines)) {
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		got = append(got, src)
+	}
+	want := []string{filepath.Join(dir, "#1.jpg"), dir + "/ lead.jpg", "https://example.com/u.jpg"}
+	if !slices.Equal(got, want) {
+		t.Errorf("lines: sources = %q, want %q", got, want)
+	}
+	null := filepath.Join(dir, "a\nb.jpg") + "\x00" + dir + "/ lead.jpg\x00"
+	got = nil
+	for src, err := range sources(t.Context(), []string{"-"}, nil, true, strings.NewReader(null)) {
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		got = append(got, src)
+	}
+	want = []string{filepath.Join(dir, "a\nb.jpg"), dir + "/ lead.jpg"}
+	if !slices.Equal(got, want) {
+		t.Errorf("-0: sources = %q, want %q", got, want)
 	}
 }
