@@ -12,6 +12,8 @@ require (
 
 require (
 	github.com/ebitengine/purego v0.11.3 // indirect
+	github.com/gen2brain/webp v0.5.5 // indirect
+	github.com/tetratelabs/wazero v1.9.0 // indirect
 	go.uber.org/atomic v1.7.0 // indirect
 	go.uber.org/multierr v1.9.0 // indirect
 	golang.org/x/image v0.47.0 // indirect
