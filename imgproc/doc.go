@@ -146,8 +146,11 @@
 //
 // # Dependencies
 //
-// golang.org/x/image provides the WebP, BMP and TIFF codecs;
-// imgproc/turbojpeg brings github.com/ebitengine/purego. Nothing else
+// golang.org/x/image provides the WebP, BMP and TIFF decoders;
+// github.com/gen2brain/webp (libwebp compiled to WebAssembly, run by wazero)
+// writes WebP where the system has no libwebp; imgproc/turbojpeg,
+// imgproc/libwebp and imgproc/libheif load the system's libjpeg-turbo,
+// libwebp and libheif through github.com/ebitengine/purego. Nothing else
 // outside the standard library.
 //
 // # Concurrency and cost
