@@ -572,3 +572,43 @@ func TestNameTemplates(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessJPEGToPNGIsPillowsDecode: a JPEG written as PNG without
+// operations holds libjpeg's RGB, the pixels Pillow decodes (imgproc's
+// tests check those bit for bit against Pillow), not the YCbCr planes
+// converted in Go.
+func TestProcessJPEGToPNGIsPillowsDecode(t *testing.T) {
+	data := readTestdata(t, "imgproc/coffee-422.jpg")
+	want, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo, RGB: true})
+	if err != nil {
+		t.Skipf("libjpeg-turbo unavailable (install libturbojpeg0): %v", err)
+	}
+	o, err := batch.Process(t.Context(), batch.Job{Data: data, Format: imgproc.PNG, JPEG: imgproc.JPEGTurbo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := imgproc.Decode(o.Data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Path != "RGB" || !sameRGB(got.Image, want.Image) {
+		t.Errorf("JPEG to PNG: path %q, and the pixels are not libjpeg's RGB", o.Path)
+	}
+}
+
+func sameRGB(a, b image.Image) bool {
+	if a.Bounds().Size() != b.Bounds().Size() {
+		return false
+	}
+	ra, rb := a.Bounds(), b.Bounds()
+	for y := range ra.Dy() {
+		for x := range ra.Dx() {
+			r1, g1, b1, _ := a.At(ra.Min.X+x, ra.Min.Y+y).RGBA()
+			r2, g2, b2, _ := b.At(rb.Min.X+x, rb.Min.Y+y).RGBA()
+			if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 {
+				return false
+			}
+		}
+	}
+	return true
+}

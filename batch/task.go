@@ -92,6 +92,9 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		KeepOrientation: job.KeepOrientation,
 		JPEG:            job.JPEG,
 		Draft:           ops.DraftScale,
+		// YCbCr planes pay off when they go back into a JPEG; for any
+		// other output the pixels are libjpeg's RGB, Pillow's exactly.
+		RGB: job.Format != "" && job.Format != imgproc.JPEG,
 	})
 	if err != nil {
 		return Output{}, parallel.Permanent(err)
@@ -189,6 +192,11 @@ func path(pic *imgproc.Picture, out image.Image) string {
 	case *image.Gray:
 		kind = "grey"
 	case *image.NRGBA:
+		kind = "RGBA"
+		if m.Opaque() {
+			kind = "RGB"
+		}
+	case *image.RGBA:
 		kind = "RGBA"
 		if m.Opaque() {
 			kind = "RGB"

@@ -1,7 +1,10 @@
 package imgproc_test
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -153,4 +156,77 @@ func psnrText(a, b image.Image) string {
 		return "(sizes differ)"
 	}
 	return fmt.Sprintf("(%.1f dB)", psnr(a, b))
+}
+
+// jpegDecodeGolden holds the digests of Pillow's decoding of the test
+// JPEGs (Image.open(f).convert("RGB") or "L", tobytes), for machines without
+// Pillow.
+const jpegDecodeGolden = "../testdata/imgproc/jpeg-decode-golden.json"
+
+// TestDecodeJPEGRGBPillow checks that a JPEG decoded with
+// DecodeOptions.RGB through libjpeg-turbo is Pillow's decoding bit for bit:
+// every layout (4:4:4, 4:2:2, 4:2:0, progressive, grey).
+func TestDecodeJPEGRGBPillow(t *testing.T) {
+	golden := map[string]string{}
+	if data, err := os.ReadFile(jpegDecodeGolden); err == nil {
+		if err := json.Unmarshal(data, &golden); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := pillowCheck() == nil
+	for _, file := range []string{"coffee-444.jpg", "coffee-422.jpg", "coffee-progressive.jpg", "coffee-grey.jpg", "skimage-chelsea.jpg"} {
+		t.Run(file, func(t *testing.T) {
+			pic, err := imgproc.Decode(mustReadFile(t, file), &imgproc.DecodeOptions{JPEG: imgproc.JPEGTurbo, RGB: true, KeepOrientation: true})
+			if errors.Is(err, imgproc.ErrUnsupported) {
+				t.Skipf("libjpeg-turbo unavailable (install libturbojpeg0): %v", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []byte
+			switch m := pic.Image.(type) {
+			case *image.Gray:
+				got = m.Pix
+			default:
+				for i, v := range pixelsNRGBA(m) {
+					if i%4 != 3 {
+						got = append(got, v)
+					}
+				}
+			}
+			if !live {
+				if golden[file] == "" {
+					t.Skipf("no Pillow (Debian python3-pil) and no golden digest for %s", file)
+				}
+				if digest(got) != golden[file] {
+					t.Errorf("decoded pixels' digest differs from Pillow's")
+				}
+				return
+			}
+			out := filepath.Join(t.TempDir(), "raw")
+			runPillow(t, `
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1])
+im = im.convert("L" if im.mode == "L" else "RGB")
+open(sys.argv[2], "wb").write(im.tobytes())
+`, filepath.Join("..", "testdata", "imgproc", file), out)
+			want, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("differs from Pillow's decoding")
+			}
+			if *update {
+				golden[file] = digest(want)
+			}
+		})
+	}
+	if *update && live {
+		js, _ := json.MarshalIndent(golden, "", " ")
+		if err := os.WriteFile(jpegDecodeGolden, append(js, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
