@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"iter"
 	"net/url"
 	"os"
@@ -71,6 +72,15 @@ type Config struct {
 	// through the operations; written in another format it keeps the
 	// first.
 	FirstFrame bool
+	// KeepEXIF writes each source's EXIF data to its output (orientation
+	// reset to 1); by default EXIF, with its camera data and GPS position,
+	// is dropped.
+	KeepEXIF bool
+	// DropICC leaves ICC profiles out of the outputs (kept by default).
+	DropICC bool
+	// Background is the colour transparency is flattened on for formats
+	// without alpha (JPEG); nil means white.
+	Background *color.NRGBA
 
 	// JPEG chooses the JPEG codec; the zero value uses libjpeg-turbo when
 	// the machine that runs the task has it.
@@ -414,6 +424,9 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,
 		FirstFrame:      r.cfg.FirstFrame,
+		KeepEXIF:        r.cfg.KeepEXIF,
+		DropICC:         r.cfg.DropICC,
+		Background:      r.cfg.Background,
 		MaxPixels:       r.cfg.MaxPixels,
 		KeepOrientation: r.cfg.KeepOrientation,
 		JPEG:            r.cfg.JPEG,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type Job struct {
 	Quality         int               // JPEG or WebP quality; 0 means the format's default
 	Lossless        bool              // WebP: lossless
 	FirstFrame      bool              // an animated GIF keeps only its first frame
+	KeepEXIF        bool              // write the source's EXIF (orientation reset)
+	DropICC         bool              // leave the ICC profile out
+	Background      *color.NRGBA      // what transparency is flattened on for JPEG; nil: white
 	MaxPixels       int64             // pixel budget; 0 means imgproc.DefaultMaxPixels
 	KeepOrientation bool              // leave pixels as stored, ignoring EXIF orientation
 	JPEG            imgproc.JPEGCodec // JPEG codec to decode and encode with
@@ -122,7 +126,10 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	pic.Image = img
 	var buf bytes.Buffer
 	buf.Grow(len(job.Data))
-	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{Format: job.Format, Quality: job.Quality, Lossless: job.Lossless, JPEG: job.JPEG}); err != nil {
+	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{
+		Format: job.Format, Quality: job.Quality, Lossless: job.Lossless, JPEG: job.JPEG,
+		KeepEXIF: job.KeepEXIF, DropICC: job.DropICC, Background: background(job.Background),
+	}); err != nil {
 		return Output{}, parallel.Permanent(err) // imgproc's error says it was the encoding
 	}
 	t3 := time.Now()
@@ -179,6 +186,14 @@ func processAnimation(ctx context.Context, job Job, ops imgproc.Ops, pic *imgpro
 		Process:  t2.Sub(t1),
 		Encode:   t3.Sub(t2),
 	}, nil
+}
+
+// background is the flattening colour for imgproc, nil for its default.
+func background(c *color.NRGBA) color.Color {
+	if c == nil {
+		return nil
+	}
+	return *c
 }
 
 // path describes how pic was decoded and what the operations made of it:

@@ -102,6 +102,10 @@ type Picture struct {
 	Format Format
 	// ICC is the embedded colour profile, or nil. [Encode] writes it back.
 	ICC []byte
+	// EXIF is the image's EXIF data (TIFF-structured, from a JPEG's APP1,
+	// a PNG's eXIf or a WebP's EXIF chunk), or nil. [Encode] writes it
+	// back only when asked (EncodeOptions.KeepEXIF).
+	EXIF []byte
 	// Orientation is the EXIF orientation stored in the file (OrientNormal
 	// when there is none).
 	Orientation Orientation
@@ -173,7 +177,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		return nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("image is %dx%d", cfg.Width, cfg.Height), nil)
 	}
 	meta := readMeta(f, data)
-	pic = &Picture{Format: f, ICC: meta.icc, Orientation: meta.orientation, Frames: 1, Scale: 1}
+	pic = &Picture{Format: f, ICC: meta.icc, EXIF: meta.exif, Orientation: meta.orientation, Frames: 1, Scale: 1}
 	upright := !o.KeepOrientation && pic.Orientation.swapsAxes()
 	pic.Width, pic.Height = cfg.Width, cfg.Height
 	if upright {

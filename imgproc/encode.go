@@ -37,6 +37,10 @@ type EncodeOptions struct {
 	// PNGCompression is the PNG compression level; the zero value is
 	// png.DefaultCompression.
 	PNGCompression png.CompressionLevel
+	// KeepEXIF writes Picture.EXIF (JPEG APP1, PNG eXIf, WebP EXIF), its
+	// orientation set to 1 since the pixels are written upright. By
+	// default EXIF is dropped (camera data, GPS positions).
+	KeepEXIF bool
 	// DropICC leaves the ICC profile out. By default a JPEG or PNG keeps
 	// Picture.ICC, unless the profile's colour space contradicts the
 	// output's (a GRAY profile on colour output, an RGB or CMYK one on
@@ -113,6 +117,10 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	if o.DropICC {
 		icc = nil
 	}
+	var exif []byte
+	if o.KeepEXIF && len(p.EXIF) > 0 {
+		exif = uprightEXIF(p.EXIF)
+	}
 	var data []byte
 	var err error
 	switch f {
@@ -122,6 +130,9 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 		if icc = iccFor(icc, ready); err == nil && len(icc) > 0 {
 			data = spliceJPEGICC(data, icc)
 		}
+		if exif != nil && err == nil {
+			data = spliceJPEGEXIF(data, exif)
+		}
 	case PNG:
 		var buf bytes.Buffer
 		enc := png.Encoder{CompressionLevel: o.PNGCompression}
@@ -130,6 +141,9 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 			data = buf.Bytes()
 			if icc = iccFor(icc, ready); len(icc) > 0 {
 				data, err = splicePNGICC(data, icc)
+			}
+			if exif != nil && err == nil {
+				data, err = splicePNGChunk(data, "eXIf", exif)
 			}
 		}
 	case GIF:
@@ -148,7 +162,7 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 			data = buf.Bytes()
 		}
 	case WebP:
-		data, err = encodeWebP(img, q, o.Lossless, icc)
+		data, err = encodeWebP(img, q, o.Lossless, icc, exif)
 	case AVIF:
 		if o.Lossless {
 			return fmt.Errorf("imgproc: encode avif: %w: lossless AVIF", ErrUnsupported)
@@ -264,23 +278,49 @@ func spliceJPEGICC(data, icc []byte) []byte {
 
 // splicePNGICC inserts an iCCP chunk after the IHDR chunk of a PNG.
 func splicePNGICC(data, icc []byte) ([]byte, error) {
-	const ihdrEnd = 8 + 8 + 13 + 4
-	if len(data) < ihdrEnd {
-		return nil, errors.New("png output too short")
-	}
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
 	zw.Write(icc)
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	body := append([]byte("ICC Profile\x00\x00"), z.Bytes()...)
+	return splicePNGChunk(data, "iCCP", append([]byte("ICC Profile\x00\x00"), z.Bytes()...))
+}
+
+// splicePNGChunk inserts a chunk of type typ after the IHDR chunk of a PNG.
+func splicePNGChunk(data []byte, typ string, body []byte) ([]byte, error) {
+	const ihdrEnd = 8 + 8 + 13 + 4
+	if len(data) < ihdrEnd {
+		return nil, errors.New("png output too short")
+	}
 	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
-	chunk = append(chunk, "iCCP"...)
+	chunk = append(chunk, typ...)
 	chunk = append(chunk, body...)
 	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
 	out := make([]byte, 0, len(data)+len(chunk))
 	out = append(out, data[:ihdrEnd]...)
 	out = append(out, chunk...)
 	return append(out, data[ihdrEnd:]...), nil
+}
+
+// spliceJPEGEXIF inserts exif as an APP1 Exif segment after the SOI marker
+// of a JPEG, or after its JFIF APP0 segment, ahead of any ICC segments
+// spliceJPEGICC put there. EXIF data too large for one segment is dropped.
+func spliceJPEGEXIF(data, exif []byte) []byte {
+	if len(exif)+8 > 0xffff || len(data) < 2 {
+		return data
+	}
+	at := 2
+	if len(data) >= 6 && data[2] == 0xff && data[3] == 0xe0 {
+		if end := 4 + int(binary.BigEndian.Uint16(data[4:])); end <= len(data) {
+			at = end
+		}
+	}
+	out := make([]byte, 0, len(data)+len(exif)+10)
+	out = append(out, data[:at]...)
+	out = append(out, 0xff, 0xe1)
+	out = binary.BigEndian.AppendUint16(out, uint16(2+6+len(exif)))
+	out = append(out, "Exif\x00\x00"...)
+	out = append(out, exif...)
+	return append(out, data[at:]...)
 }

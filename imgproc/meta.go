@@ -11,11 +11,16 @@ import (
 // PNG iCCP chunk could otherwise be a zip bomb).
 const maxICC = 16 << 20
 
-// meta is the metadata Decode keeps: the ICC profile and the orientation.
+// meta is the metadata Decode keeps: the ICC profile, the orientation and
+// the EXIF data (TIFF-structured, without JPEG's "Exif\0\0" header).
 type meta struct {
 	icc         []byte
 	orientation Orientation
+	exif        []byte
 }
+
+// maxEXIF bounds the EXIF data kept (JPEG's APP1 holds at most 64 KiB).
+const maxEXIF = 64 << 10
 
 // readMeta extracts the ICC profile and EXIF orientation from an encoded
 // image. Malformed metadata is ignored: the pixels decide whether the image
@@ -72,6 +77,9 @@ func jpegMeta(data []byte) meta {
 			if o, _ := tiffMeta(seg[6:], false); o.Valid() {
 				m.orientation = o
 			}
+			if m.exif == nil && len(seg) > 14 {
+				m.exif = bytes.Clone(seg[6:])
+			}
 		case marker == 0xe2 && bytes.HasPrefix(seg, []byte(iccSig)) && len(seg) >= 14:
 			seq, total := int(seg[12]), int(seg[13])
 			if seq >= 1 && seq <= total && chunks[seq] == nil {
@@ -119,6 +127,9 @@ func pngMeta(data []byte) meta {
 			if o, _ := tiffMeta(body, false); o.Valid() {
 				m.orientation = o
 			}
+			if len(body) > 8 && len(body) <= maxEXIF {
+				m.exif = bytes.Clone(body)
+			}
 		case "IDAT", "IEND":
 			return m
 		}
@@ -144,6 +155,9 @@ func webpMeta(data []byte) meta {
 			body = bytes.TrimPrefix(body, []byte("Exif\x00\x00"))
 			if o, _ := tiffMeta(body, false); o.Valid() {
 				m.orientation = o
+			}
+			if len(body) > 8 && len(body) <= maxEXIF {
+				m.exif = bytes.Clone(body)
 			}
 		}
 		i += 8 + n + n%2
@@ -187,4 +201,34 @@ func tiffMeta(d []byte, wantICC bool) (Orientation, []byte) {
 		}
 	}
 	return o, icc
+}
+
+// uprightEXIF returns a copy of the EXIF data exif with its orientation
+// (tag 0x0112 of the first IFD) set to 1, for pixels written upright, or
+// nil for data that is not TIFF-structured.
+func uprightEXIF(exif []byte) []byte {
+	if len(exif) < 8 {
+		return nil
+	}
+	var bo binary.ByteOrder
+	switch string(exif[:4]) {
+	case "II*\x00":
+		bo = binary.LittleEndian
+	case "MM\x00*":
+		bo = binary.BigEndian
+	default:
+		return nil
+	}
+	d := bytes.Clone(exif)
+	off := int64(bo.Uint32(d[4:]))
+	if off < 8 || off+2 > int64(len(d)) {
+		return d
+	}
+	n := int64(bo.Uint16(d[off:]))
+	for e := off + 2; e+12 <= int64(len(d)) && e < off+2+12*n; e += 12 {
+		if bo.Uint16(d[e:]) == 0x0112 && bo.Uint16(d[e+2:]) == 3 {
+			bo.PutUint16(d[e+8:], 1)
+		}
+	}
+	return d
 }

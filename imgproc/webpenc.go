@@ -33,7 +33,7 @@ func WebPInfo() string {
 
 // encodeWebP encodes img as WebP with the system's libwebp, lossy at
 // quality or lossless, alpha kept, with the ICC profile icc if not nil.
-func encodeWebP(img image.Image, quality int, lossless bool, icc []byte) ([]byte, error) {
+func encodeWebP(img image.Image, quality int, lossless bool, icc, exif []byte) ([]byte, error) {
 	ready := rgbReady(img)
 	var data []byte
 	lib, err := libwebp.Load()
@@ -45,9 +45,9 @@ func encodeWebP(img image.Image, quality int, lossless bool, icc []byte) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	if icc = iccFor(icc, ready); len(icc) > 0 {
+	if icc = iccFor(icc, ready); len(icc) > 0 || len(exif) > 0 {
 		b := ready.Bounds()
-		return webpWithICC(data, icc, b.Dx(), b.Dy(), !isOpaque(ready))
+		return webpWithChunks(data, icc, exif, b.Dx(), b.Dy(), !isOpaque(ready))
 	}
 	return data, nil
 }
@@ -57,15 +57,23 @@ func isOpaque(img image.Image) bool {
 	return ok && o.Opaque()
 }
 
-// webpWithICC returns the WebP file data with an ICCP chunk holding icc:
-// the file becomes an extended one (a VP8X chunk with the ICC flag, and
-// the alpha flag when the image has alpha) if it was a simple one.
-func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
+// webpWithChunks returns the WebP file data with an ICCP chunk holding icc
+// and an EXIF chunk holding exif (either may be nil): the file becomes an
+// extended one (a VP8X chunk with the ICC and EXIF flags, and the alpha
+// flag when the image has alpha) if it was a simple one.
+func webpWithChunks(data, icc, exif []byte, w, h int, alpha bool) ([]byte, error) {
 	if len(data) < 20 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
 		return nil, errors.New("libwebp returned no RIFF WebP data")
 	}
 	body := data[12:]
-	out := make([]byte, 12, len(data)+len(icc)+40)
+	var flags byte
+	if len(icc) > 0 {
+		flags |= 0x20
+	}
+	if len(exif) > 0 {
+		flags |= 0x08
+	}
+	out := make([]byte, 12, len(data)+len(icc)+len(exif)+40)
 	copy(out, data[:12])
 	if string(body[:4]) == "VP8X" {
 		n := 8 + int(binary.LittleEndian.Uint32(body[4:8]))
@@ -73,14 +81,14 @@ func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
 			return nil, errors.New("libwebp returned a malformed VP8X chunk")
 		}
 		vp8x := append([]byte(nil), body[:n]...)
-		vp8x[8] |= 0x20 // ICC profile
+		vp8x[8] |= flags
 		out = append(out, vp8x...)
 		body = body[n:]
 	} else {
 		var vp8x [18]byte
 		copy(vp8x[:], "VP8X")
 		binary.LittleEndian.PutUint32(vp8x[4:], 10)
-		vp8x[8] = 0x20
+		vp8x[8] = flags
 		if alpha {
 			vp8x[8] |= 0x10
 		}
@@ -89,13 +97,21 @@ func webpWithICC(data, icc []byte, w, h int, alpha bool) ([]byte, error) {
 		put24(vp8x[15:], h-1)
 		out = append(out, vp8x[:]...)
 	}
-	out = append(out, "ICCP"...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(icc)))
-	out = append(out, icc...)
-	if len(icc)%2 == 1 {
-		out = append(out, 0)
+	chunk := func(typ string, b []byte) {
+		out = append(out, typ...)
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(b)))
+		out = append(out, b...)
+		if len(b)%2 == 1 {
+			out = append(out, 0)
+		}
+	}
+	if len(icc) > 0 {
+		chunk("ICCP", icc)
 	}
 	out = append(out, body...)
+	if len(exif) > 0 {
+		chunk("EXIF", exif)
+	}
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil
 }

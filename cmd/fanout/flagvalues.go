@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -94,4 +95,20 @@ func parseCount(s string, binary bool) (int64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return int64(math.Round(n)), nil
+}
+
+// parseColour reads a colour: white, black, or #rrggbb (the # optional).
+func parseColour(s string) (*color.NRGBA, error) {
+	switch strings.ToLower(s) {
+	case "white":
+		return &color.NRGBA{255, 255, 255, 255}, nil
+	case "black":
+		return &color.NRGBA{0, 0, 0, 255}, nil
+	}
+	h := strings.TrimPrefix(s, "#")
+	v, err := strconv.ParseUint(h, 16, 32)
+	if len(h) != 6 || err != nil {
+		return nil, fmt.Errorf("%q is not a colour (white, black or #rrggbb)", s)
+	}
+	return &color.NRGBA{byte(v >> 16), byte(v >> 8), byte(v), 255}, nil
 }

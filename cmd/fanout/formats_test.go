@@ -142,3 +142,64 @@ func TestImagesAnimatedGIF(t *testing.T) {
 		t.Errorf("--frames some: exit %d, want a usage error", code)
 	}
 }
+
+// TestImagesMetadataFlags: EXIF is dropped by default and kept with
+// --keep-exif (orientation reset to 1, the pixels being upright) in JPEG,
+// PNG and WebP; --strip-icc drops the profile; --background colours what
+// was transparent in JPEG output.
+func TestImagesMetadataFlags(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "imgproc", "Landscape_6.jpg")
+	for _, tc := range []struct {
+		flags    []string
+		ext      string
+		wantEXIF bool
+		wantICC  bool
+	}{
+		{nil, ".jpg", false, true},
+		{[]string{"--keep-exif"}, ".jpg", true, true},
+		{[]string{"--keep-exif", "--format", "png"}, ".png", true, true},
+		{[]string{"--keep-exif", "--format", "webp"}, ".webp", true, true},
+		{[]string{"--strip-icc"}, ".jpg", false, false},
+	} {
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"images", src, "-o", out, "--quiet"}, tc.flags...)
+		if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tc.flags, code, stderr.String())
+		}
+		data, err := os.ReadFile(filepath.Join(out, "processed_Landscape_6"+tc.ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pic, err := imgproc.Decode(data, &imgproc.DecodeOptions{KeepOrientation: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(pic.EXIF) > 0) != tc.wantEXIF || (len(pic.ICC) > 0) != tc.wantICC {
+			t.Errorf("%v: EXIF %d bytes, ICC %d bytes; want EXIF %v, ICC %v", tc.flags, len(pic.EXIF), len(pic.ICC), tc.wantEXIF, tc.wantICC)
+		}
+		if tc.wantEXIF && pic.Orientation != imgproc.OrientNormal {
+			t.Errorf("%v: kept EXIF says orientation %d, want 1 (the pixels are upright)", tc.flags, pic.Orientation)
+		}
+	}
+	// A translucent PNG (91, 0, 194 at alpha 168 everywhere) flattened on
+	// black: (60, 0, 128).
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	alpha := filepath.Join("..", "..", "testdata", "imgproc", "with-alpha.png")
+	if code := run(t.Context(), []string{"images", alpha, "-o", out, "--format", "jpeg", "--background", "#000000", "--quiet"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("--background: exit %d: %s", code, stderr.String())
+	}
+	data, _ := os.ReadFile(filepath.Join(out, "processed_with-alpha.jpg"))
+	pic, err := imgproc.Decode(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(v uint32, want int) bool { d := int(v>>8) - want; return d >= -4 && d <= 4 }
+	if r, g, b, _ := pic.Image.At(10, 10).RGBA(); !near(r, 60) || !near(g, 0) || !near(b, 128) {
+		t.Errorf("--background #000000: (%d, %d, %d), want about (60, 0, 128)", r>>8, g>>8, b>>8)
+	}
+	if code := run(t.Context(), []string{"images", alpha, "--background", "teal-ish"}, strings.NewReader(""), &stdout, &stderr); code != exitUsage {
+		t.Errorf("--background teal-ish: exit %d, want a usage error", code)
+	}
+}

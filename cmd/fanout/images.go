@@ -53,18 +53,18 @@ Operations (--ops, comma-separated, applied in order, after --blur):
 
 // imagesFlags are the settings of the images command.
 type imagesFlags struct {
-	out, name, ops, format, jpeg, report, frames string
-	lists                                        stringList
-	blur                                         float64
-	quality, downloads, perHost, workers         int
-	retries                                      int
-	maxPixels                                    int64
-	timeout, downloadTimeout                     time.Duration
-	skipExisting, keepOrientation                bool
-	quiet, json                                  bool
-	isolate, lossless, null                      bool
-	memoryLimit                                  int64
-	nats                                         natsOptions
+	out, name, ops, format, jpeg, report, frames, background string
+	lists                                                    stringList
+	blur                                                     float64
+	quality, downloads, perHost, workers                     int
+	retries                                                  int
+	maxPixels                                                int64
+	timeout, downloadTimeout                                 time.Duration
+	skipExisting, keepOrientation                            bool
+	quiet, json                                              bool
+	isolate, lossless, null, keepEXIF, stripICC              bool
+	memoryLimit                                              int64
+	nats                                                     natsOptions
 }
 
 // stringList is a repeatable string flag.
@@ -82,6 +82,9 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "output `format`: jpeg, png, webp, avif, gif, bmp, tiff (default: the source's)")
 	fs.IntVar(&f.quality, "quality", 0, "JPEG, WebP or AVIF `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow; 50 for AVIF, as sharp)")
 	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
+	fs.BoolVar(&f.keepEXIF, "keep-exif", false, "keep each image's EXIF data (camera, copyright, GPS), orientation reset; dropped by default")
+	fs.BoolVar(&f.stripICC, "strip-icc", false, "leave ICC colour profiles out (kept by default)")
+	fs.StringVar(&f.background, "background", "white", "`colour` transparency is flattened on for JPEG: a name (white, black) or #rrggbb")
 	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF to keep, written as GIF: `all` or first")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
@@ -133,6 +136,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	ops := f.opList()
 	codec, _ := imgproc.ParseJPEGCodec(f.jpeg) // checked
+	bg, _ := parseColour(f.background)         // checked
 	format, _ := f.outputFormat()              // checked
 	workers := f.workers
 	switch {
@@ -154,6 +158,9 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Quality:         f.quality,
 		Lossless:        f.lossless,
 		FirstFrame:      f.frames == "first",
+		KeepEXIF:        f.keepEXIF,
+		DropICC:         f.stripICC,
+		Background:      bg,
 		JPEG:            codec,
 		MaxPixels:       f.maxPixels,
 		KeepOrientation: f.keepOrientation,
@@ -273,6 +280,9 @@ func (f *imagesFlags) check() error {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return fmt.Errorf("--report %s: no folder %s to write it in", f.report, dir)
 		}
+	}
+	if _, err := parseColour(f.background); err != nil {
+		return fmt.Errorf("--background: %v", err)
 	}
 	if f.frames != "all" && f.frames != "first" {
 		return fmt.Errorf("--frames %q: want all or first", f.frames)
