@@ -67,6 +67,11 @@ type Config struct {
 	Quality int
 	// Lossless writes WebP losslessly.
 	Lossless bool
+	// Roots are folders whose images keep their place: a source
+	// root/a/b/x.jpg is written to OutDir/a/b/ (made as needed), names
+	// made unique within each folder. Other sources go in OutDir itself.
+	Roots []string
+
 	// FirstFrame keeps only the first frame of an animated GIF. By
 	// default an animated GIF written as GIF keeps every frame, each
 	// through the operations; written in another format it keeps the
@@ -301,8 +306,9 @@ type runner struct {
 	task    *parallel.Task[Job, Output]
 	rec     *report.Recorder
 	namer   *download.Namer
-	lanes   chan int                // free worker lanes: a lane is held while an item is processed
-	stop    context.CancelCauseFunc // stops the batch (a full output folder)
+	namers  map[string]*download.Namer // by folder below OutDir (Config.Roots); used by the intake loop only
+	lanes   chan int                   // free worker lanes: a lane is held while an item is processed
+	stop    context.CancelCauseFunc    // stops the batch (a full output folder)
 
 	mu     sync.Mutex // serialises the callbacks and guards counts
 	counts Counts
@@ -393,6 +399,9 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	}
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
+	}
+	if err := os.MkdirAll(filepath.Dir(it.Output), 0o755); err != nil {
+		return fmt.Errorf("batch: output folder: %w", err)
 	}
 	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
 		if outputFull(err) {
@@ -488,9 +497,21 @@ func (r *runner) outFormat(src string) imgproc.Format {
 	return f
 }
 
-// outputPath reserves the output file name of the item at idx.
+// outputPath reserves the output file name of the item at idx: in OutDir,
+// or in the same place below it as src below one of Config.Roots.
 func (r *runner) outputPath(idx int, src string) (string, error) {
-	name := r.namer.Name(src, string(r.outFormat(src)))
+	sub := r.subdir(src)
+	namer := r.namer
+	if sub != "" {
+		if r.namers == nil {
+			r.namers = map[string]*download.Namer{}
+		}
+		if namer = r.namers[sub]; namer == nil {
+			namer = new(download.Namer)
+			r.namers[sub] = namer
+		}
+	}
+	name := namer.Name(src, string(r.outFormat(src)))
 	ext := filepath.Ext(name)
 	tmpl := r.cfg.Name
 	if filepath.Ext(placeholder.ReplaceAllString(tmpl, "x")) == "" && !strings.Contains(tmpl, "{name}") && !strings.Contains(tmpl, "{ext}") {
@@ -513,7 +534,30 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 	if !filepath.IsLocal(out) || strings.ContainsAny(out, `/\`) {
 		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
 	}
-	return filepath.Join(r.cfg.OutDir, out), nil
+	return filepath.Join(r.cfg.OutDir, sub, out), nil
+}
+
+// subdir is the folder below OutDir that src's output goes in: its folder
+// relative to the Config.Roots folder it is in, or "" (flat).
+func (r *runner) subdir(src string) string {
+	if isURLSource(src) {
+		return ""
+	}
+	dir := filepath.Dir(src)
+	for _, root := range r.cfg.Roots {
+		rel, err := filepath.Rel(root, dir)
+		if err == nil && rel != "." && filepath.IsLocal(rel) {
+			return rel
+		}
+	}
+	return ""
+}
+
+// isURLSource reports whether src is a URL ("scheme://...") rather than a
+// path, as download.Downloader tells them apart.
+func isURLSource(src string) bool {
+	scheme, _, ok := strings.Cut(src, "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`)
 }
 
 // OutputFormat returns the format a batch whose output name template is
@@ -581,8 +625,7 @@ func numberWidth(spec string) int {
 // anything else a path, so a file named "shot:2.png" is a path, not a URL
 // of scheme "shot".
 func sourcePath(src string) string {
-	scheme, _, isURL := strings.Cut(src, "://")
-	if !isURL || strings.ContainsAny(scheme, `/\.`) {
+	if !isURLSource(src) {
 		return src
 	}
 	if u, err := url.Parse(src); err == nil {

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/jpeg"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -611,4 +612,39 @@ func sameRGB(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestRunRoots: sources below a root keep their folder below OutDir, names
+// unique within each folder; others go in OutDir.
+func TestRunRoots(t *testing.T) {
+	root := t.TempDir()
+	jpg := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	var srcs []string
+	for _, p := range []string{"x.jpg", "a/x.jpg", "a/b/x.jpg"} {
+		full := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, jpg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, full)
+	}
+	loose := filepath.Join(t.TempDir(), "x.jpg")
+	os.WriteFile(loose, jpg, 0o644)
+	srcs = append(srcs, loose)
+	out := t.TempDir()
+	if _, err := batch.Run(t.Context(), batch.Config{OutDir: out, Roots: []string{root}}, sourcesOf(srcs...)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	slices.Sort(got)
+	if len(got) != 4 || got[0] != "a/b/processed_x.jpg" || got[1] != "a/processed_x.jpg" || !strings.HasPrefix(got[2], "processed_x") || !strings.HasPrefix(got[3], "processed_x") {
+		t.Errorf("outputs %q, want a/b/processed_x.jpg, a/processed_x.jpg and two processed_x* at the top", got)
+	}
 }

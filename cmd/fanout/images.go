@@ -62,7 +62,7 @@ type imagesFlags struct {
 	timeout, downloadTimeout                                 time.Duration
 	skipExisting, keepOrientation                            bool
 	quiet, json                                              bool
-	isolate, lossless, null, keepEXIF, stripICC              bool
+	isolate, lossless, null, keepEXIF, stripICC, flat        bool
 	memoryLimit                                              int64
 	nats                                                     natsOptions
 }
@@ -95,6 +95,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	durationFlag(fs, &f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
 	countFlag(fs, &f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "refuse images larger than this many `pixels`, as read or as a resize would make them (e.g. 50M)")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
+	fs.BoolVar(&f.flat, "flat", false, "write every output in the output folder, not in the subfolders of a folder source")
 	fs.BoolVar(&f.null, "0", false, "lists (--list, @FILE, -) are NUL-separated, as find -print0 writes them")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
 	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
@@ -158,6 +159,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Quality:         f.quality,
 		Lossless:        f.lossless,
 		FirstFrame:      f.frames == "first",
+		Roots:           f.roots(srcArgs),
 		KeepEXIF:        f.keepEXIF,
 		DropICC:         f.stripICC,
 		Background:      bg,
@@ -430,3 +432,21 @@ const defaultClusterWorkers = 64
 // defaultWorkers is the default number of CPU workers: one per core the
 // Go scheduler uses.
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// roots returns the folders among the sources whose trees the outputs
+// mirror (none with --flat).
+func (f *imagesFlags) roots(args []string) []string {
+	if f.flat {
+		return nil
+	}
+	var roots []string
+	for _, a := range args {
+		if a == "-" || strings.HasPrefix(a, "@") || isURL(a) {
+			continue
+		}
+		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+			roots = append(roots, filepath.Clean(a))
+		}
+	}
+	return roots
+}
