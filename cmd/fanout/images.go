@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -54,7 +55,8 @@ Operations (--ops, comma-separated, applied in order, after --blur):
 // imagesFlags are the settings of the images command.
 type imagesFlags struct {
 	out, name, ops, format, jpeg, report, frames, background string
-	lists                                                    stringList
+	lists, include, exclude                                  stringList
+	depth                                                    int
 	blur                                                     float64
 	quality, downloads, perHost, workers                     int
 	retries                                                  int
@@ -96,6 +98,9 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	countFlag(fs, &f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "refuse images larger than this many `pixels`, as read or as a resize would make them (e.g. 50M)")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
 	fs.BoolVar(&f.flat, "flat", false, "write every output in the output folder, not in the subfolders of a folder source")
+	fs.Var(&f.include, "include", "in folders, take only files whose name matches `pattern` (e.g. '*.jpg'; repeatable)")
+	fs.Var(&f.exclude, "exclude", "in folders, skip files whose name matches `pattern` (repeatable)")
+	fs.IntVar(&f.depth, "depth", 0, "folder `levels` walked below a folder source (1: its own files only; 0: all)")
 	fs.BoolVar(&f.null, "0", false, "lists (--list, @FILE, -) are NUL-separated, as find -print0 writes them")
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "skip sources whose output exists (resume a batch)")
 	fs.BoolVar(&f.keepOrientation, "keep-orientation", false, "keep pixels as stored instead of applying EXIF orientation")
@@ -201,7 +206,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	total := -1
 	if isTerminal(stderr) && !f.json && !f.quiet && !readsStdin(srcArgs, f.lists) {
 		total = 0
-		for range sources(ctx, srcArgs, f.lists, f.null, nil) {
+		for range sources(ctx, srcArgs, f.lists, f.sourceOptions(), nil) {
 			total++
 		}
 	}
@@ -209,7 +214,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.OnStart = prog.started
 	cfg.OnItem = prog.ended
 
-	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, f.null, stdin))
+	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, f.sourceOptions(), stdin))
 	prog.close()
 	if rep == nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
@@ -285,6 +290,14 @@ func (f *imagesFlags) check() error {
 	}
 	if _, err := parseColour(f.background); err != nil {
 		return fmt.Errorf("--background: %v", err)
+	}
+	for _, p := range append(append([]string(nil), f.include...), f.exclude...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("--include/--exclude %q: %v", p, err)
+		}
+	}
+	if f.depth < 0 {
+		return fmt.Errorf("--depth %d must not be negative", f.depth)
 	}
 	if f.frames != "all" && f.frames != "first" {
 		return fmt.Errorf("--frames %q: want all or first", f.frames)
@@ -449,4 +462,10 @@ func (f *imagesFlags) roots(args []string) []string {
 		}
 	}
 	return roots
+}
+
+// sourceOptions are the flags' settings for reading lists and walking
+// folders.
+func (f *imagesFlags) sourceOptions() sourceOptions {
+	return sourceOptions{null: f.null, depth: f.depth, include: f.include, exclude: f.exclude}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"iter"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,13 +28,14 @@ var imageExts = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp
 // name may start or end with spaces). Blank lines and comments ("#" alone
 // or followed by a space) are skipped; "#1.jpg" is a file. With null, list
 // entries are separated by NUL bytes instead of lines, as find -print0
-// writes them, and taken exactly as they are. A source that cannot be
+// writes them, and taken exactly as they are. Folders are walked as so
+// says (depth, include and exclude patterns). A source that cannot be
 // expanded (a missing list file, an unreadable folder) is yielded with its
 // error so that the batch reports it and carries on.
-func sources(ctx context.Context, args, lists []string, null bool, stdin io.Reader) iter.Seq2[string, error] {
+func sources(ctx context.Context, args, lists []string, so sourceOptions, stdin io.Reader) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		for _, l := range lists {
-			if !expandList(ctx, l, null, stdin, yield) {
+			if !expandList(ctx, l, so, stdin, yield) {
 				return
 			}
 		}
@@ -44,13 +46,13 @@ func sources(ctx context.Context, args, lists []string, null bool, stdin io.Read
 			var ok bool
 			switch {
 			case a == "-":
-				ok = expandList(ctx, "-", null, stdin, yield)
+				ok = expandList(ctx, "-", so, stdin, yield)
 			case strings.HasPrefix(a, "@"):
-				ok = expandList(ctx, a[1:], null, stdin, yield)
+				ok = expandList(ctx, a[1:], so, stdin, yield)
 			case isURL(a):
 				ok = yield(a, nil)
 			default:
-				ok = expandPath(ctx, a, yield)
+				ok = expandPath(ctx, a, so, yield)
 			}
 			if !ok {
 				return
@@ -76,8 +78,34 @@ func isURL(s string) bool {
 	return false
 }
 
-// expandPath yields a file as it is, and a folder as the image files in it.
-func expandPath(ctx context.Context, p string, yield func(string, error) bool) bool {
+// sourceOptions are how lists are read and folders walked.
+type sourceOptions struct {
+	null             bool     // lists are NUL-separated
+	depth            int      // folder levels walked below a folder source; 0: all
+	include, exclude []string // patterns (path.Match) a file's name must match, and must not
+}
+
+// selected reports whether a file found in a folder is taken: an image by
+// its extension, not hidden, its name matching an include pattern (if
+// any) and no exclude pattern.
+func (so sourceOptions) selected(name string) bool {
+	if strings.HasPrefix(name, ".") || !slices.Contains(imageExts, strings.ToLower(filepath.Ext(name))) {
+		return false
+	}
+	match := func(patterns []string) bool {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	return (len(so.include) == 0 || match(so.include)) && !match(so.exclude)
+}
+
+// expandPath yields a file as it is, and a folder as the image files in it
+// that so selects.
+func expandPath(ctx context.Context, p string, so sourceOptions, yield func(string, error) bool) bool {
 	fi, err := os.Stat(p)
 	if err != nil || !fi.IsDir() {
 		// A missing file is yielded too: fetching it reports the error
@@ -92,7 +120,12 @@ func expandPath(ctx context.Context, p string, yield func(string, error) bool) b
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if d.Type().IsRegular() && slices.Contains(imageExts, strings.ToLower(filepath.Ext(path))) && !strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() && so.depth > 0 && path != p {
+			if rel, err := filepath.Rel(p, path); err == nil && strings.Count(rel, string(filepath.Separator))+1 >= so.depth {
+				return fs.SkipDir
+			}
+		}
+		if d.Type().IsRegular() && so.selected(d.Name()) {
 			files = append(files, path)
 		}
 		return nil
@@ -113,7 +146,8 @@ func expandPath(ctx context.Context, p string, yield func(string, error) bool) b
 // expandList yields one source per non-blank, non-comment line of the list
 // file name, or of stdin when name is "-". It returns false, at once, when
 // ctx is done, even while stdin has no line to give (see [lineReader]).
-func expandList(ctx context.Context, name string, null bool, stdin io.Reader, yield func(string, error) bool) bool {
+func expandList(ctx context.Context, name string, so sourceOptions, stdin io.Reader, yield func(string, error) bool) bool {
+	null := so.null
 	r := stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -144,7 +178,7 @@ func expandList(ctx context.Context, name string, null bool, stdin io.Reader, yi
 			continue
 		}
 		if !isURL(line) {
-			if !expandPath(ctx, line, yield) {
+			if !expandPath(ctx, line, so, yield) {
 				return false
 			}
 			continue

@@ -48,7 +48,7 @@ func TestSourcesStdinInterrupt(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		for src, err := range sources(ctx, []string{"-"}, nil, false, pr) {
+		for src, err := range sources(ctx, []string{"-"}, nil, sourceOptions{}, pr) {
 			if err != nil {
 				t.Errorf("source %q: %v", src, err)
 			}
@@ -85,7 +85,7 @@ func TestSourcesList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for src, err := range sources(t.Context(), tc.args, tc.lists, false, strings.NewReader(list)) {
+			for src, err := range sources(t.Context(), tc.args, tc.lists, sourceOptions{}, strings.NewReader(list)) {
 				if err != nil {
 					t.Fatalf("source %q: %v", src, err)
 				}
@@ -111,7 +111,7 @@ func TestSourcesListNames(t *testing.T) {
 	}
 	lines := "# a comment\n" + filepath.Join(dir, "#1.jpg") + "\r\n" + dir + "/ lead.jpg\n  https://example.com/u.jpg  \n#\n"
 	var got []string
-	for src, err := range sources(t.Context(), []string{"-"}, nil, false, strings.NewReader(lines)) {
+	for src, err := range sources(t.Context(), []string{"-"}, nil, sourceOptions{}, strings.NewReader(lines)) {
 		if err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
@@ -123,7 +123,7 @@ func TestSourcesListNames(t *testing.T) {
 	}
 	null := filepath.Join(dir, "a\nb.jpg") + "\x00" + dir + "/ lead.jpg\x00"
 	got = nil
-	for src, err := range sources(t.Context(), []string{"-"}, nil, true, strings.NewReader(null)) {
+	for src, err := range sources(t.Context(), []string{"-"}, nil, sourceOptions{null: true}, strings.NewReader(null)) {
 		if err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
@@ -132,5 +132,39 @@ func TestSourcesListNames(t *testing.T) {
 	want = []string{filepath.Join(dir, "a\nb.jpg"), dir + "/ lead.jpg"}
 	if !slices.Equal(got, want) {
 		t.Errorf("-0: sources = %q, want %q", got, want)
+	}
+}
+
+// TestSourcesSelection: --include, --exclude and --depth on a folder tree.
+func TestSourcesSelection(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"x.jpg", "a/x.jpg", "a/b/y.png", "c/z.webp", "a/notes.txt", ".hidden.jpg"} {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		so   sourceOptions
+		want []string
+	}{
+		{sourceOptions{}, []string{"a/b/y.png", "a/x.jpg", "c/z.webp", "x.jpg"}},
+		{sourceOptions{include: []string{"*.jpg", "*.webp"}}, []string{"a/x.jpg", "c/z.webp", "x.jpg"}},
+		{sourceOptions{exclude: []string{"x.*"}}, []string{"a/b/y.png", "c/z.webp"}},
+		{sourceOptions{depth: 1}, []string{"x.jpg"}},
+		{sourceOptions{depth: 2}, []string{"a/x.jpg", "c/z.webp", "x.jpg"}},
+	} {
+		var got []string
+		for src, err := range sources(t.Context(), []string{dir}, nil, tc.so, nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(dir, src)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.so, got, tc.want)
+		}
 	}
 }
