@@ -152,26 +152,28 @@ type Config struct {
 
 // Item is the outcome of one source, given to Config.OnItem.
 type Item struct {
-	Index    int           // position in the batch, from 0
-	Source   string        // the URL or file name as given
-	Output   string        // the output file, if one was written or skipped
-	Err      error         // the failure, or nil
-	Skipped  bool          // the output existed already (Config.SkipExisting)
-	BytesIn  int64         // size of the source
-	BytesOut int64         // size of the output
-	Fetch    time.Duration // waiting for and doing the download
-	Compute  time.Duration // decoding, processing and encoding
-	Elapsed  time.Duration // from start to end of the item
-	Path     string        // how the pixels went (Output.Path), for a processed item
+	Index     int           // position in the batch, from 0
+	Source    string        // the URL or file name as given
+	Output    string        // the output file, if one was written or skipped
+	Err       error         // the failure, or nil
+	Skipped   bool          // the output existed already (Config.SkipExisting)
+	Abandoned bool          // stopped with the batch (Ctrl-C, a full output folder): no file, no failure
+	BytesIn   int64         // size of the source
+	BytesOut  int64         // size of the output
+	Fetch     time.Duration // waiting for and doing the download
+	Compute   time.Duration // decoding, processing and encoding
+	Elapsed   time.Duration // from start to end of the item
+	Path      string        // how the pixels went (Output.Path), for a processed item
 }
 
 // Counts are the batch's progress so far.
 type Counts struct {
 	Started, Done, Failed, Skipped int
+	Abandoned                      int // stopped with the batch (Ctrl-C, a full output folder)
 }
 
 // InFlight is the number of items started and not yet ended.
-func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skipped }
+func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skipped - c.Abandoned }
 
 // Run processes every source of srcs, in a streaming pipeline, and returns
 // the report of the batch: the summary, and the items the Recorder keeps
@@ -337,15 +339,23 @@ func (r *runner) item(ctx context.Context, id report.ItemID, idx int, src, out s
 	case errors.Is(err, ErrExists):
 		it.Skipped, it.Err = true, nil
 		res.Status, res.Err = report.StatusSkipped, err
+	case err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.Cause(ctx))):
+		// Stopped with the batch (Ctrl-C, a full output folder): not a
+		// failure of the item. The report keeps it unfinished.
+		it.Abandoned, it.Output = true, ""
 	case err != nil:
 		it.Err, it.Output = err, ""
 		res.Err, res.Output = err, ""
 	}
-	r.rec.Finish(id, res)
+	if !it.Abandoned {
+		r.rec.Finish(id, res)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
+	case it.Abandoned:
+		r.counts.Abandoned++
 	case it.Skipped:
 		r.counts.Skipped++
 	case it.Err != nil:

@@ -395,8 +395,12 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 	if interrupted {
 		fmt.Fprintln(w, "interrupted: no new items were started; items in flight were abandoned and left no file")
 	}
-	fmt.Fprintf(w, "%d done, %d failed, %d skipped in %.2fs (%.1f images/s)\n",
-		s.OK, s.Failed, s.Skipped, rep.Wall.Seconds(), s.PerSecond)
+	abandoned := ""
+	if s.Unfinished > 0 {
+		abandoned = fmt.Sprintf(", %d abandoned", s.Unfinished)
+	}
+	fmt.Fprintf(w, "%d done, %d failed, %d skipped%s in %.2fs (%.1f images/s)\n",
+		s.OK, s.Failed, s.Skipped, abandoned, rep.Wall.Seconds(), s.PerSecond)
 	if s.OK+s.Failed > 0 {
 		fmt.Fprintf(w, "time: %.2fs downloading (over %d in flight), %.2fs computing (over %d workers, %.0f%% busy)\n",
 			s.Network.Seconds(), rep.Settings.Downloads, s.Compute.Seconds(), rep.Settings.Workers, 100*s.Utilisation)

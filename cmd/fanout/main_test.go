@@ -454,6 +454,10 @@ func TestImagesInterrupt(t *testing.T) {
 	if s := stderr.String(); !strings.Contains(s, "interrupted") || !strings.Contains(s, " done, ") {
 		t.Errorf("no summary after interrupt:\n%s", s)
 	}
+	// Items in flight at the interrupt are abandoned, not failures.
+	if s := stderr.String(); !strings.Contains(s, " 0 failed") || !strings.Contains(s, " abandoned") || strings.Contains(s, "canceled") {
+		t.Errorf("items stopped by the interrupt counted as failures:\n%s", s)
+	}
 	names := checkNoPartialFiles(t, out)
 	if len(names) == 0 || len(names) >= 40 {
 		t.Errorf("%d outputs after an interrupt mid-batch, want some but not all", len(names))

@@ -55,6 +55,8 @@ func (p *lineProgress) started(batch.Counts) {}
 
 func (p *lineProgress) ended(it batch.Item, c batch.Counts) {
 	switch {
+	case it.Abandoned:
+		fmt.Fprintf(p.w, "stopped %s\n", it.Source)
 	case it.Err != nil:
 		fmt.Fprintf(p.w, "failed  %s: %v\n", it.Source, it.Err)
 	case it.Skipped:
@@ -97,6 +99,8 @@ func (p *jsonProgress) ended(it batch.Item, c batch.Counts) {
 		rec.Status, rec.Error = "failed", it.Err.Error()
 	case it.Skipped:
 		rec.Status = "skipped"
+	case it.Abandoned:
+		rec.Status = "abandoned"
 	}
 	p.enc.Encode(rec) // a failed write to stdout has nowhere better to go
 }
