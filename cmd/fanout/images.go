@@ -41,7 +41,8 @@ Examples:
   fanout images photos/ -o out --ops "resize=800x,blur=2" --format png
   fanout images --list urls.txt --blur 15 --skip-existing --report run.html
 
-Exit status: 0 all done, 1 some items failed (or interrupted), 2 bad usage.
+Exit status: 0 all done, 1 some items failed, 2 bad usage, 130 interrupted
+(run again with --skip-existing to finish the batch).
 
 Flags:
 `
@@ -232,8 +233,11 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		fmt.Fprintf(stderr, "report: %s\n", f.report)
 	}
-	if rep.Summary.Failed > 0 || rep.Summary.Unfinished > 0 || ctx.Err() != nil {
+	switch {
+	case rep.Summary.Failed > 0:
 		return exitFailed
+	case rep.Summary.Unfinished > 0 || ctx.Err() != nil:
+		return exitInterrupted
 	}
 	return exitOK
 }

@@ -448,8 +448,8 @@ func TestImagesInterrupt(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Errorf("exit: %v, want status 1; stderr:\n%s", err, stderr.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Errorf("exit: %v, want status %d; stderr:\n%s", err, exitInterrupted, stderr.String())
 	}
 	if s := stderr.String(); !strings.Contains(s, "interrupted") || !strings.Contains(s, " done, ") {
 		t.Errorf("no summary after interrupt:\n%s", s)
@@ -461,6 +461,22 @@ func TestImagesInterrupt(t *testing.T) {
 	names := checkNoPartialFiles(t, out)
 	if len(names) == 0 || len(names) >= 40 {
 		t.Errorf("%d outputs after an interrupt mid-batch, want some but not all", len(names))
+	}
+
+	// --skip-existing resumes: the abandoned items and those never started
+	// are done, the finished ones skipped.
+	cmd = fanoutCmd(t, append(args, "--skip-existing")...)
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr.String())
+	}
+	want := fmt.Sprintf("%d done, 0 failed, %d skipped", 40-len(names), len(names))
+	if s := stderr.String(); !strings.Contains(s, want) {
+		t.Errorf("resume summary, want %q:\n%s", want, s)
+	}
+	if names := checkNoPartialFiles(t, out); len(names) != 40 {
+		t.Errorf("%d outputs after resuming, want 40", len(names))
 	}
 }
 

@@ -12,6 +12,10 @@ const (
 	exitOK     = 0 // everything done
 	exitFailed = 1 // some items failed, or the command failed
 	exitUsage  = 2 // bad command line
+
+	// exitInterrupted follows the shells' 128+SIGINT, so scripts tell a
+	// Ctrl-C from a failure.
+	exitInterrupted = 130
 )
 
 // run dispatches to a subcommand and returns the process exit status. It
