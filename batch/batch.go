@@ -258,6 +258,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	defer r.stop(nil)
 	var wg sync.WaitGroup
 	n := 0
+	var urls, files bool // which kinds of source the batch has
 	for src, err := range srcs {
 		select {
 		case inflight <- struct{}{}:
@@ -269,6 +270,11 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		idx := n
 		n++
 		id := r.rec.Begin(src)
+		if isURLSource(src) {
+			urls = true
+		} else {
+			files = true
+		}
 		var out string
 		if err == nil {
 			// Names are reserved in input order, so they do not depend
@@ -282,10 +288,17 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		})
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); errors.Is(err, ErrOutputFull) {
-		return r.rec.Report(), err
+	rep := r.rec.Report()
+	switch {
+	case urls && files:
+		rep.Settings.Fetching = report.FetchMixed
+	case files:
+		rep.Settings.Fetching = report.FetchFiles
 	}
-	return r.rec.Report(), nil
+	if err := context.Cause(ctx); errors.Is(err, ErrOutputFull) {
+		return rep, err
+	}
+	return rep, nil
 }
 
 // ErrOutputFull is wrapped by the error [Run] returns, with its report, when

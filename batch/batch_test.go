@@ -89,6 +89,9 @@ func TestRunStreams(t *testing.T) {
 	if rep.Summary.OK != len(srcs) {
 		t.Fatalf("%d done, want %d (order %v; items %+v)", rep.Summary.OK, len(srcs), order, rep.Items)
 	}
+	if rep.Settings.Fetching != report.FetchURLs {
+		t.Errorf("Settings.Fetching = %q for URLs, want downloads", rep.Settings.Fetching)
+	}
 	if order[len(order)-1] != "slow.jpg" {
 		t.Errorf("completion order %v: the slow download should end last", order)
 	}
@@ -632,8 +635,12 @@ func TestRunRoots(t *testing.T) {
 	os.WriteFile(loose, jpg, 0o644)
 	srcs = append(srcs, loose)
 	out := t.TempDir()
-	if _, err := batch.Run(t.Context(), batch.Config{OutDir: out, Roots: []string{root}}, sourcesOf(srcs...)); err != nil {
+	rep, err := batch.Run(t.Context(), batch.Config{OutDir: out, Roots: []string{root}}, sourcesOf(srcs...))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if rep.Settings.Fetching != report.FetchFiles {
+		t.Errorf("Settings.Fetching = %q for local files, want %q", rep.Settings.Fetching, report.FetchFiles)
 	}
 	var got []string
 	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {

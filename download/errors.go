@@ -71,13 +71,16 @@ type Error struct {
 }
 
 // Error reads like "download: GET https://x/a.jpg: response body stalled:
-// no data for 30s after 4 attempts".
+// no data for 30s after 4 attempts", or for a local file, which is read
+// and not downloaded, "read photos/a.jpg: no such file or directory".
 func (e *Error) Error() string {
-	suffix := ""
-	if e.Op == "GET" {
-		suffix = afterAttempts(e.Attempts)
+	switch e.Op {
+	case "GET":
+		return fmt.Sprintf("download: GET %s: %v%s", redact(e.URL), e.Err, afterAttempts(e.Attempts))
+	case "read":
+		return fmt.Sprintf("read %s: %v", e.URL, e.Err)
 	}
-	return fmt.Sprintf("download: %s %s: %v%s", e.Op, redact(e.URL), e.Err, suffix)
+	return fmt.Sprintf("download: %s %s: %v", e.Op, redact(e.URL), e.Err)
 }
 
 // Unwrap returns the cause.

@@ -6,7 +6,8 @@
 // manner of Dask's task stream: a timeline with one lane per CPU worker and
 // per download slot, each item a bar split into coloured phases; throughput
 // and the number of items in each phase over time; a summary (counts, wall
-// time, images per second, network against compute time); failures with
+// time, images per second, and the wall time split by what was happening:
+// fetching only, computing only, both at once, neither); failures with
 // their causes; and before/after thumbnails of a sample.
 //
 // # Recording
@@ -44,7 +45,9 @@
 //	    "per_second": 57.0,
 //	    "phases_ns": {"waiting": 0, "downloading": 0, "decoding": 0,
 //	                  "processing": 0, "encoding": 0, "writing": 0},
-//	    "network_ns": 0, "compute_ns": 0, "utilisation": 0.98
+//	    "network_ns": 0, "compute_ns": 0,   // summed over items
+//	    "fetch_wall_ns": 0, "compute_wall_ns": 0, "overlap_wall_ns": 0,
+//	    "utilisation": 0.98
 //	  },
 //	  "items": [{
 //	    "index": 0,                     // position in "items"

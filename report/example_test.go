@@ -104,6 +104,9 @@ func ExampleWriteJSON() {
 	//     },
 	//     "network_ns": 30000000,
 	//     "compute_ns": 20000000,
+	//     "fetch_wall_ns": 30000000,
+	//     "compute_wall_ns": 20000000,
+	//     "overlap_wall_ns": 0,
 	//     "utilisation": 0.4
 	//   },
 	//   "items": [

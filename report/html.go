@@ -68,19 +68,38 @@ type page struct {
 	Settings Settings
 	Cards    []card
 	Legend   []legendEntry
-	// NetworkPct and ComputePct split the bar comparing network and compute
-	// time.
-	NetworkPct, ComputePct float64
-	Network, Compute       string
-	Failures               []failure // the first few, shown
-	MoreFailures           []failure // the rest, folded
-	FailuresHidden         int       // beyond maxFailureRows, left to the JSON
-	FailureCount           int
-	Thumbs                 []thumb
-	Data                   pageJS
+	// Fetching is the word for getting the sources ("downloading").
+	Fetching string
+	// The batch's wall time split by what was happening: only fetching,
+	// both fetching and computing, only computing, neither. Split holds
+	// the four in that order, for the bar.
+	FetchOnly, Both, ComputeOnly, Idle share
+	Split                              []share
+	Failures                           []failure // the first few, shown
+	MoreFailures                       []failure // the rest, folded
+	FailuresHidden                     int       // beyond maxFailureRows, left to the JSON
+	FailureCount                       int
+	Thumbs                             []thumb
+	Data                               pageJS
 }
 
 type card struct{ Key, Value, Note string }
+
+// share is a part of the wall time.
+type share struct {
+	Name, Time string
+	Pct        float64 // of the wall time, rounded to 0.1
+	Colour     template.CSS
+}
+
+// newShare returns the share d of wall.
+func newShare(name string, colour template.CSS, d, wall time.Duration) share {
+	sh := share{Name: name, Time: fmtDuration(d), Colour: colour}
+	if wall > 0 {
+		sh.Pct = math.Round(1000*float64(d)/float64(wall)) / 10
+	}
+	return sh
+}
 
 type legendEntry struct {
 	Name   string
@@ -130,22 +149,25 @@ func newPage(r *Report) *page {
 		Title:    fmt.Sprintf("%d items", len(r.Items)),
 		Start:    r.Start.Format("2006-01-02 15:04:05 MST"),
 		Settings: r.Settings,
-		Network:  fmtDuration(s.Network),
-		Compute:  fmtDuration(s.Compute),
+		Fetching: r.Settings.Fetching.Verb(),
 	}
 	if r.Start.IsZero() {
 		p.Start = "unknown time"
 	}
-	if total := s.Network + s.Compute; total > 0 {
-		p.NetworkPct = math.Round(1000*float64(s.Network)/float64(total)) / 10
-		p.ComputePct = math.Round(1000*float64(s.Compute)/float64(total)) / 10
-	}
+	fetchOnly := s.FetchWall - s.OverlapWall
+	computeOnly := s.ComputeWall - s.OverlapWall
+	idle := max(r.Wall-fetchOnly-s.OverlapWall-computeOnly, 0)
+	p.FetchOnly = newShare(p.Fetching+" only", "#e15759", fetchOnly, r.Wall)
+	p.Both = newShare("both at once", "#b07aa1", s.OverlapWall, r.Wall)
+	p.ComputeOnly = newShare("computing only", "#4e79a7", computeOnly, r.Wall)
+	p.Idle = newShare("neither", "transparent", idle, r.Wall)
+	p.Split = []share{p.FetchOnly, p.Both, p.ComputeOnly, p.Idle}
 	p.Cards = []card{
 		{"items", fmt.Sprint(s.Items), fmt.Sprintf("%d ok · %d failed · %d skipped", s.OK, s.Failed, s.Skipped)},
 		{"wall time", fmtDuration(r.Wall), ""},
 		{"images / s", fmt.Sprintf("%.1f", s.PerSecond), "completed OK per second of wall time"},
-		{"network time", fmtDuration(s.Network), "downloading, summed over items"},
-		{"compute time", fmtDuration(s.Compute), "decode + process + encode, summed"},
+		{p.Fetching, fmtDuration(s.FetchWall), fmt.Sprintf("wall time with a source in flight · %s summed over items", fmtDuration(s.Network))},
+		{"computing", fmtDuration(s.ComputeWall), fmt.Sprintf("wall time with a worker decoding, processing or encoding · %s summed", fmtDuration(s.Compute))},
 		{"queued", fmtDuration(s.Phases[Waiting]), "waiting for a slot or a worker, summed"},
 		{"worker use", fmt.Sprintf("%.0f%%", 100*s.Utilisation), fmt.Sprintf("of %d worker lanes × wall time", r.Lanes.Workers)},
 		{"bytes in", fmtBytes(s.BytesIn), fmtBytes(s.BytesOut) + " out"},
@@ -157,15 +179,17 @@ func newPage(r *Report) *page {
 		p.Cards[0].Note += fmt.Sprintf(" · %d unfinished", s.Unfinished)
 	}
 	p.FailureCount = s.Failed
+	names := phaseNames
+	names[Downloading] = p.Fetching // local files are read, not downloaded
 	for ph := range Phase(NumPhases) {
-		p.Legend = append(p.Legend, legendEntry{ph.String(), template.CSS(phaseColours[ph])})
+		p.Legend = append(p.Legend, legendEntry{names[ph], template.CSS(phaseColours[ph])})
 	}
 
 	p.Data = pageJS{
 		Wall:      micros(r.Wall),
 		Workers:   r.Lanes.Workers,
 		Downloads: r.Lanes.Downloads,
-		Phases:    phaseNames[:],
+		Phases:    names[:],
 		Colours:   phaseColours[:],
 		Items:     make([]pageItem, len(r.Items)),
 	}

@@ -116,3 +116,35 @@ func TestWriteErrors(t *testing.T) {
 		t.Errorf("WriteJSON to a failing writer: %v, want the write error", err)
 	}
 }
+
+// TestWriteHTMLWallSplit checks the bar that splits the wall time by what
+// was happening, and that local files are said to be read.
+func TestWriteHTMLWallSplit(t *testing.T) {
+	rec := report.NewRecorder(report.Config{Start: batchStart})
+	at := func(n int) time.Time { return batchStart.Add(ms(n)) }
+	a, b := rec.Begin("a.jpg"), rec.Begin("b.jpg")
+	rec.Phase(a, report.Downloading, at(0), at(400)) // reading only 0-200
+	rec.Phase(b, report.Downloading, at(0), at(100))
+	rec.Phase(b, report.Processing, at(200), at(700)) // both 200-400, computing only 400-700
+	rec.Phase(a, report.Writing, at(900), at(1000))   // neither 700-1000
+	rec.Finish(a, report.Result{})
+	rec.Finish(b, report.Result{})
+	r := rec.Report()
+	r.Settings.Fetching = report.FetchFiles
+	var buf bytes.Buffer
+	if err := report.WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{
+		`title="reading only: 200 ms · 20% of the wall time"`,
+		`title="both at once: 200 ms · 20% of the wall time"`,
+		`title="computing only: 300 ms · 30% of the wall time"`,
+		`title="neither: 300 ms · 30% of the wall time"`,
+		`"phases":["waiting","reading",`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}

@@ -35,6 +35,12 @@ type Config struct {
 	// unfinished items, in the order they began and without lanes; its
 	// lane counts are the settings' (or the highest pinned worker lane),
 	// not the concurrency reached. It is for a summary, not for a page.
+	//
+	// Its wall-clock busy times (Summary.FetchWall and the others) rely on
+	// what holds when spans are timed by the clock as they happen and
+	// recorded when they end: no span of an item starts before the end of
+	// a span recorded before the item's Begin. Time that breaks this is
+	// not counted there.
 	SummaryOnly bool
 }
 
@@ -95,12 +101,16 @@ type Recorder struct {
 	doneWall  time.Duration       // the latest end of their spans
 	maxPinned int                 // the highest worker lane pinned, or -1
 	failures  []Item              // the first MaxKeptFailures failed items
+	busy      busyTimes           // of every span recorded, folded as items finish
+	finished  int                 // items finished, to fold busy now and then
+	latest    time.Duration       // the latest end of a span recorded
 }
 
 // itemRec is the Recorder's state for one item.
 type itemRec struct {
 	item   Item
-	pinned int // worker lane from PinWorker, or -1
+	pinned int           // worker lane from PinWorker, or -1
+	begun  time.Duration // SummaryOnly: the Recorder's latest span end when Begin was called
 }
 
 // NewRecorder returns a Recorder for a batch configured by cfg.
@@ -131,6 +141,7 @@ func (r *Recorder) Begin(input string) ItemID {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.summaryOnly {
+		rec.begun = r.latest
 		id := r.begun
 		r.begun++
 		rec.item.Index = id
@@ -162,6 +173,10 @@ func (r *Recorder) Phase(id ItemID, p Phase, start, end time.Time) {
 	defer r.mu.Unlock() // deferred: recLocked may panic
 	if rec := r.recLocked(id, "Phase"); rec != nil {
 		rec.item.Spans = append(rec.item.Spans, Span{Phase: p, Start: s, End: e})
+		if r.summaryOnly {
+			r.busy.add(p, s, e)
+			r.latest = max(r.latest, e)
+		}
 	}
 }
 
@@ -210,11 +225,30 @@ func (r *Recorder) Finish(id ItemID, res Result) {
 	if r.summaryOnly {
 		delete(r.live, id)
 		r.doneWall = max(r.doneWall, r.done.add(it))
+		if r.finished++; r.finished%foldEvery == 0 {
+			r.foldLocked()
+		}
 		if st == StatusFailed && len(r.failures) < MaxKeptFailures {
 			it.Before, it.After = nil, nil
 			r.failures = append(r.failures, *it)
 		}
 	}
+}
+
+// foldEvery is how many items a SummaryOnly Recorder finishes between
+// folds of its busy times.
+const foldEvery = 256
+
+// foldLocked folds the busy times of a SummaryOnly Recorder at the earliest
+// moment a span may still start: the latest span end recorded before the
+// oldest live item began, or the latest span end of all when none is live.
+// That relies on the contract of [Config.SummaryOnly]. r.mu must be held.
+func (r *Recorder) foldLocked() {
+	horizon := r.latest
+	for _, rec := range r.live {
+		horizon = min(horizon, rec.begun)
+	}
+	r.busy.fold(horizon)
 }
 
 // Sample reports whether item id is one of the sample that gets
@@ -295,6 +329,7 @@ func (r *Recorder) Report() *Report {
 func (r *Recorder) summaryReport() *Report {
 	r.mu.Lock()
 	s, wall := r.done, r.doneWall
+	r.busy.set(&s)
 	items := slices.Clone(r.failures)
 	for i := range items {
 		items[i].Spans = slices.Clone(items[i].Spans) // sorted below, outside the lock
@@ -416,12 +451,17 @@ func (r *Report) Summarize() {
 	}
 	var s Summary
 	var wall time.Duration
+	var busy busyTimes
 	for i := range r.Items {
 		it := &r.Items[i]
 		wall = max(wall, s.add(it))
+		for _, sp := range it.Spans {
+			busy.add(sp.Phase, sp.Start, sp.End)
+		}
 		r.Lanes.Workers = max(r.Lanes.Workers, it.Worker+1)
 		r.Lanes.Downloads = max(r.Lanes.Downloads, it.Slot+1)
 	}
+	busy.set(&s)
 	s.derive(wall, r.Lanes.Workers)
 	r.Wall = wall
 	r.Summary = s

@@ -1,16 +1,19 @@
 package report_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/fanout-dev/fanout/report"
 )
@@ -54,7 +57,7 @@ func TestRecorderLanes(t *testing.T) {
 					t.Errorf("item %d: Slot = %d, want -1 (no download)", i, it.Slot)
 				}
 			}
-			if diff := cmp.Diff(tc.wantLanes, got); diff != "" {
+			if diff := gocmp.Diff(tc.wantLanes, got); diff != "" {
 				t.Errorf("worker lanes (-want +got):\n%s", diff)
 			}
 			if r.Lanes.Workers != tc.wantCount {
@@ -121,9 +124,11 @@ func TestRecorderSummary(t *testing.T) {
 		PerSecond: 2, // one OK item in 500 ms
 		Phases:    report.PhaseTimes{ms(100), ms(200), ms(50), ms(200), ms(50), ms(100)},
 		Network:   ms(200), Compute: ms(300),
+		// Fetching 0-200 ms, computing 100-400 ms: both 100-200 ms.
+		FetchWall: ms(200), ComputeWall: ms(300), OverlapWall: ms(100),
 		Utilisation: 0.3, // 300 ms of CPU phases over 2 lanes × 500 ms
 	}
-	if diff := cmp.Diff(want, r.Summary); diff != "" {
+	if diff := gocmp.Diff(want, r.Summary); diff != "" {
 		t.Errorf("Summary (-want +got):\n%s", diff)
 	}
 	if r.Wall != ms(500) {
@@ -164,7 +169,7 @@ func TestPhaseClamps(t *testing.T) {
 	rec.Phase(id, report.Decoding, batchStart.Add(ms(9)), batchStart.Add(ms(7)))
 	got := rec.Report().Items[0].Spans
 	want := []report.Span{{Phase: report.Downloading, Start: 0, End: ms(5)}, {Phase: report.Decoding, Start: ms(9), End: ms(9)}}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
 }
@@ -244,7 +249,7 @@ func TestZeroWaitDropped(t *testing.T) {
 	rec.Phase(id, report.Waiting, batchStart.Add(ms(3)), batchStart.Add(ms(4)))
 	got := rec.Report().Items[0].Spans
 	want := []report.Span{{Phase: report.Writing, Start: ms(3), End: ms(3)}, {Phase: report.Waiting, Start: ms(3), End: ms(4)}}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
 }
@@ -290,7 +295,7 @@ func TestSummaryOnly(t *testing.T) {
 	// The late Waiting span reaches the full Recorder only.
 	wantSum := want.Summary
 	wantSum.Phases[report.Waiting] = 0
-	if diff := cmp.Diff(wantSum, got.Summary); diff != "" {
+	if diff := gocmp.Diff(wantSum, got.Summary); diff != "" {
 		t.Errorf("summary (-full +summary-only):\n%s", diff)
 	}
 	if got.Wall != want.Wall || got.Lanes.Workers != 2 {
@@ -306,7 +311,7 @@ func TestSummaryOnly(t *testing.T) {
 			wantKept = append(wantKept, fmt.Sprintf("%d %s %s", it.Index, it.Status, it.Error))
 		}
 	}
-	if diff := cmp.Diff(wantKept, kept); diff != "" {
+	if diff := gocmp.Diff(wantKept, kept); diff != "" {
 		t.Errorf("kept items (-want +got):\n%s", diff)
 	}
 	if !got.Partial || want.Partial {
@@ -382,5 +387,65 @@ func TestSummaryOnlyMemory(t *testing.T) {
 	if r.Summary.Items != n || r.Summary.Failed != n/100 || len(r.Items) != report.MaxKeptFailures {
 		t.Errorf("summary %d items, %d failed, %d kept; want %d, %d, %d",
 			r.Summary.Items, r.Summary.Failed, len(r.Items), n, n/100, report.MaxKeptFailures)
+	}
+}
+
+// TestSummaryOnlyBusyTimes plays a pipeline of many items in clock order,
+// as a real batch records it (Begin when an item starts, a span when it
+// ends), into a full and a SummaryOnly Recorder: the lean one folds its
+// busy times as items finish and must still agree with the full one.
+func TestSummaryOnlyBusyTimes(t *testing.T) {
+	type event struct {
+		at    time.Duration
+		item  int
+		phase report.Phase // NumPhases: Begin; NumPhases+1: Finish
+		start time.Duration
+	}
+	const begin, finish = report.NumPhases, report.NumPhases + 1
+	var events []event
+	rng := rand.New(rand.NewPCG(3, 4))
+	var next time.Duration
+	for i := range 3000 {
+		// Items start in bursts with idle gaps, so the busy times have holes.
+		next += ms(rng.IntN(20))
+		if i%50 == 0 {
+			next += ms(500)
+		}
+		at := next
+		events = append(events, event{at: at, item: i, phase: begin})
+		for _, p := range []report.Phase{report.Waiting, report.Downloading, report.Decoding, report.Processing, report.Encoding, report.Writing} {
+			end := at + ms(rng.IntN(200))
+			events = append(events, event{at: end, item: i, phase: p, start: at})
+			at = end
+		}
+		events = append(events, event{at: at, item: i, phase: finish})
+	}
+	slices.SortStableFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+
+	full := report.NewRecorder(report.Config{Start: batchStart})
+	lean := report.NewRecorder(report.Config{Start: batchStart, SummaryOnly: true})
+	for _, rec := range []*report.Recorder{full, lean} {
+		ids := map[int]report.ItemID{}
+		for _, e := range events {
+			switch e.phase {
+			case begin:
+				ids[e.item] = rec.Begin(fmt.Sprint(e.item))
+			case finish:
+				rec.Finish(ids[e.item], report.Result{})
+			default:
+				rec.Phase(ids[e.item], e.phase, batchStart.Add(e.start), batchStart.Add(e.at))
+			}
+		}
+	}
+	want, got := full.Report().Summary, lean.Report().Summary
+	if got.FetchWall != want.FetchWall || got.ComputeWall != want.ComputeWall || got.OverlapWall != want.OverlapWall {
+		t.Errorf("busy times fetch, compute, overlap: summary-only %v, %v, %v; full %v, %v, %v",
+			got.FetchWall, got.ComputeWall, got.OverlapWall, want.FetchWall, want.ComputeWall, want.OverlapWall)
+	}
+	wall := full.Report().Wall
+	if want.FetchWall <= 0 || want.ComputeWall <= 0 || want.OverlapWall <= 0 ||
+		want.FetchWall >= wall || want.ComputeWall >= wall || want.OverlapWall >= min(want.FetchWall, want.ComputeWall) {
+		t.Errorf("busy times %v, %v, %v in a wall of %v: want each in (0, wall) and the overlap below both",
+			want.FetchWall, want.ComputeWall, want.OverlapWall, wall)
 	}
 }

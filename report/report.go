@@ -68,6 +68,32 @@ type Settings struct {
 	// Backend names where the work ran: "local" (goroutines), "isolate"
 	// (worker processes) or "nats" (a JetStream cluster).
 	Backend string `json:"backend"`
+
+	// Fetching says what getting the sources was: downloading them
+	// (the zero value), reading local files, or both.
+	Fetching Fetching `json:"fetching,omitempty"`
+}
+
+// Fetching is what getting a batch's sources involved.
+type Fetching string
+
+// The kinds of fetching.
+const (
+	FetchURLs  Fetching = ""           // downloads
+	FetchFiles Fetching = "files"      // local files read
+	FetchMixed Fetching = "urls+files" // both
+)
+
+// Verb returns the word for getting the sources: "downloading",
+// "reading" or "downloading/reading".
+func (f Fetching) Verb() string {
+	switch f {
+	case FetchFiles:
+		return "reading"
+	case FetchMixed:
+		return "downloading/reading"
+	}
+	return "downloading"
 }
 
 // Lanes counts the timeline's lanes. Worker lanes hold an item's CPU and
@@ -155,10 +181,21 @@ type Summary struct {
 	// Phases is the total time spent in each phase, summed over items.
 	Phases PhaseTimes `json:"phases_ns"`
 
-	// Network is the total downloading time. Compute is the total of
-	// decoding, processing and encoding: the CPU work.
+	// Network is the downloading time summed over items. Compute is the
+	// decoding, processing and encoding time summed over items: the CPU
+	// work. Both count concurrent items separately and may exceed the wall
+	// time many times over; FetchWall and ComputeWall do not.
 	Network time.Duration `json:"network_ns"`
 	Compute time.Duration `json:"compute_ns"`
+
+	// FetchWall is the wall time during which at least one source was
+	// being downloaded or read, ComputeWall the wall time during which at
+	// least one worker was decoding, processing or encoding, and
+	// OverlapWall the wall time during which both happened. Unlike Network
+	// and Compute, these are never more than the batch's wall time.
+	FetchWall   time.Duration `json:"fetch_wall_ns"`
+	ComputeWall time.Duration `json:"compute_wall_ns"`
+	OverlapWall time.Duration `json:"overlap_wall_ns"`
 
 	// Utilisation is the fraction of the worker lanes' time (lanes times
 	// wall time) spent in decoding, processing or encoding. Writing is

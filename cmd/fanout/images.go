@@ -406,8 +406,11 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 	fmt.Fprintf(w, "%d done, %d failed, %d skipped%s in %.2fs (%.1f images/s)\n",
 		s.OK, s.Failed, s.Skipped, abandoned, rep.Wall.Seconds(), s.PerSecond)
 	if s.OK+s.Failed > 0 {
-		fmt.Fprintf(w, "time: %.2fs downloading (over %d in flight), %.2fs computing (over %d workers, %.0f%% busy)\n",
-			s.Network.Seconds(), rep.Settings.Downloads, s.Compute.Seconds(), rep.Settings.Workers, 100*s.Utilisation)
+		// Wall-clock figures: sums over items exceed the wall time as soon
+		// as items overlap, and say nothing about what the batch waited for.
+		fmt.Fprintf(w, "time: %s %.2fs, computing %.2fs, both at once %.2fs of the %.2fs; %d workers %.0f%% busy\n",
+			rep.Settings.Fetching.Verb(), s.FetchWall.Seconds(), s.ComputeWall.Seconds(), s.OverlapWall.Seconds(),
+			rep.Wall.Seconds(), rep.Settings.Workers, 100*s.Utilisation)
 	}
 	if s.Failed > 0 {
 		fmt.Fprintln(w, "failed:")

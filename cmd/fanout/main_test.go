@@ -212,7 +212,8 @@ func TestImagesMixedBatch(t *testing.T) {
 		"bomb.png: imgproc: png image is 20000x20000 (400000000 pixels), over the limit",
 		"/missing: download: GET", "404",
 		"/broken: download: GET", "503",
-		"does-not-exist.jpg: ",
+		"does-not-exist.jpg: read ",
+		"time: downloading/reading ", // URLs and a local file
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
@@ -231,11 +232,16 @@ func TestImagesMixedBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := r.Summary; s.Items != 13 || s.OK != 5 || s.Failed != 8 || r.Settings.Backend != "local" {
+	if s := r.Summary; s.Items != 13 || s.OK != 5 || s.Failed != 8 || r.Settings.Backend != "local" || r.Settings.Fetching != report.FetchMixed {
 		t.Errorf("report summary %+v, settings %+v", s, r.Settings)
 	}
-	if html, err := os.ReadFile(rep); err != nil || !bytes.Contains(html, []byte("<canvas")) {
-		t.Errorf("HTML report missing or without its timeline: %v", err)
+	// Busy times are wall-clock: within the wall time, the overlap within both.
+	if s := r.Summary; s.FetchWall <= 0 || s.ComputeWall <= 0 || s.FetchWall > r.Wall || s.ComputeWall > r.Wall ||
+		s.OverlapWall < 0 || s.OverlapWall > min(s.FetchWall, s.ComputeWall) {
+		t.Errorf("busy times fetch %v, compute %v, overlap %v in a wall of %v", s.FetchWall, s.ComputeWall, s.OverlapWall, r.Wall)
+	}
+	if html, err := os.ReadFile(rep); err != nil || !bytes.Contains(html, []byte("<canvas")) || !bytes.Contains(html, []byte("downloading/reading</b> only")) {
+		t.Errorf("HTML report missing, without its timeline or without the wall-time split: %v", err)
 	}
 
 	// Every output is the image task's result on its input: blurred, same
