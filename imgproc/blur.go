@@ -82,6 +82,11 @@ func checkRadius(name string, v float64, zeroOK bool) error {
 // *image.YCbCr and *image.Gray) or 4:2:0 chroma planes (when it reduces
 // chroma); the kernel's scratch buffers come from a pool.
 func GaussianBlur(img image.Image, sigma float64, opts *BlurOptions) (image.Image, error) {
+	return gaussianBlur(img, sigma, opts, nil)
+}
+
+// gaussianBlur is GaussianBlur, stopping early with stop's error.
+func gaussianBlur(img image.Image, sigma float64, opts *BlurOptions, stop stopFunc) (image.Image, error) {
 	if err := checkRadius("sigma", sigma, false); err != nil {
 		return nil, err
 	}
@@ -89,7 +94,7 @@ func GaussianBlur(img image.Image, sigma float64, opts *BlurOptions) (image.Imag
 		bx := newBox(gaussianBoxRadius(float32(sx), 3))
 		by := newBox(gaussianBoxRadius(float32(sy), 3))
 		return bx, by, 3
-	}, sigma, sigma >= 2)
+	}, sigma, sigma >= 2, stop)
 }
 
 // BoxBlur returns img blurred like Pillow's ImageFilter.BoxBlur(radius): one
@@ -97,19 +102,26 @@ func GaussianBlur(img image.Image, sigma float64, opts *BlurOptions) (image.Imag
 // fractional part weighting the two outermost pixels. Radius 0 copies the
 // image. Result types, exactness and errors are as for [GaussianBlur].
 func BoxBlur(img image.Image, radius float64, opts *BlurOptions) (image.Image, error) {
+	return boxBlur(img, radius, opts, nil)
+}
+
+// boxBlur is BoxBlur, stopping early with stop's error.
+func boxBlur(img image.Image, radius float64, opts *BlurOptions, stop stopFunc) (image.Image, error) {
 	if err := checkRadius("radius", radius, true); err != nil {
 		return nil, err
 	}
 	return blurImage(img, opts, func(rx, ry float64) (box, box, int) {
 		return newBox(float32(rx)), newBox(float32(ry)), 1
-	}, radius, false)
+	}, radius, false, stop)
 }
 
 // kernelFunc returns the horizontal and vertical boxes and the number of
 // passes for a plane blurred at radius (x, y).
 type kernelFunc func(x, y float64) (bx, by box, passes int)
 
-func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float64, reduceChroma bool) (image.Image, error) {
+// blurImage blurs img with the boxes kern gives, checking stop between
+// the passes of each plane (see blurPlane).
+func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float64, reduceChroma bool, stop stopFunc) (image.Image, error) {
 	var o BlurOptions
 	if opts != nil {
 		o = *opts
@@ -123,18 +135,20 @@ func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float
 	switch m := img.(type) {
 	case *image.YCbCr:
 		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && m.Rect.Min == (image.Point{}) {
-			return blurYCbCr(m, kern, radius, fx, fy, reduceChroma), nil
+			return blurYCbCr(m, kern, radius, fx, fy, reduceChroma, stop)
 		}
 	case *image.Gray:
 		out := image.NewGray(m.Rect)
 		src := plane{pix: m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], w: m.Rect.Dx(), h: m.Rect.Dy(), stride: m.Stride}
 		if src.w > 0 && src.h > 0 {
 			bx, by, n := kern(radius, radius)
-			blurPlane(plane{pix: out.Pix, w: src.w, h: src.h, stride: out.Stride}, src, bx, by, n)
+			if err := blurPlane(plane{pix: out.Pix, w: src.w, h: src.h, stride: out.Stride}, src, bx, by, n, stop); err != nil {
+				return nil, err
+			}
 		}
 		return out, nil
 	case *image.Gray16:
-		return blurImage(toGray(m), opts, kern, radius, reduceChroma)
+		return blurImage(toGray(m), opts, kern, radius, reduceChroma, stop)
 	}
 	var n *image.NRGBA
 	premul := false
@@ -160,7 +174,9 @@ func blurImage(img image.Image, opts *BlurOptions, kern kernelFunc, radius float
 	bx, by, passes := kern(radius, radius)
 	planes := deinterleave(n, channels)
 	for _, p := range planes {
-		blurPlane(p, p, bx, by, passes)
+		if err := blurPlane(p, p, bx, by, passes, stop); err != nil {
+			return nil, err
+		}
 	}
 	interleave(n, planes)
 	if premul {
@@ -189,7 +205,7 @@ func chromaFactors(r image.YCbCrSubsampleRatio) (fx, fy int, ok bool) {
 	return 0, 0, false
 }
 
-func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int, reduce bool) *image.YCbCr {
+func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int, reduce bool, stop stopFunc) (*image.YCbCr, error) {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	src := m
 	if reduce && (fx == 1 || fy == 1) && fx <= 2 && fy <= 2 && w > 1 && h > 1 {
@@ -198,15 +214,21 @@ func blurYCbCr(m *image.YCbCr, kern kernelFunc, radius float64, fx, fy int, redu
 	}
 	out := image.NewYCbCr(m.Rect, src.SubsampleRatio)
 	if w == 0 || h == 0 {
-		return out
+		return out, nil
 	}
 	cw, ch := out.CStride, len(out.Cb)/out.CStride
 	bx, by, n := kern(radius, radius)
-	blurPlane(plane{pix: out.Y, w: w, h: h, stride: out.YStride}, plane{pix: m.Y, w: w, h: h, stride: m.YStride}, bx, by, n)
+	if err := blurPlane(plane{pix: out.Y, w: w, h: h, stride: out.YStride}, plane{pix: m.Y, w: w, h: h, stride: m.YStride}, bx, by, n, stop); err != nil {
+		return nil, err
+	}
 	cbx, cby, _ := kern(radius/float64(fx), radius/float64(fy))
-	blurPlane(plane{pix: out.Cb, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cb, w: cw, h: ch, stride: src.CStride}, cbx, cby, n)
-	blurPlane(plane{pix: out.Cr, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cr, w: cw, h: ch, stride: src.CStride}, cbx, cby, n)
-	return out
+	if err := blurPlane(plane{pix: out.Cb, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cb, w: cw, h: ch, stride: src.CStride}, cbx, cby, n, stop); err != nil {
+		return nil, err
+	}
+	if err := blurPlane(plane{pix: out.Cr, w: cw, h: ch, stride: out.CStride}, plane{pix: src.Cr, w: cw, h: ch, stride: src.CStride}, cbx, cby, n, stop); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // to420 returns an image sharing m's luma whose chroma planes are m's

@@ -277,7 +277,7 @@ func (rs resizeSpec) apply(img image.Image, fullW, fullH, scale int, env applyEn
 	case gap == 0:
 		gap = -1
 	}
-	return resizeImage(img, w, h, box, rs.filter, gap, env.yuv420), nil
+	return resizeImage(img, w, h, box, rs.filter, gap, env.yuv420, env.stop)
 }
 
 // draftRequest is the size, at least, a picture of fullW×fullH pixels

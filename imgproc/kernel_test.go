@@ -59,7 +59,7 @@ func TestKernelPaths(t *testing.T) {
 					t.Run(fmt.Sprintf("%dx%d/r=%v/passes=%d/avx2=%v", w, h, rad, passes, vec), func(t *testing.T) {
 						useAVX2 = vec
 						dst := plane{pix: make([]byte, w*h), w: w, h: h, stride: w}
-						blurPlane(dst, plane{pix: src, w: w, h: h, stride: w}, bx, by, passes)
+						blurPlane(dst, plane{pix: src, w: w, h: h, stride: w}, bx, by, passes, nil)
 						for i := range want {
 							if dst.pix[i] != want[i] {
 								t.Fatalf("sample %d (x %d, y %d) = %d, want %d", i, i%w, i/w, dst.pix[i], want[i])

@@ -312,11 +312,13 @@ func (e *opError) Error() string {
 func (e *opError) Unwrap() error { return e.err }
 
 // applyEnv is what the operations of a list know of their surroundings:
-// the pixel budget of a resize (see ApplyOptions.MaxPixels; never 0 here)
-// and whether the result will be written with 4:2:0 chroma.
+// the pixel budget of a resize (see ApplyOptions.MaxPixels; never 0 here),
+// whether the result will be written with 4:2:0 chroma, and when to stop
+// (the context's cancellation, checked inside the long loops).
 type applyEnv struct {
 	budget int64
 	yuv420 bool
+	stop   stopFunc
 }
 
 // apply runs op on img in env (see
@@ -328,11 +330,11 @@ func (op Op) apply(img image.Image, env applyEnv) (image.Image, error) {
 	}
 	switch op.name {
 	case "blur":
-		return GaussianBlur(img, op.f[0], alpha)
+		return gaussianBlur(img, op.f[0], alpha, env.stop)
 	case "boxblur":
-		return BoxBlur(img, op.f[0], alpha)
+		return boxBlur(img, op.f[0], alpha, env.stop)
 	case "sharpen":
-		return UnsharpMask(img, op.f[0], op.i[0], op.i[1])
+		return unsharpMask(img, op.f[0], op.i[0], op.i[1], env.stop)
 	case "resize", "thumbnail":
 		b := img.Bounds()
 		return op.rs.apply(img, b.Dx(), b.Dy(), 1, env)
@@ -353,9 +355,12 @@ func (op Op) apply(img image.Image, env applyEnv) (image.Image, error) {
 }
 
 // Apply runs the operations in order on img and returns the result, which
-// is img itself for an empty list. ctx is checked before each operation;
-// a cancelled ctx returns an error wrapping ctx.Err(). A resize may not
-// make more pixels than [DefaultMaxPixels] (or than its input has).
+// is img itself for an empty list. ctx is checked before each operation
+// and inside the long ones (blurs and sharpening every strip of 128
+// columns, resizes every 64 rows: a few milliseconds apart on a large
+// photo); a cancelled ctx returns an error wrapping ctx.Err(). A resize
+// may not make more pixels than [DefaultMaxPixels] (or than its input
+// has).
 func (ops Ops) Apply(ctx context.Context, img image.Image) (image.Image, error) {
 	return ops.ApplyPicture(ctx, &Picture{Image: img}, nil)
 }
@@ -412,7 +417,7 @@ func (ops Ops) ApplyPicture(ctx context.Context, pic *Picture, opts *ApplyOption
 	if opts != nil {
 		o = *opts
 	}
-	env := applyEnv{budget: o.MaxPixels, yuv420: o.Output == JPEG}
+	env := applyEnv{budget: o.MaxPixels, yuv420: o.Output == JPEG, stop: ctx.Err}
 	if env.budget == 0 {
 		env.budget = DefaultMaxPixels
 	}

@@ -326,11 +326,17 @@ func resampleH(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, 
 
 // resampleV resamples vertically: dst row i is the weighted sum of the
 // source rows c gives for i, rows rowOffset lower in src (the caller's
-// source may start at row c.lo). Rows are n bytes.
-func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset int, c *coeffs) {
+// source may start at row c.lo). Rows are n bytes. stop is checked every
+// stopRows output rows.
+func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset int, c *coeffs, stop stopFunc) error {
 	const half = 1 << (precision - 1)
 	acc := make([]int32, n)
 	for y := range c.outSize {
+		if y%stopRows == 0 {
+			if err := stop.check(); err != nil {
+				return err
+			}
+		}
 		first := int(c.first[y]) - rowOffset
 		k := c.k[y*c.ksize:][:c.n[y]]
 		out := dst[y*dstStride:][:n]
@@ -352,6 +358,23 @@ func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset in
 			out[done+x] = clip8(v)
 		}
 	}
+	return nil
+}
+
+// stopRows is how many rows a resample pass makes between checks of its
+// stopFunc: a few milliseconds of work on the widest images.
+const stopRows = 64
+
+// resampleHStop is resampleH in runs of stopRows rows, checking stop
+// before each.
+func resampleHStop(dst []byte, dstStride int, src []byte, srcStride, rows, bpp int, c *coeffs, stop stopFunc) error {
+	for y := 0; y < rows; y += stopRows {
+		if err := stop.check(); err != nil {
+			return err
+		}
+		resampleH(dst[y*dstStride:], dstStride, src[y*srcStride:], srcStride, min(stopRows, rows-y), bpp, c)
+	}
+	return nil
 }
 
 // resamplePlane resamples src, w×h pixels of bpp bytes (1 or 4) with rows
@@ -359,23 +382,29 @@ func resampleV(dst []byte, dstStride int, src []byte, srcStride, n, rowOffset in
 // hx.outSize×vy.outSize pixels with rows hx.outSize*bpp bytes apart. As in
 // Pillow's ImagingResampleInner, a pass that is not needed (needH, needV)
 // is skipped, and the horizontal pass makes only the rows the vertical one
-// reads.
-func resamplePlane(src []byte, stride, bpp int, hx, vy *coeffs, needH, needV bool) []byte {
+// reads. stop is checked every stopRows rows of each pass; its error ends
+// the resample.
+func resamplePlane(src []byte, stride, bpp int, hx, vy *coeffs, needH, needV bool, stop stopFunc) ([]byte, error) {
 	outW, outH := hx.outSize, vy.outSize
 	n := outW * bpp
 	out := make([]byte, n*outH)
+	var err error
 	switch {
 	case needH && needV:
 		rows := vy.hi - vy.lo
 		tmp := make([]byte, n*rows)
-		resampleH(tmp, n, src[vy.lo*stride:], stride, rows, bpp, hx)
-		resampleV(out, n, tmp, n, n, vy.lo, vy)
+		if err = resampleHStop(tmp, n, src[vy.lo*stride:], stride, rows, bpp, hx, stop); err == nil {
+			err = resampleV(out, n, tmp, n, n, vy.lo, vy, stop)
+		}
 	case needH:
-		resampleH(out, n, src, stride, outH, bpp, hx)
+		err = resampleHStop(out, n, src, stride, outH, bpp, hx, stop)
 	case needV:
-		resampleV(out, n, src, stride, n, 0, vy)
+		err = resampleV(out, n, src, stride, n, 0, vy, stop)
 	default:
 		copyRows(out, n, src, stride, n, outH)
 	}
-	return out
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

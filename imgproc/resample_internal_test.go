@@ -29,9 +29,9 @@ func TestResampleVectorMatchesPortable(t *testing.T) {
 		}
 		box := [4]float64{0, 0, float64(w), float64(h)}
 		useAVX2 = true
-		vec := resizePlane(src, stride, w, h, bpp, ow, oh, box, f, -1)
+		vec, _ := resizePlane(src, stride, w, h, bpp, ow, oh, box, f, -1, nil)
 		useAVX2 = false
-		port := resizePlane(src, stride, w, h, bpp, ow, oh, box, f, -1)
+		port, _ := resizePlane(src, stride, w, h, bpp, ow, oh, box, f, -1, nil)
 		useAVX2 = true
 		if !bytes.Equal(vec, port) {
 			t.Fatalf("%dx%d (%d bytes a pixel, stride %d) to %dx%d with %s: AVX2 and portable results differ", w, h, bpp, stride, ow, oh, f)

@@ -94,7 +94,7 @@ func Resize(img image.Image, width, height int, opts *ResizeOptions) (image.Imag
 	if err := checkBudget(img, width, height, o.MaxPixels); err != nil {
 		return nil, fmt.Errorf("imgproc: resize: %w", err)
 	}
-	return resizeImage(img, width, height, box, o.Filter, o.ReducingGap, false), nil
+	return resizeImage(img, width, height, box, o.Filter, o.ReducingGap, false, nil)
 }
 
 // checkResize checks img and o, and fills in a zero box.
@@ -138,7 +138,7 @@ func checkBudget(img image.Image, w, h int, budget int64) error {
 // resizeImage resizes img, checked, to w×h from box with filter f; gap is
 // the reducing gap (< 1: none); yuv420 makes YCbCr output 4:2:0 (see
 // resizeYCbCr).
-func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool) image.Image {
+func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool, stop stopFunc) (image.Image, error) {
 	b := img.Bounds()
 	if w == b.Dx() && h == b.Dy() && box == [4]float64{0, 0, float64(w), float64(h)} {
 		// Pillow copies the image: no premultiplication round trip. The
@@ -147,38 +147,51 @@ func resizeImage(img image.Image, w, h int, box [4]float64, f Filter, gap float6
 	}
 	switch m := img.(type) {
 	case *image.Gray:
-		pix := resizePlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), 1, w, h, box, f, gap)
-		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+		pix, err := resizePlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), 1, w, h, box, f, gap, stop)
+		if err != nil {
+			return nil, err
+		}
+		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
 	case *image.Gray16:
-		return resizeImage(toGray(m), w, h, box, f, gap, yuv420)
+		return resizeImage(toGray(m), w, h, box, f, gap, yuv420, stop)
 	case *image.YCbCr:
 		if fx, fy, ok := chromaFactors(m.SubsampleRatio); ok && m.Rect.Min == (image.Point{}) {
-			return resizeYCbCr(m, fx, fy, w, h, box, f, gap, yuv420)
+			return resizeYCbCr(m, fx, fy, w, h, box, f, gap, yuv420, stop)
 		}
 	case *image.RGBA:
 		if m.Opaque() {
-			pix := resizePlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap)
+			pix, err := resizePlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap, stop)
+			if err != nil {
+				return nil, err
+			}
 			opaque(pix)
-			return &image.NRGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+			return &image.NRGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, nil
 		}
 	}
 	_, hasAlpha := img.(*image.NRGBA)
 	n := toNRGBA(img)
+	var err error
 	if !hasAlpha && n.Opaque() {
 		// Pillow's "RGB": the fourth byte takes part and comes out 255.
-		n.Pix = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap)
+		if n.Pix, err = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap, stop); err != nil {
+			return nil, err
+		}
 		opaque(n.Pix)
 	} else if f == Nearest {
-		n.Pix = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap)
+		if n.Pix, err = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, gap, stop); err != nil {
+			return nil, err
+		}
 	} else {
 		// Pillow resizes "RGBA" as "RGBa", premultiplied, and drops the
 		// reducing gap on the way.
 		pillowPremultiply(n.Pix)
-		n.Pix = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, -1)
+		if n.Pix, err = resizePlane(n.Pix, n.Stride, b.Dx(), b.Dy(), 4, w, h, box, f, -1, stop); err != nil {
+			return nil, err
+		}
 		pillowUnpremultiply(n.Pix)
 	}
 	n.Stride, n.Rect = 4*w, image.Rect(0, 0, w, h)
-	return n
+	return n, nil
 }
 
 // opaque sets every fourth byte of pix to 255.
@@ -215,14 +228,17 @@ func pillowUnpremultiply(pix []byte) {
 // stride bytes apart, to outW×outH pixels from box, as Pillow's
 // Image.resize does (with reduce first when gap >= 1), and returns the
 // pixels with rows packed.
-func resizePlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64, f Filter, gap float64) []byte {
+func resizePlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64, f Filter, gap float64, stop stopFunc) ([]byte, error) {
 	if f == Nearest {
-		return nearestPlane(src, stride, w, h, bpp, outW, outH, box)
+		return nearestPlane(src, stride, w, h, bpp, outW, outH, box), nil
 	}
 	if gap >= 1 {
 		fx := max(1, int((box[2]-box[0])/float64(outW)/gap))
 		fy := max(1, int((box[3]-box[1])/float64(outH)/gap))
 		if fx > 1 || fy > 1 {
+			if err := stop.check(); err != nil {
+				return nil, err
+			}
 			rb := safeBox(w, h, outW, outH, box, f)
 			pix, rw, rh := reducePlane(src, stride, bpp, fx, fy, rb)
 			box = [4]float64{
@@ -238,13 +254,13 @@ func resizePlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64, 
 	if w == outW && h == outH && b == [4]float32{0, 0, float32(w), float32(h)} {
 		out := make([]byte, outW*outH*bpp)
 		copyRows(out, outW*bpp, src, stride, outW*bpp, outH)
-		return out
+		return out, nil
 	}
 	hx := pillowCoeffs(w, b[0], b[2], outW, f)
 	vy := pillowCoeffs(h, b[1], b[3], outH, f)
 	needH := outW != w || b[0] != 0 || b[2] != float32(outW)
 	needV := outH != h || b[1] != 0 || b[3] != float32(outH)
-	return resamplePlane(src, stride, bpp, &hx, &vy, needH, needV)
+	return resamplePlane(src, stride, bpp, &hx, &vy, needH, needV, stop)
 }
 
 // safeBox is Pillow's Image._get_safe_box: box widened by the filter's
@@ -306,10 +322,14 @@ func nearestPlane(src []byte, stride, w, h, bpp, outW, outH int, box [4]float64)
 // libjpeg's upsampling would), or, with yuv420, 4:2:0 resolution, which is
 // what a JPEG encoder writes: the filter then goes straight to it, at a
 // quarter of the cost.
-func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool) *image.YCbCr {
+func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap float64, yuv420 bool, stop stopFunc) (*image.YCbCr, error) {
 	sw, sh := m.Rect.Dx(), m.Rect.Dy()
+	y, err := resizePlane(m.Y, m.YStride, sw, sh, 1, w, h, box, f, gap, stop)
+	if err != nil {
+		return nil, err
+	}
 	out := &image.YCbCr{
-		Y:              resizePlane(m.Y, m.YStride, sw, sh, 1, w, h, box, f, gap),
+		Y:              y,
 		YStride:        w,
 		SubsampleRatio: m.SubsampleRatio,
 		Rect:           image.Rect(0, 0, w, h),
@@ -335,10 +355,14 @@ func resizeYCbCr(m *image.YCbCr, fx, fy, w, h int, box [4]float64, f Filter, gap
 	cbox := [4]float64{box[0] / float64(fx), box[1] / float64(fy), 0, 0}
 	cbox[2] = min(cbox[0]+float64(cw)*sx, float64(scw))
 	cbox[3] = min(cbox[1]+float64(ch)*sy, float64(sch))
-	out.Cb = resizePlane(m.Cb, m.CStride, scw, sch, 1, cw, ch, cbox, f, gap)
-	out.Cr = resizePlane(m.Cr, m.CStride, scw, sch, 1, cw, ch, cbox, f, gap)
+	if out.Cb, err = resizePlane(m.Cb, m.CStride, scw, sch, 1, cw, ch, cbox, f, gap, stop); err != nil {
+		return nil, err
+	}
+	if out.Cr, err = resizePlane(m.Cr, m.CStride, scw, sch, 1, cw, ch, cbox, f, gap, stop); err != nil {
+		return nil, err
+	}
 	out.CStride = cw
-	return out
+	return out, nil
 }
 
 // Thumbnail returns img scaled down to fit inside maxWidth×maxHeight with
@@ -368,7 +392,7 @@ func Thumbnail(img image.Image, maxWidth, maxHeight int, opts *ResizeOptions) (i
 	if o.ReducingGap == 0 {
 		o.ReducingGap = 2
 	}
-	return resizeImage(img, w, h, o.Box, o.Filter, o.ReducingGap, false), nil
+	return resizeImage(img, w, h, o.Box, o.Filter, o.ReducingGap, false, nil)
 }
 
 // thumbnailSize is the size Pillow's Image.thumbnail gives a w×h image

@@ -15,6 +15,11 @@ import (
 // defaults are radius 2, percent 150, threshold 3. A non-positive radius,
 // a negative percent or threshold is an error.
 func UnsharpMask(img image.Image, radius float64, percent, threshold int) (image.Image, error) {
+	return unsharpMask(img, radius, percent, threshold, nil)
+}
+
+// unsharpMask is UnsharpMask, stopping early with stop's error.
+func unsharpMask(img image.Image, radius float64, percent, threshold int, stop stopFunc) (image.Image, error) {
 	if err := checkRadius("radius", radius, false); err != nil {
 		return nil, err
 	}
@@ -29,11 +34,11 @@ func UnsharpMask(img image.Image, radius float64, percent, threshold int) (image
 		g := image.NewGray(m.Rect)
 		copyRows(g.Pix, g.Stride, m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], m.Stride, m.Rect.Dx(), m.Rect.Dy())
 		orig = g.Pix
-		blurred, err = GaussianBlur(g, radius, nil)
+		blurred, err = gaussianBlur(g, radius, nil, stop)
 	default:
 		n := toNRGBA(img)
 		orig = n.Pix
-		blurred, err = GaussianBlur(n, radius, &BlurOptions{Alpha: AlphaStraight})
+		blurred, err = gaussianBlur(n, radius, &BlurOptions{Alpha: AlphaStraight}, stop)
 	}
 	if err != nil {
 		return nil, err
