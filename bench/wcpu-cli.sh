@@ -41,7 +41,7 @@ port=$((20000 + RANDOM % 20000))
 pids+=($!)
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 for _ in 1 2; do
-	NATS_TOKEN=bench-token "$work/fanout" worker --nats "nats://127.0.0.1:$port" --concurrency 1 2>/dev/null &
+	NATS_TOKEN=bench-token "$work/fanout" worker --nats "nats://127.0.0.1:$port" --workers 1 2>/dev/null &
 	pids+=($!)
 done
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // command is one subcommand's command line: its flags and its usage text.
@@ -14,11 +15,19 @@ import (
 // points at -h and exits 2.
 type command struct {
 	name   string
-	usage  string // printed before the flag list
-	more   string // printed after the flag list, if set
+	usage  string      // printed before the flag list
+	more   string      // printed after the flag list, if set
+	groups []flagGroup // the flag list by topic; nil: one alphabetical list
 	fs     *flag.FlagSet
 	stdout io.Writer
 	stderr io.Writer
+}
+
+// flagGroup is a topic of a command's help and the flags under it, in the
+// order shown.
+type flagGroup struct {
+	title string
+	names []string
 }
 
 func newCommand(name, usage string, stdout, stderr io.Writer) *command {
@@ -31,10 +40,49 @@ func newCommand(name, usage string, stdout, stderr io.Writer) *command {
 // w.
 func (c *command) printUsage(w io.Writer) {
 	fmt.Fprint(w, c.usage)
-	c.fs.SetOutput(w)
-	c.fs.PrintDefaults()
-	c.fs.SetOutput(io.Discard)
+	if c.groups == nil {
+		fmt.Fprintln(w, "Flags:")
+		c.fs.VisitAll(func(f *flag.Flag) { printFlag(w, f) })
+	}
+	for _, g := range c.groups {
+		fmt.Fprintf(w, "%s:\n", g.title)
+		for _, name := range g.names {
+			printFlag(w, c.fs.Lookup(name))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprint(w, c.more)
+}
+
+// printFlag writes one flag's help as flag.PrintDefaults does, with the
+// double dash users type: the name and the kind of value, then the usage
+// and a default that is not the zero value and not already in the usage.
+func printFlag(w io.Writer, f *flag.Flag) {
+	kind, usage := flag.UnquoteUsage(f)
+	if _, ok := f.Value.(*durationValue); ok && kind == "value" {
+		kind = "duration"
+	}
+	dashes := "--"
+	if len(f.Name) == 1 {
+		dashes = "-"
+	}
+	line := "  " + dashes + f.Name
+	if kind != "" {
+		line += " " + kind
+	}
+	switch f.DefValue {
+	case "", "0", "0s", "false", "[]":
+	default:
+		if strings.Contains(usage, "default") {
+			break
+		}
+		if fmt.Sprintf("%T", f.Value) == "*flag.stringValue" {
+			usage += fmt.Sprintf(" (default %q)", f.DefValue)
+		} else {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+	}
+	fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
 }
 
 // parse parses args and returns the positional arguments, at most maxArgs

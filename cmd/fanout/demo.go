@@ -33,7 +33,6 @@ processed_<name>) over photos embedded in this binary and served on loopback
 with a simulated network latency, first one image at a time and then through
 fanout, with the speed-up. Writes an HTML report of the fanout run.
 
-Flags:
 `
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {

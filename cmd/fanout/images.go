@@ -44,7 +44,6 @@ Examples:
 Exit status: 0 all done, 1 some items failed, 2 bad usage, 130 interrupted
 (run again with --skip-existing to finish the batch).
 
-Flags:
 `
 
 // imagesOperations follows the flags in the usage text: the operations
@@ -93,6 +92,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
 	fs.IntVar(&f.workers, "workers", 0, "`number` of images processed at once (default: the number of cores; with --nats, 64 in flight on the cluster)")
+	fs.IntVar(&f.workers, "j", 0, "same as --workers")
 	fs.IntVar(&f.retries, "retries", 3, "`number` of retries of a failed download (429, 5xx, resets, timeouts)")
 	durationFlag(fs, &f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none; downloads: --download-timeout)")
 	durationFlag(fs, &f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
@@ -114,6 +114,18 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	f.nats.addFlags(fs) // --nats URL submits the images to a fanout cluster instead of processing them here
 }
 
+// imagesFlagGroups is the help's flag list of "fanout images", by topic.
+var imagesFlagGroups = []flagGroup{
+	{"Sources", []string{"list", "0", "include", "exclude", "depth", "retries", "download-timeout"}},
+	{"Operations (the full list after the flags)", []string{"ops", "blur", "keep-orientation"}},
+	{"Output", []string{"o", "out", "flat", "name", "format", "quality", "lossless", "frames", "background",
+		"keep-exif", "strip-icc", "skip-existing", "report", "json", "quiet", "q"}},
+	{"Performance and limits", []string{"workers", "j", "downloads", "per-host", "timeout", "max-pixels",
+		"isolate", "memory-limit", "jpeg"}},
+	{"Cluster (with --nats, the images are processed by fanout workers)", []string{"nats", "token", "user", "password",
+		"creds", "tls-ca", "tls-cert", "tls-key", "insecure-no-auth", "prefix", "replicas", "ack-wait"}},
+}
+
 // opList returns the operation list: --blur first, then --ops.
 func (f *imagesFlags) opList() string {
 	var ops []string
@@ -129,6 +141,7 @@ func (f *imagesFlags) opList() string {
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := newCommand("images", imagesUsage, stdout, stderr)
 	cmd.more = imagesOperations
+	cmd.groups = imagesFlagGroups
 	f := imagesFlags{nats: natsOptions{connectionName: "fanout images"}}
 	f.register(cmd.fs)
 	srcArgs, code, ok := cmd.parse(args, -1)

@@ -8,9 +8,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"hash/crc32"
 	"image"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -596,5 +598,38 @@ func TestHelpAndVersionAliases(t *testing.T) {
 	stdout.Reset()
 	if code := run(t.Context(), []string{"--version"}, strings.NewReader(""), &stdout, &stderr); code != exitOK || !strings.HasPrefix(stdout.String(), "fanout ") {
 		t.Errorf("--version: exit %d, %q", code, stdout.String())
+	}
+}
+
+// TestImagesHelpGrouped checks that "fanout images -h" lists every flag
+// once, under its topic.
+func TestImagesHelpGrouped(t *testing.T) {
+	code, help, _ := runFanout(t, "images", "-h")
+	if code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	cmd := newCommand("images", "", io.Discard, io.Discard)
+	(&imagesFlags{}).register(cmd.fs)
+	seen := map[string]int{}
+	for _, g := range imagesFlagGroups {
+		if !strings.Contains(help, "\n"+g.title+":\n") {
+			t.Errorf("help lacks the topic %q", g.title)
+		}
+		for _, name := range g.names {
+			if cmd.fs.Lookup(name) == nil {
+				t.Errorf("topic %q names %q, which is no flag", g.title, name)
+			}
+			seen[name]++
+		}
+	}
+	cmd.fs.VisitAll(func(f *flag.Flag) {
+		if seen[f.Name] != 1 {
+			t.Errorf("flag --%s is under %d topics, want 1", f.Name, seen[f.Name])
+		}
+	})
+	for _, want := range []string{"\n  --download-timeout duration\n", "\n  -j int\n", "\n  --workers number\n", "\nOperations (--ops"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
 	}
 }

@@ -25,7 +25,6 @@ Authentication is on: without --token or --user/--password (or NATS_TOKEN,
 NATS_USER/NATS_PASSWORD), a token is generated and printed once, with the
 command line that starts a worker. --no-auth turns authentication off.
 
-Flags:
 `
 
 // runServer is "fanout server": it runs an embedded NATS server with

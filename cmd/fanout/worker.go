@@ -31,7 +31,6 @@ Credentials (required unless --insecure-no-auth): --token, --creds, or
 --user and --password; or the environment variables NATS_TOKEN, NATS_USER
 and NATS_PASSWORD, which keep secrets out of the process list.
 
-Flags:
 `
 
 // natsOptions is the part of a command line that reaches a NATS cluster:
@@ -184,7 +183,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := cmd.fs
 	o := natsOptions{connectionName: "fanout worker"}
 	o.addFlags(fs)
-	concurrency := fs.Int("concurrency", runtime.GOMAXPROCS(0), "number of tasks run at once")
+	concurrency := fs.Int("workers", runtime.GOMAXPROCS(0), "`number` of tasks run at once")
+	fs.IntVar(concurrency, "j", runtime.GOMAXPROCS(0), "same as --workers")
+	fs.IntVar(concurrency, "concurrency", runtime.GOMAXPROCS(0), "same as --workers (the old name)")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
 	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
 	maxPixels := new(int64)
