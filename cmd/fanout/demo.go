@@ -58,7 +58,8 @@ func demo(ctx context.Context, w io.Writer, out string, items int, latency, task
 	if err := replayTutorial(ctx, w, task); err != nil {
 		return err
 	}
-	if out == "" {
+	temporary := out == ""
+	if temporary {
 		var err error
 		if out, err = os.MkdirTemp("", "fanout-demo-"); err != nil {
 			return err
@@ -103,6 +104,9 @@ func demo(ctx context.Context, w io.Writer, out string, items int, latency, task
 		return err
 	}
 	fmt.Fprintf(w, "   report:  %s\n", html)
+	if temporary {
+		fmt.Fprintf(w, "   (a temporary folder: rm -r %s removes it; -o chooses another)\n", out)
+	}
 	return nil
 }
 

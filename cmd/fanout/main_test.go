@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -501,6 +503,14 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	// As completed means as completed: the tasks' lengths are shuffled.
+	var order []string
+	for _, m := range regexp.MustCompile(`\d+\. task (\d+):`).FindAllStringSubmatch(stdout.String(), -1) {
+		order = append(order, m[1])
+	}
+	if len(order) != 10 || slices.IsSorted(order) {
+		t.Errorf("tasks completed in the order %v, want all ten, not in submission order", order)
 	}
 	for _, dir := range []string{"sequential", "fanout"} {
 		if names := checkNoPartialFiles(t, filepath.Join(out, dir)); len(names) != 6 {

@@ -52,9 +52,10 @@ func replayTutorial(ctx context.Context, w io.Writer, d time.Duration) error {
 	start = time.Now()
 	var fs []*parallel.Future[string]
 	for i := range 10 {
-		// Task i sleeps a little longer than task i-1, so that they
-		// complete in a visible order.
-		di := d + time.Duration(i)*d/50
+		// The tasks sleep for shuffled lengths, a fiftieth of d apart,
+		// so that they complete in an order of their own: 0, 3, 6, 9,
+		// 2, ... and not in the order they were submitted.
+		di := d + time.Duration(i*7%10)*d/50
 		fs = append(fs, parallel.Submit(ctx, ex, func(ctx context.Context) (string, error) {
 			s, err := doSomething(ctx, di)
 			return fmt.Sprintf("task %d: %s", i, s), err
