@@ -233,6 +233,9 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if r.namer == nil {
 		r.namer = new(download.Namer)
 	}
+	if err := restoreClaims(r.namer, cfg.OutDir); err != nil {
+		return nil, err
+	}
 	if r.ex == nil {
 		r.ex = parallel.New(parallel.Config{Workers: cfg.Workers})
 		defer r.ex.Close()
@@ -288,6 +291,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		})
 	}
 	wg.Wait()
+	r.saveClaims()
 	rep := r.rec.Report()
 	switch {
 	case urls && files:
@@ -532,6 +536,9 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 		if namer = r.namers[sub]; namer == nil {
 			namer = new(download.Namer)
 			r.namers[sub] = namer
+			if err := restoreClaims(namer, filepath.Join(r.cfg.OutDir, sub)); err != nil {
+				return "", err
+			}
 		}
 	}
 	name := namer.Name(src, string(r.outFormat(src)))
@@ -558,6 +565,48 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
 	}
 	return filepath.Join(r.cfg.OutDir, sub, out), nil
+}
+
+// ClaimsFile is the file, in an output folder, that keeps which source
+// owns each name when two sources would have had the same one (see
+// [download.Namer.WriteClaims]): a later run over the folder, with its
+// sources in any order, then gives each source its own name again, and
+// Config.SkipExisting finds it. It is written only where names clashed.
+const ClaimsFile = ".fanout-names"
+
+// restoreClaims gives namer the claims of the folder dir, if it has any.
+func restoreClaims(namer *download.Namer, dir string) error {
+	f, err := os.Open(filepath.Join(dir, ClaimsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("batch: output names: %w", err)
+	}
+	defer f.Close()
+	if err := namer.ReadClaims(f); err != nil {
+		return fmt.Errorf("batch: output names %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// saveClaims writes the claims file of each output folder whose names
+// depend on the order of the sources. It is an aid to a later run, not an
+// output: a folder where it cannot be written (full, say) keeps the one
+// it had.
+func (r *runner) saveClaims() {
+	save := func(namer *download.Namer, dir string) {
+		if !namer.Clashed() {
+			return
+		}
+		var b strings.Builder
+		namer.WriteClaims(&b) // a strings.Builder does not fail
+		atomicfile.WriteFile(filepath.Join(dir, ClaimsFile), []byte(b.String()), 0o644)
+	}
+	save(r.namer, r.cfg.OutDir)
+	for sub, namer := range r.namers {
+		save(namer, filepath.Join(r.cfg.OutDir, sub))
+	}
 }
 
 // subdir is the folder below OutDir that src's output goes in: its folder

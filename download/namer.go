@@ -1,9 +1,13 @@
 package download
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
+	"slices"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -38,13 +42,19 @@ const maxStem = 200
 // source whose name would be the same gets "<name>-<hash>". The same source
 // always gets the same name. The result therefore depends only on the order
 // of the calls, so reserve names in input order (as [Downloader.FetchAll]
-// does), not as downloads complete.
+// does), not as downloads complete; and keep the claims for a later run
+// over the same folder with [Namer.WriteClaims] and [Namer.ReadClaims], so
+// that it gives every source its name whatever its order.
 type Namer struct {
 	mu sync.Mutex
 	// stems maps each lower-cased stem given out to a digest of the
 	// source that owns it: a name costs its own bytes and 16 more,
 	// however long its source. Guarded by mu.
 	stems map[string]srcDigest
+	// clashed is set once a source got a hashed name, or claims were
+	// restored (ReadClaims): the names then depend on the order of the
+	// sources, and are worth keeping. Guarded by mu.
+	clashed bool
 }
 
 // srcDigest identifies a source: the first half of its SHA-256.
@@ -79,6 +89,7 @@ func (n *Namer) stem(src string) string {
 		if !taken || owner == id {
 			break
 		}
+		n.clashed = true
 		s = truncateUTF8(baseStemOrImage(src), maxStem-1-min(i, len(h))) + "-" + h[:min(i, len(h))]
 		if i >= len(h) {
 			// Same stem and same full hash: only identical sources do that,
@@ -89,6 +100,70 @@ func (n *Namer) stem(src string) string {
 	// A clone: the stem may share the memory of a long source.
 	n.stems[strings.Clone(strings.ToLower(s))] = id
 	return s
+}
+
+// Clashed reports whether the names n gave out depend on the order of the
+// sources: whether a source got a hashed name because another had claimed
+// its name first, or claims were restored with [Namer.ReadClaims]. Only
+// then are the claims worth keeping for a later run.
+func (n *Namer) Clashed() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.clashed
+}
+
+// claimsHeader starts the text WriteClaims writes.
+const claimsHeader = "# fanout output names: the digest of the source that owns each name\n"
+
+// WriteClaims writes which source owns each name n gave out, one line
+// per name (a digest of the source, a tab, the name without extension in
+// lower case), sorted by name. A Namer that reads them back with
+// [Namer.ReadClaims] before naming anything gives each of those sources
+// the name it had, whatever the order the sources come in: a later run
+// over the same output folder finds its own outputs.
+func (n *Namer) WriteClaims(w io.Writer) error {
+	n.mu.Lock()
+	lines := make([]string, 0, len(n.stems))
+	for stem, id := range n.stems {
+		lines = append(lines, hex.EncodeToString(id[:])+"\t"+stem+"\n")
+	}
+	n.mu.Unlock()
+	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[2*len(srcDigest{}):], b[2*len(srcDigest{}):]) })
+	bw := bufio.NewWriter(w)
+	bw.WriteString(claimsHeader)
+	for _, l := range lines {
+		bw.WriteString(l)
+	}
+	return bw.Flush()
+}
+
+// ReadClaims restores the claims [Namer.WriteClaims] wrote, adding them to
+// n's. A malformed line is an error naming it; the claims before it are
+// kept.
+func (n *Namer) ReadClaims(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 4*maxStem+64)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stems == nil {
+		n.stems = make(map[string]srcDigest)
+	}
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		digest, stem, ok := strings.Cut(text, "\t")
+		var id srcDigest
+		if b, err := hex.DecodeString(digest); ok && err == nil && len(b) == len(id) && stem != "" && len(stem) <= maxStem+1+64 {
+			copy(id[:], b)
+			n.stems[strings.ToLower(stem)] = id
+			n.clashed = true
+			continue
+		}
+		return fmt.Errorf("line %d: not a digest, a tab and a name: %.80q", line, text)
+	}
+	return sc.Err()
 }
 
 func baseStemOrImage(src string) string {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -163,3 +165,51 @@ func ExampleNamer() {
 	// _._etc_passwd.jpg
 	// image-1d7451fe72.png
 }
+
+// TestNamerClaims checks that claims kept from one run give every source
+// the same name in a later run, whatever the order of its sources.
+func TestNamerClaims(t *testing.T) {
+	srcs := []string{"a/x.jpg", "b/x.jpg", "https://h/c/X.jpg", "d/y.jpg"}
+	var first download.Namer
+	want := map[string]string{}
+	for _, s := range srcs {
+		want[s] = first.Name(s, "jpeg")
+	}
+	if !first.Clashed() {
+		t.Fatal("three sources named x: Clashed() = false")
+	}
+	var claims strings.Builder
+	if err := first.WriteClaims(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(claims.String(), "\n"); got != 1+len(srcs) {
+		t.Errorf("claims have %d lines, want a header and %d:\n%s", got, len(srcs), claims.String())
+	}
+
+	var again download.Namer
+	if err := again.ReadClaims(strings.NewReader(claims.String())); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{3, 2, 1, 0} { // the other way round
+		if got := again.Name(srcs[i], "jpeg"); got != want[srcs[i]] {
+			t.Errorf("after restoring the claims, %s is named %s, want %s as before", srcs[i], got, want[srcs[i]])
+		}
+	}
+	if got := again.Name("e/x.jpg", "jpeg"); got == "x.jpg" || slices.Contains(slices.Collect(maps.Values(want)), got) {
+		t.Errorf("a new source took a claimed name: %s", got)
+	}
+
+	var plain download.Namer
+	plain.Name("a/x.jpg", "jpeg")
+	plain.Name("b/y.jpg", "jpeg")
+	if plain.Clashed() {
+		t.Error("no two sources named alike: Clashed() = true")
+	}
+
+	err := new(download.Namer).ReadClaims(strings.NewReader(claimsHeaderForTest + "0123\tx\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("malformed claims: %v, want an error naming line 2", err)
+	}
+}
+
+const claimsHeaderForTest = "# a comment\n"

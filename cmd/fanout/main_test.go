@@ -13,6 +13,7 @@ import (
 	"hash/crc32"
 	"image"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -640,6 +641,46 @@ func TestImagesHelpGrouped(t *testing.T) {
 	for _, want := range []string{"\n  --download-timeout duration\n", "\n  -j int\n", "\n  --workers number\n", "\nOperations (--ops"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+// TestImagesSkipExistingAnyOrder is a resumed batch whose sources come in
+// another order: two sources named x.jpg keep their own outputs, and
+// --skip-existing finds both.
+func TestImagesSkipExistingAnyOrder(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a", "x.jpg"), filepath.Join(dir, "b", "x.jpg")
+	for p, photo := range map[string]string{a: "kde-fallenleaf.jpg", b: "skimage-chelsea.jpg"} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, demoPhoto(t, photo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if code, _, stderr := runFanout(t, "images", "--ops", "thumbnail=64x64", "-o", out, a, b); code != 0 {
+		t.Fatalf("exit status %d:\n%s", code, stderr)
+	}
+	outputs := map[string][]byte{}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		outputs[e.Name()], _ = os.ReadFile(filepath.Join(out, e.Name()))
+	}
+	if len(outputs) != 3 || outputs[batch.ClaimsFile] == nil {
+		t.Fatalf("outputs %v, want two images and %s", slices.Collect(maps.Keys(outputs)), batch.ClaimsFile)
+	}
+
+	code, _, stderr := runFanout(t, "images", "--ops", "thumbnail=64x64", "-o", out, "--skip-existing", b, a)
+	if code != 0 || !strings.Contains(stderr, "0 done, 0 failed, 2 skipped") {
+		t.Fatalf("resumed in the other order: exit status %d:\n%s", code, stderr)
+	}
+	// Without --skip-existing, each source overwrites its own output.
+	if code, _, stderr := runFanout(t, "images", "--ops", "thumbnail=64x64", "-o", out, b, a); code != 0 {
+		t.Fatalf("exit status %d:\n%s", code, stderr)
+	}
+	for name, data := range outputs {
+		if now, _ := os.ReadFile(filepath.Join(out, name)); !bytes.Equal(now, data) {
+			t.Errorf("%s changed when the sources came in another order", name)
 		}
 	}
 }
