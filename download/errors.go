@@ -14,7 +14,7 @@ import (
 var (
 	// ErrTooLarge: the declared Content-Length or the bytes actually read
 	// exceed [Downloader.MaxBytes]. Not retried.
-	ErrTooLarge = errors.New("response too large")
+	ErrTooLarge = errors.New("source too large")
 	// ErrStalled: no body bytes arrived for [Downloader.StallTimeout].
 	// Retried.
 	ErrStalled = errors.New("response body stalled")

@@ -61,7 +61,8 @@ type imagesFlags struct {
 	quality, downloads, perHost, workers                     int
 	retries                                                  int
 	maxPixels                                                int64
-	timeout, downloadTimeout                                 time.Duration
+	timeout, downloadTimeout, stallTimeout                   time.Duration
+	maxBytes                                                 int64
 	skipExisting, keepOrientation                            bool
 	quiet, json                                              bool
 	isolate, lossless, null, keepEXIF, stripICC, flat        bool
@@ -96,6 +97,8 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.retries, "retries", 3, "`number` of retries of a failed download (429, 5xx, resets, timeouts)")
 	durationFlag(fs, &f.timeout, "timeout", 0, "processing time limit per image, e.g. 30s (default none; downloads: --download-timeout)")
 	durationFlag(fs, &f.downloadTimeout, "download-timeout", 5*time.Minute, "time limit for each download, retries included")
+	durationFlag(fs, &f.stallTimeout, "stall-timeout", download.DefaultStallTimeout, "a download that delivers under 1 KiB in this long has stalled and is retried")
+	countFlag(fs, &f.maxBytes, "max-bytes", download.DefaultMaxBytes, true, "largest source in `bytes`, downloaded or read, e.g. 64M")
 	countFlag(fs, &f.maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "refuse images larger than this many `pixels`, as read or as a resize would make them (e.g. 50M)")
 	fs.Var(&f.lists, "list", "read sources from `file`, one per line (repeatable)")
 	fs.BoolVar(&f.flat, "flat", false, "write every output in the output folder, not in the subfolders of a folder source")
@@ -116,7 +119,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 
 // imagesFlagGroups is the help's flag list of "fanout images", by topic.
 var imagesFlagGroups = []flagGroup{
-	{"Sources", []string{"list", "0", "include", "exclude", "depth", "retries", "download-timeout"}},
+	{"Sources", []string{"list", "0", "include", "exclude", "depth", "retries", "download-timeout", "stall-timeout", "max-bytes"}},
 	{"Operations (the full list after the flags)", []string{"ops", "blur", "keep-orientation"}},
 	{"Output", []string{"o", "out", "flat", "name", "format", "quality", "lossless", "frames", "background",
 		"keep-exif", "strip-icc", "skip-existing", "report", "json", "quiet", "q"}},
@@ -190,11 +193,13 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		SkipExisting:    f.skipExisting,
 		Task:            tk.image,
 		Fetcher: &download.Downloader{
-			MaxInFlight: f.downloads,
-			MaxPerHost:  f.perHost,
-			MaxAttempts: f.retries + 1,
-			Timeout:     f.downloadTimeout,
-			Namer:       new(download.Namer), // shared with the output names
+			MaxInFlight:  f.downloads,
+			MaxPerHost:   f.perHost,
+			MaxAttempts:  f.retries + 1,
+			Timeout:      f.downloadTimeout,
+			StallTimeout: f.stallTimeout,
+			MaxBytes:     f.maxBytes,
+			Namer:        new(download.Namer), // shared with the output names
 		},
 	}
 	defer cfg.Fetcher.CloseIdleConnections()
@@ -335,6 +340,10 @@ func (f *imagesFlags) check() error {
 		return fmt.Errorf("--timeout %v must not be negative", f.timeout)
 	case f.downloadTimeout <= 0:
 		return fmt.Errorf("--download-timeout %v must be positive", f.downloadTimeout)
+	case f.stallTimeout <= 0:
+		return fmt.Errorf("--stall-timeout %v must be positive", f.stallTimeout)
+	case f.maxBytes <= 0:
+		return fmt.Errorf("--max-bytes %d must be positive", f.maxBytes)
 	case f.maxPixels < 1:
 		return fmt.Errorf("--max-pixels %d must be at least 1", f.maxPixels)
 	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:

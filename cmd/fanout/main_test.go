@@ -578,6 +578,8 @@ func TestImagesFlagErrors(t *testing.T) {
 		{[]string{"--download-timeout", "soon"}, `"soon" is not a duration`},
 		{[]string{"--report", "/no/such/dir/r.html"}, "no folder /no/such/dir"},
 		{[]string{"--max-pixels", "lots"}, `"lots" is not a count`},
+		{[]string{"--stall-timeout", "0s"}, "--stall-timeout 0s must be positive"},
+		{[]string{"--max-bytes", "0"}, "--max-bytes 0 must be positive"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"images", "a.jpg", "-o", t.TempDir()}, tc.args...)
@@ -682,5 +684,21 @@ func TestImagesSkipExistingAnyOrder(t *testing.T) {
 		if now, _ := os.ReadFile(filepath.Join(out, name)); !bytes.Equal(now, data) {
 			t.Errorf("%s changed when the sources came in another order", name)
 		}
+	}
+}
+
+// TestImagesMaxBytes checks that --max-bytes caps a source, local or
+// downloaded, and names the cause.
+func TestImagesMaxBytes(t *testing.T) {
+	photo := demoPhoto(t, "skimage-chelsea.jpg")
+	local := filepath.Join(t.TempDir(), "big.jpg")
+	if err := os.WriteFile(local, photo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := imageServer(t, map[string][]byte{"/big.jpg": photo}, 0)
+	limit := len(photo) - 1
+	code, _, stderr := runFanout(t, "images", "-o", t.TempDir(), "--max-bytes", fmt.Sprint(limit), local, srv.URL+"/big.jpg")
+	if code != exitFailed || strings.Count(stderr, fmt.Sprintf("source too large: %d bytes exceeds the limit of %d bytes", len(photo), limit)) != 2 {
+		t.Errorf("exit status %d, want both sources refused as too large:\n%s", code, stderr)
 	}
 }
