@@ -114,7 +114,7 @@ func DecodeAnimation(data []byte, opts *DecodeOptions) (a *Animation, err error)
 // [Ops.ApplyPicture] runs them on a still picture, and returns the
 // animation of the results; a is not modified. The pixel budget
 // (opts.MaxPixels) counts the output frames together. ctx is checked
-// between frames.
+// between frames and inside the operations, as by [Ops.Apply].
 func (ops Ops) ApplyAnimation(ctx context.Context, a *Animation, opts *ApplyOptions) (*Animation, error) {
 	var o ApplyOptions
 	if opts != nil {
