@@ -241,7 +241,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		defer r.ex.Close()
 	}
 	if r.task == nil {
-		r.task = Register(new(parallel.Registry), 0)
+		r.task = Register(new(parallel.Registry), Limits{})
 	}
 	if r.rec == nil {
 		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, SummaryOnly: true, Settings: report.Settings{

@@ -400,7 +400,7 @@ func TestProcessCancelledIsNotPermanent(t *testing.T) {
 // a backend, as worker processes and cluster workers do.
 func TestTaskOnBackend(t *testing.T) {
 	reg := new(parallel.Registry)
-	task := batch.Register(reg, 0)
+	task := batch.Register(reg, batch.Limits{})
 	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
 	defer ex.Close()
 	job := batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "blur=5"}
@@ -514,13 +514,43 @@ func TestRegisterCapsBudget(t *testing.T) {
 	bomb := pngHeader(10_000, 10_000)
 	for _, asked := range []int64{0, -1, 20_000_000_000} {
 		reg := new(parallel.Registry)
-		task := batch.Register(reg, 1_000_000)
+		task := batch.Register(reg, batch.Limits{MaxPixels: 1_000_000})
 		ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
 		_, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: bomb, MaxPixels: asked}).Result(t.Context())
 		ex.Close()
 		if !errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "limit of 1000000") {
 			t.Errorf("job asking for %d pixels on a worker capped at 1,000,000: %v, want ErrTooLarge at the cap", asked, err)
 		}
+	}
+}
+
+// TestRegisterCapsBytes checks that a worker's caps on the bytes a job
+// brings and makes hold, as permanent failures that name the limit.
+func TestRegisterCapsBytes(t *testing.T) {
+	photo := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	for _, tc := range []struct {
+		lim  batch.Limits
+		want string
+	}{
+		{batch.Limits{MaxInput: int64(len(photo)) - 1}, fmt.Sprintf("input of %d bytes: over the worker's limit of %d bytes", len(photo), len(photo)-1)},
+		{batch.Limits{MaxOutput: 1000}, "over the worker's limit of 1000 bytes"},
+	} {
+		reg := new(parallel.Registry)
+		task := batch.Register(reg, tc.lim)
+		ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+		_, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: photo, Ops: "blur=2"}).Result(t.Context())
+		ex.Close()
+		if !errors.Is(err, batch.ErrJobTooLarge) || !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("limits %+v: %v, want a permanent ErrJobTooLarge saying %q", tc.lim, err, tc.want)
+		}
+	}
+	// Within the limits the job runs.
+	reg := new(parallel.Registry)
+	task := batch.Register(reg, batch.Limits{MaxInput: int64(len(photo)), MaxOutput: 1 << 20})
+	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+	defer ex.Close()
+	if _, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: photo, Ops: "blur=2"}).Result(t.Context()); err != nil {
+		t.Errorf("a job within the limits: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -52,25 +53,46 @@ type Output struct {
 	Encode        time.Duration  // time spent encoding
 }
 
+// Limits are what a task allows any job, whatever the job asks: a worker
+// serving other people's jobs sets them, so that no submitter can make it
+// allocate more. A zero field means no limit of its own (the job's holds,
+// as for a program's own worker processes).
+type Limits struct {
+	// MaxPixels caps the job's pixel budget (Job.MaxPixels above it, or
+	// no limit, is taken down to it).
+	MaxPixels int64
+	// MaxInput caps the bytes of Job.Data, MaxOutput those of the encoded
+	// result.
+	MaxInput, MaxOutput int64
+}
+
+// ErrJobTooLarge is wrapped by the permanent error of a job whose input
+// or output is over the task's [Limits].
+var ErrJobTooLarge = errors.New("over the worker's limit")
+
 // Register adds the image task to r under [TaskName] and returns its handle.
 // A program registers it once, in the registry it gives to its executor's
-// backend and to its workers. maxPixels, when positive, caps the pixel
-// budget of every job the task runs, whatever the job asks for
-// (Job.MaxPixels above it, or no limit): a worker serving other people's
-// jobs sets it, so that no submitter can make it allocate more. Zero
-// means no cap (the job's own budget holds, as for a program's own worker
-// processes).
-func Register(r *parallel.Registry, maxPixels int64) *parallel.Task[Job, Output] {
+// backend and to its workers. The task holds every job to lim.
+func Register(r *parallel.Registry, lim Limits) *parallel.Task[Job, Output] {
 	run := Process
-	if maxPixels > 0 {
+	if lim != (Limits{}) {
 		run = func(ctx context.Context, job Job) (Output, error) {
-			if job.MaxPixels == 0 {
-				job.MaxPixels = imgproc.DefaultMaxPixels
+			if lim.MaxInput > 0 && int64(len(job.Data)) > lim.MaxInput {
+				return Output{}, parallel.Permanent(fmt.Errorf("batch: input of %d bytes: %w of %d bytes", len(job.Data), ErrJobTooLarge, lim.MaxInput))
 			}
-			if job.MaxPixels < 0 || job.MaxPixels > maxPixels {
-				job.MaxPixels = maxPixels
+			if lim.MaxPixels > 0 {
+				if job.MaxPixels == 0 {
+					job.MaxPixels = imgproc.DefaultMaxPixels
+				}
+				if job.MaxPixels < 0 || job.MaxPixels > lim.MaxPixels {
+					job.MaxPixels = lim.MaxPixels
+				}
 			}
-			return Process(ctx, job)
+			out, err := Process(ctx, job)
+			if err == nil && lim.MaxOutput > 0 && int64(len(out.Data)) > lim.MaxOutput {
+				return Output{}, parallel.Permanent(fmt.Errorf("batch: output of %d bytes: %w of %d bytes", len(out.Data), ErrJobTooLarge, lim.MaxOutput))
+			}
+			return out, err
 		}
 	}
 	return parallel.Register(r, TaskName, parallel.Gob, run)

@@ -14,9 +14,9 @@ import (
 
 // startWorker starts "fanout worker" as a child process and waits until it
 // serves.
-func startWorker(t *testing.T, url, token string) *exec.Cmd {
+func startWorker(t *testing.T, url, token string, flags ...string) *exec.Cmd {
 	t.Helper()
-	cmd := fanoutCmd(t, "worker", "--nats", url, "--token", token, "--concurrency", "1", "--ack-wait", "2s")
+	cmd := fanoutCmd(t, append([]string{"worker", "--nats", url, "--token", token, "--workers", "1", "--ack-wait", "2s"}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -133,5 +133,32 @@ func TestImagesClusterWrongToken(t *testing.T) {
 	}
 	if strings.Contains(stderr, "wrong-secret") {
 		t.Errorf("stderr prints the secret:\n%s", stderr)
+	}
+}
+
+// TestWorkerLimits checks that a worker holds every job to its own limits
+// on the bytes a job brings and makes, whatever the submitter allows: the
+// job fails permanently with the limit named, and the worker serves on.
+func TestWorkerLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server and two processes")
+	}
+	srv := newCmdTestServer(t)
+	url, token := srv.ClientURL(), "right-token"
+	small, big := demoPhoto(t, "skimage-chelsea.jpg"), demoPhoto(t, "kde-fallenleaf.jpg")
+	if len(small) > len(big) {
+		small, big = big, small
+	}
+	if len(small) == len(big) {
+		t.Fatal("the two photos have the same size")
+	}
+	web := imageServer(t, map[string][]byte{"/small.jpg": small, "/big.jpg": big}, 0)
+	startWorker(t, url, token, "--max-bytes", fmt.Sprint(len(small)), "--max-output", "4M")
+
+	code, _, stderr := runFanout(t, "images", "--nats", url, "--token", token, "-o", t.TempDir(),
+		"--ops", "blur=2", web.URL+"/big.jpg", web.URL+"/small.jpg")
+	want := fmt.Sprintf("input of %d bytes: over the worker's limit of %d bytes", len(big), len(small))
+	if code != exitFailed || !strings.Contains(stderr, "1 done, 1 failed") || !strings.Contains(stderr, want) {
+		t.Errorf("exit status %d, want the big image refused by the worker (%q) and the small one done:\n%s", code, want, stderr)
 	}
 }

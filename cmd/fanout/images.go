@@ -172,7 +172,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		workers = defaultWorkers()
 	}
 
-	tk := newTasks(0)
+	tk := newTasks(batch.Limits{})
 	cfg := batch.Config{
 		OutDir:          f.out,
 		Name:            f.name,

@@ -13,12 +13,12 @@ type tasks struct {
 	image *parallel.Task[batch.Job, batch.Output]
 }
 
-// newTasks returns the tasks, the image task capping every job's pixel
-// budget at maxPixels when it is positive (see batch.Register).
-func newTasks(maxPixels int64) *tasks {
+// newTasks returns the tasks, the image task holding every job to lim
+// (see batch.Register).
+func newTasks(lim batch.Limits) *tasks {
 	reg := new(parallel.Registry)
-	return &tasks{reg: reg, image: batch.Register(reg, maxPixels)}
+	return &tasks{reg: reg, image: batch.Register(reg, lim)}
 }
 
 // newRegistry returns the registry of newTasks.
-func newRegistry(maxPixels int64) *parallel.Registry { return newTasks(maxPixels).reg }
+func newRegistry(lim batch.Limits) *parallel.Registry { return newTasks(lim).reg }

@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
@@ -187,7 +189,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.IntVar(concurrency, "j", runtime.GOMAXPROCS(0), "same as --workers")
 	fs.IntVar(concurrency, "concurrency", runtime.GOMAXPROCS(0), "same as --workers (the old name)")
 	tasks := fs.String("tasks", "", "comma-separated `names` of the tasks to serve (default all)")
-	taskTimeout := fs.Duration("task-timeout", 0, "stop a task that runs longer and fail it (0: no limit)")
+	taskTimeout := fs.Duration("task-timeout", 10*time.Minute, "stop a task that runs longer and fail it (0: no limit)")
+	maxInput, maxOutput := new(int64), new(int64)
+	countFlag(fs, maxInput, "max-bytes", download.DefaultMaxBytes, true, "largest image a task may bring, in `bytes` (e.g. 64M)")
+	countFlag(fs, maxOutput, "max-output", 4*download.DefaultMaxBytes, true, "largest result a task may make, in `bytes` (e.g. 256M)")
 	maxPixels := new(int64)
 	countFlag(fs, maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks (e.g. 50M)")
 	verbose := fs.Bool("v", false, "log every failed task")
@@ -200,7 +205,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(fmt.Errorf("--task-timeout %v must not be negative", *taskTimeout))
 	}
 	if *concurrency < 1 {
-		return fail(fmt.Errorf("--concurrency %d must be at least 1", *concurrency))
+		return fail(fmt.Errorf("--workers %d must be at least 1", *concurrency))
+	}
+	if *maxInput < 1 || *maxOutput < 1 {
+		return fail(fmt.Errorf("--max-bytes %d and --max-output %d must be at least 1", *maxInput, *maxOutput))
 	}
 	if err := o.resolve(os.Getenv); err != nil {
 		return fail(err)
@@ -208,7 +216,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *maxPixels < 1 {
 		return fail(fmt.Errorf("--max-pixels %d must be at least 1", *maxPixels))
 	}
-	reg := newRegistry(*maxPixels)
+	reg := newRegistry(batch.Limits{MaxPixels: *maxPixels, MaxInput: *maxInput, MaxOutput: *maxOutput})
 	var names []string
 	if *tasks != "" {
 		for name := range strings.SplitSeq(*tasks, ",") {

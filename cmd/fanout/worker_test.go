@@ -32,9 +32,10 @@ func TestWorkerUsage(t *testing.T) {
 		{"token and url userinfo", []string{"--nats", "nats://tok@127.0.0.1:1", "--token", "t"}, exitUsage, "one kind"},
 		{"user without password", []string{"--nats", "nats://127.0.0.1:1", "--user", "u"}, exitUsage, "--password"},
 		{"no-auth with token", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--insecure-no-auth"}, exitUsage, "excludes"},
-		{"zero concurrency", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--concurrency", "0"}, exitUsage, "--concurrency"},
+		{"zero concurrency", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--concurrency", "0"}, exitUsage, "--workers"},
 		{"unknown task", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--tasks", "nope"}, exitUsage, `unknown task "nope"`},
 		{"zero replicas", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--replicas", "0"}, exitUsage, "--replicas"},
+		{"zero max bytes", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--max-bytes", "0"}, exitUsage, "--max-bytes 0"},
 		{"negative task timeout", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "--task-timeout", "-1s"}, exitUsage, "--task-timeout"},
 		{"extra argument", []string{"--nats", "nats://127.0.0.1:1", "--token", "t", "more"}, exitUsage, "unexpected argument"},
 	}
