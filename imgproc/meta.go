@@ -165,30 +165,42 @@ func webpMeta(data []byte) meta {
 	return m
 }
 
-// tiffMeta reads the orientation (tag 0x0112) and, if wantICC, the ICC
-// profile (tag 0x8773) from the first IFD of TIFF-structured data (an EXIF
-// block or a TIFF file). It returns 0 when there is no orientation.
-func tiffMeta(d []byte, wantICC bool) (Orientation, []byte) {
+// firstIFD finds the first IFD of TIFF-structured data d: its byte order
+// and the offsets of its 12-byte entries, [start, end), within d. ok is
+// false for data that is not TIFF-structured; an IFD past the end of d
+// has no entries.
+func firstIFD(d []byte) (bo binary.ByteOrder, start, end int64, ok bool) {
 	if len(d) < 8 {
-		return 0, nil
+		return nil, 0, 0, false
 	}
-	var bo binary.ByteOrder
 	switch string(d[:4]) {
 	case "II*\x00":
 		bo = binary.LittleEndian
 	case "MM\x00*":
 		bo = binary.BigEndian
 	default:
-		return 0, nil
+		return nil, 0, 0, false
 	}
 	off := int64(bo.Uint32(d[4:]))
 	if off < 8 || off+2 > int64(len(d)) {
+		return bo, 0, 0, true
+	}
+	start = off + 2
+	n := min(int64(bo.Uint16(d[off:])), (int64(len(d))-start)/12) // the entries d holds whole
+	return bo, start, start + 12*n, true
+}
+
+// tiffMeta reads the orientation (tag 0x0112) and, if wantICC, the ICC
+// profile (tag 0x8773) from the first IFD of TIFF-structured data (an EXIF
+// block or a TIFF file). It returns 0 when there is no orientation.
+func tiffMeta(d []byte, wantICC bool) (Orientation, []byte) {
+	bo, start, end, ok := firstIFD(d)
+	if !ok {
 		return 0, nil
 	}
-	n := int64(bo.Uint16(d[off:]))
 	var o Orientation
 	var icc []byte
-	for e := off + 2; e+12 <= int64(len(d)) && e < off+2+12*n; e += 12 {
+	for e := start; e < end; e += 12 {
 		tag, typ, count := bo.Uint16(d[e:]), bo.Uint16(d[e+2:]), int64(bo.Uint32(d[e+4:]))
 		switch {
 		case tag == 0x0112 && typ == 3 && count == 1: // SHORT
@@ -207,25 +219,12 @@ func tiffMeta(d []byte, wantICC bool) (Orientation, []byte) {
 // (tag 0x0112 of the first IFD) set to 1, for pixels written upright, or
 // nil for data that is not TIFF-structured.
 func uprightEXIF(exif []byte) []byte {
-	if len(exif) < 8 {
-		return nil
-	}
-	var bo binary.ByteOrder
-	switch string(exif[:4]) {
-	case "II*\x00":
-		bo = binary.LittleEndian
-	case "MM\x00*":
-		bo = binary.BigEndian
-	default:
+	bo, start, end, ok := firstIFD(exif)
+	if !ok {
 		return nil
 	}
 	d := bytes.Clone(exif)
-	off := int64(bo.Uint32(d[4:]))
-	if off < 8 || off+2 > int64(len(d)) {
-		return d
-	}
-	n := int64(bo.Uint16(d[off:]))
-	for e := off + 2; e+12 <= int64(len(d)) && e < off+2+12*n; e += 12 {
+	for e := start; e < end; e += 12 {
 		if bo.Uint16(d[e:]) == 0x0112 && bo.Uint16(d[e+2:]) == 3 {
 			bo.PutUint16(d[e+8:], 1)
 		}

@@ -76,6 +76,8 @@ func printFlag(w io.Writer, f *flag.Flag) {
 		if strings.Contains(usage, "default") {
 			break
 		}
+		// Quoted for string flags, as flag.PrintDefaults does; its string
+		// type is unexported, so it is known by name.
 		if fmt.Sprintf("%T", f.Value) == "*flag.stringValue" {
 			usage += fmt.Sprintf(" (default %q)", f.DefValue)
 		} else {
