@@ -11,6 +11,7 @@ require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/nats-io/nuid v1.0.1
 	github.com/schollz/progressbar/v3 v3.19.1
+	github.com/soniakeys/quant v1.0.0
 	golang.org/x/image v0.47.0
 	golang.org/x/term v0.48.0
 )

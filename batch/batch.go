@@ -72,10 +72,10 @@ type Config struct {
 	// made unique within each folder. Other sources go in OutDir itself.
 	Roots []string
 
-	// FirstFrame keeps only the first frame of an animated GIF. By
-	// default an animated GIF written as GIF keeps every frame, each
-	// through the operations; written in another format it keeps the
-	// first.
+	// FirstFrame keeps only the first frame of an animated GIF or WebP.
+	// By default an animation written as GIF or WebP keeps every frame,
+	// each through the operations; written in another format it keeps
+	// the first.
 	FirstFrame bool
 	// KeepEXIF writes each source's EXIF data to its output (orientation
 	// reset to 1); by default EXIF, with its camera data and GPS position,

@@ -28,7 +28,7 @@ type Job struct {
 	Format          imgproc.Format    // output format; empty means the input's own
 	Quality         int               // JPEG or WebP quality; 0 means the format's default
 	Lossless        bool              // WebP: lossless
-	FirstFrame      bool              // an animated GIF keeps only its first frame
+	FirstFrame      bool              // an animation keeps only its first frame
 	KeepEXIF        bool              // write the source's EXIF (orientation reset)
 	DropICC         bool              // leave the ICC profile out
 	Background      *color.NRGBA      // what transparency is flattened on for JPEG; nil: white
@@ -130,7 +130,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		return Output{}, err
 	}
 	format := cmp.Or(job.Format, pic.Format)
-	if pic.Frames > 1 && format == imgproc.GIF && !job.FirstFrame {
+	if pic.Frames > 1 && (format == imgproc.GIF || format == imgproc.WebP) && !job.FirstFrame {
 		return processAnimation(ctx, job, ops, pic, t0)
 	}
 	img, err := ops.ApplyPicture(ctx, pic, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: format})
@@ -172,15 +172,17 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	}, nil
 }
 
-// processAnimation is Process for an animated GIF written as GIF: every
-// frame, composited, goes through the operations.
+// processAnimation is Process for an animated GIF or WebP written as an
+// animated GIF or WebP: every frame, composited, goes through the
+// operations.
 func processAnimation(ctx context.Context, job Job, ops imgproc.Ops, pic *imgproc.Picture, t0 time.Time) (Output, error) {
 	a, err := imgproc.DecodeAnimation(job.Data, &imgproc.DecodeOptions{MaxPixels: job.MaxPixels})
 	if err != nil {
 		return Output{}, parallel.Permanent(err)
 	}
 	t1 := time.Now()
-	out, err := ops.ApplyAnimation(ctx, a, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: imgproc.GIF})
+	format := cmp.Or(job.Format, pic.Format)
+	out, err := ops.ApplyAnimation(ctx, a, &imgproc.ApplyOptions{MaxPixels: job.MaxPixels, Output: format})
 	if err != nil {
 		if ctx.Err() != nil {
 			return Output{}, err
@@ -189,15 +191,17 @@ func processAnimation(ctx context.Context, job Job, ops imgproc.Ops, pic *imgpro
 	}
 	t2 := time.Now()
 	var buf bytes.Buffer
-	if err := imgproc.EncodeAnimation(&buf, out); err != nil {
+	if err := imgproc.EncodeAnimation(&buf, out, &imgproc.EncodeOptions{
+		Format: format, Quality: job.Quality, Lossless: job.Lossless, DropICC: job.DropICC,
+	}); err != nil {
 		return Output{}, parallel.Permanent(err)
 	}
 	t3 := time.Now()
 	b := out.Frames[0].Bounds()
 	return Output{
 		Data:     buf.Bytes(),
-		InFormat: imgproc.GIF,
-		Format:   imgproc.GIF,
+		InFormat: pic.Format,
+		Format:   format,
 		Width:    b.Dx(),
 		Height:   b.Dy(),
 		InWidth:  pic.Width,

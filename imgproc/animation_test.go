@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout/imgproc"
 )
@@ -38,7 +39,7 @@ func TestAnimationRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := imgproc.EncodeAnimation(&buf, half); err != nil {
+	if err := imgproc.EncodeAnimation(&buf, half, nil); err != nil {
 		t.Fatal(err)
 	}
 	back, err := gif.DecodeAll(bytes.NewReader(buf.Bytes()))
@@ -53,6 +54,12 @@ func TestAnimationRoundTrip(t *testing.T) {
 		if back.Delay[i] != src.Delay[i] {
 			t.Errorf("frame %d: delay %d, want %d", i, back.Delay[i], src.Delay[i])
 		}
+		if want := time.Duration(src.Delay[i]) * 10 * time.Millisecond; a.Delays[i] != want {
+			t.Errorf("frame %d: decoded delay %v, want %v", i, a.Delays[i], want)
+		}
+	}
+	if a.Loops != src.LoopCount+1 {
+		t.Errorf("Loops = %d for a GIF loop count of %d, want %d plays", a.Loops, src.LoopCount, src.LoopCount+1)
 	}
 	if back.LoopCount != src.LoopCount {
 		t.Errorf("loop count %d, want %d", back.LoopCount, src.LoopCount)

@@ -112,7 +112,7 @@ type Picture struct {
 	// Oriented reports whether Image is upright: Orientation has been
 	// applied, or there was nothing to apply.
 	Oriented bool
-	// Frames is the number of frames in an animated image (GIF); 1 for
+	// Frames is the number of frames in an animated image (GIF, WebP); 1 for
 	// still images. Only the first frame is decoded: see [Decode].
 	Frames int
 	// Width and Height are the size of the whole picture, in Image's
@@ -137,9 +137,9 @@ type Picture struct {
 // writes them) is converted to RGB with Pillow's formula, without a
 // profile, and its CMYK profile is dropped.
 //
-// Animated GIFs: Decode returns the first frame only, with its full logical
-// screen, and sets Picture.Frames to the number of frames; [DecodeAnimation]
-// returns them all.
+// Animated GIFs and WebPs: Decode returns the first frame only, on the
+// full canvas, and sets Picture.Frames to the number of frames;
+// [DecodeAnimation] returns them all.
 //
 // Errors wrap ErrFormat (unknown or unsniffable data), ErrTooLarge,
 // ErrTruncated, ErrCorrupt or ErrUnsupported, together with the decoder's
@@ -212,16 +212,10 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		}
 		pic.Frames = gifFrames(data)
 	case WebP:
-		img, err = webp.Decode(bytes.NewReader(data))
-		switch m := img.(type) {
-		case *image.YCbCr: // lossy: limited-range planes, see vp8ToRGB
-			img = vp8ToRGB(m, nil, 0)
-		case *image.NYCbCrA:
-			img = vp8ToRGB(&m.YCbCr, m.A, m.AStride)
-		case *image.NRGBA:
-			if !webpHasAlpha(data) {
-				img = opaqueRGBA(m) // what libwebp and Pillow make of it: RGB
-			}
+		if isAnimatedWebP(data) {
+			img, pic.Frames, err = webpAnimFirst(data)
+		} else {
+			img, err = decodeWebPStill(data)
 		}
 	case BMP:
 		img, err = bmp.Decode(bytes.NewReader(data))

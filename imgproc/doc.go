@@ -20,12 +20,14 @@
 // [ErrTooLarge], [ErrTruncated], [ErrCorrupt] or [ErrUnsupported], and the
 // decoder's own error.
 //
-// Animated GIFs: Decode returns the first frame and reports the number of
-// frames in Picture.Frames. [DecodeAnimation] gives every frame, composited
-// as browsers and Pillow composite them (bit-exact with Pillow's frames),
+// Animated GIFs and WebPs: Decode returns the first frame and reports the
+// number of frames in Picture.Frames. [DecodeAnimation] gives every frame,
+// composited as browsers and Pillow composite them (bit-exact with
+// Pillow's frames, WebP's with libwebp's WebPAnimDecoder arithmetic),
 // [Ops.ApplyAnimation] runs an operation list on each, and
-// [EncodeAnimation] writes them back as an animated GIF with the source's
-// palette, delays and loop count.
+// [EncodeAnimation] writes them as an animated GIF (the source's palette,
+// or one made from the frames) or an animated WebP, with their delays and
+// loop count.
 //
 // # Blur
 //

@@ -35,13 +35,7 @@ func WebPInfo() string {
 // quality or lossless, alpha kept, with the ICC profile icc if not nil.
 func encodeWebP(img image.Image, quality int, lossless bool, icc, exif []byte) ([]byte, error) {
 	ready := rgbReady(img)
-	var data []byte
-	lib, err := libwebp.Load()
-	if err == nil {
-		data, err = lib.Encode(ready, quality, lossless)
-	} else {
-		data, err = encodeWebPWASM(ready, quality, lossless)
-	}
+	data, err := encodeWebPImage(ready, quality, lossless)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +44,15 @@ func encodeWebP(img image.Image, quality int, lossless bool, icc, exif []byte) (
 		return webpWithChunks(data, icc, exif, b.Dx(), b.Dy(), !isOpaque(ready))
 	}
 	return data, nil
+}
+
+// encodeWebPImage encodes img, as rgbReady returns it, with the system's
+// libwebp, or with its WebAssembly build when the system has none.
+func encodeWebPImage(img image.Image, quality int, lossless bool) ([]byte, error) {
+	if lib, err := libwebp.Load(); err == nil {
+		return lib.Encode(img, quality, lossless)
+	}
+	return encodeWebPWASM(img, quality, lossless)
 }
 
 func isOpaque(img image.Image) bool {
@@ -92,25 +95,16 @@ func webpWithChunks(data, icc, exif []byte, w, h int, alpha bool) ([]byte, error
 		if alpha {
 			vp8x[8] |= 0x10
 		}
-		put24 := func(b []byte, v int) { b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16) }
 		put24(vp8x[12:], w-1)
 		put24(vp8x[15:], h-1)
 		out = append(out, vp8x[:]...)
 	}
-	chunk := func(typ string, b []byte) {
-		out = append(out, typ...)
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(b)))
-		out = append(out, b...)
-		if len(b)%2 == 1 {
-			out = append(out, 0)
-		}
-	}
 	if len(icc) > 0 {
-		chunk("ICCP", icc)
+		out = appendChunk(out, "ICCP", icc)
 	}
 	out = append(out, body...)
 	if len(exif) > 0 {
-		chunk("EXIF", exif)
+		out = appendChunk(out, "EXIF", exif)
 	}
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/internal/chromiumtest"
@@ -106,5 +108,87 @@ for (const f of files) {
 			t.Errorf("mean green levels %v: the formats do not show the same picture", greens)
 			break
 		}
+	}
+}
+
+// TestAnimatedWebPInChromium converts the test GIF (10 frames) to an
+// animated WebP at half size and opens it in headless Chromium with the
+// WebCodecs ImageDecoder, as a browser decodes it for display: it must
+// have every frame, at the size asked, with the GIF's delays.
+func TestAnimatedWebPInChromium(t *testing.T) {
+	bin := chromiumtest.Binary(t)
+	src := filepath.Join("..", "..", "testdata", "imgproc", "animated-loop-3.gif")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"images", src, "-o", out, "--ops", "resize=50%", "--format", "webp", "--quiet", "--name", "anim{n}.{ext}"}
+	if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := imgproc.DecodeAnimation(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	fmt.Fprintf(&want, "frames %d", len(a.Frames))
+	b := a.Frames[0].Bounds()
+	for _, d := range a.Delays {
+		fmt.Fprintf(&want, " %dx%d/%dms", (b.Dx()+1)/2, (b.Dy()+1)/2, d.Milliseconds())
+	}
+	// The decoding runs off the page's main thread, where Chromium's
+	// virtual time does not wait for it: the page holds an image request
+	// (/gate) open until it has posted its result, which keeps the page
+	// loading, and virtual time stopped, until then.
+	page := `<!doctype html><body><img src="/gate"><script>
+(async () => {
+  let s;
+  try {
+    const data = await (await fetch("/anim1.webp")).arrayBuffer();
+    const dec = new ImageDecoder({data, type: "image/webp"});
+    await dec.tracks.ready;
+    const n = dec.tracks.selectedTrack.frameCount;
+    s = "frames " + n;
+    for (let i = 0; i < n; i++) {
+      const {image} = await dec.decode({frameIndex: i});
+      s += " " + image.displayWidth + "x" + image.displayHeight + "/" + Math.round(image.duration / 1000) + "ms";
+      image.close();
+    }
+  } catch (e) { s = "error " + e; }
+  await fetch("/result", {method: "POST", body: s});
+})();
+</script>`
+	result := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte(page))
+		case "/result":
+			body, _ := io.ReadAll(r.Body)
+			result <- string(body)
+		case "/gate":
+			select {
+			case s := <-result:
+				result <- s
+			case <-time.After(30 * time.Second):
+			case <-r.Context().Done():
+			}
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.ServeFile(w, r, filepath.Join(out, filepath.Base(r.URL.Path)))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	chromiumtest.Run(t, bin, "--virtual-time-budget=10000", "--dump-dom", srv.URL+"/")
+	select {
+	case got := <-result:
+		if got != want.String() {
+			t.Errorf("Chromium decodes\n%s\nwant\n%s", got, want.String())
+		}
+	default:
+		t.Fatal("the page posted no result")
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"image"
+	"image/draw"
 	"image/gif"
 	"os"
 	"path/filepath"
@@ -143,6 +145,68 @@ func TestImagesAnimatedGIF(t *testing.T) {
 	}
 }
 
+// TestImagesAnimatedWebP: an animated GIF converted to WebP, and an
+// animated WebP resized, keep every frame, at the size asked, with their
+// delays and loop count; as a still (PNG) they keep the first frame.
+func TestImagesAnimatedWebP(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "imgproc")
+	for _, tc := range []struct {
+		src, name string
+		flags     []string
+		format    imgproc.Format
+		frames    int
+	}{
+		{"animated-loop-3.gif", "processed_animated-loop-3.webp", []string{"--format", "webp", "--ops", "resize=50%"}, imgproc.WebP, 10},
+		{"anim-sprite.webp", "processed_anim-sprite.webp", []string{"--format", "webp", "--ops", "resize=32x24", "--lossless"}, imgproc.WebP, 6},
+		{"anim-sprite.webp", "processed_anim-sprite.gif", []string{"--format", "gif", "--ops", "flipv"}, imgproc.GIF, 6},
+		{"anim-sprite.webp", "processed_anim-sprite.png", []string{"--format", "png"}, imgproc.PNG, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := imgproc.DecodeAnimation(data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"images", filepath.Join(dir, tc.src), "-o", out, "--quiet"}, tc.flags...)
+			if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			got, err := os.ReadFile(filepath.Join(out, tc.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := imgproc.Sniff(got); f != tc.format {
+				t.Fatalf("wrote %s, want %s", f, tc.format)
+			}
+			if tc.frames == 1 {
+				pic, err := imgproc.Decode(got, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(nrgbaPix(pic.Image), nrgbaPix(src.Frames[0])) {
+					t.Error("the still is not the first frame")
+				}
+				return
+			}
+			a, err := imgproc.DecodeAnimation(got, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Frames) != tc.frames || a.Loops != src.Loops {
+				t.Errorf("%d frames looping %d times, want %d looping %d", len(a.Frames), a.Loops, tc.frames, src.Loops)
+			}
+			if !slices.Equal(a.Delays, src.Delays) {
+				t.Errorf("delays %v, want %v", a.Delays, src.Delays)
+			}
+		})
+	}
+}
+
 // TestImagesMetadataFlags: EXIF is dropped by default and kept with
 // --keep-exif (orientation reset to 1, the pixels being upright) in JPEG,
 // PNG and WebP; --strip-icc drops the profile; --background colours what
@@ -202,4 +266,12 @@ func TestImagesMetadataFlags(t *testing.T) {
 	if code := run(t.Context(), []string{"images", alpha, "--background", "teal-ish"}, strings.NewReader(""), &stdout, &stderr); code != exitUsage {
 		t.Errorf("--background teal-ish: exit %d, want a usage error", code)
 	}
+}
+
+// nrgbaPix returns img's pixels as non-premultiplied RGBA bytes.
+func nrgbaPix(img image.Image) []byte {
+	b := img.Bounds()
+	m := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
+	return m.Pix
 }

@@ -88,7 +88,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.keepEXIF, "keep-exif", false, "keep each image's EXIF data (camera, copyright, GPS), orientation reset; dropped by default")
 	fs.BoolVar(&f.stripICC, "strip-icc", false, "leave ICC colour profiles out (kept by default)")
 	fs.StringVar(&f.background, "background", "white", "`colour` transparency is flattened on for JPEG: a name (white, black) or #rrggbb")
-	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF to keep, written as GIF: `all` or first")
+	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF or WebP to keep, written as GIF or WebP: `all` or first")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
 	fs.IntVar(&f.downloads, "downloads", batch.DefaultDownloads, "`number` of downloads in flight")
 	fs.IntVar(&f.perHost, "per-host", 0, "`number` of downloads in flight per host (default: --downloads)")
