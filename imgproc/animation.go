@@ -120,7 +120,7 @@ func DecodeAnimation(data []byte, opts *DecodeOptions) (a *Animation, err error)
 		if disposal == gif.DisposalPrevious {
 			saved = append([]byte(nil), canvas.Pix...)
 		}
-		draw.Draw(canvas, m.Rect, m, m.Rect.Min, draw.Over)
+		drawPaletted(canvas, m)
 		frame := image.NewNRGBA(canvas.Rect)
 		copy(frame.Pix, canvas.Pix)
 		a.Frames = append(a.Frames, frame)
@@ -137,6 +137,33 @@ func DecodeAnimation(data []byte, opts *DecodeOptions) (a *Animation, err error)
 		}
 	}
 	return a, nil
+}
+
+// drawPaletted draws the GIF frame m over canvas, as draw.Draw with
+// draw.Over does, without its per-pixel colour conversions: a GIF's
+// colours are opaque, or transparent (its transparent index), so a pixel
+// is replaced or left.
+func drawPaletted(canvas *image.NRGBA, m *image.Paletted) {
+	var lut [256][4]byte
+	var opaque [256]bool
+	for i, c := range m.Palette {
+		n := color.NRGBAModel.Convert(c).(color.NRGBA)
+		lut[i], opaque[i] = [4]byte{n.R, n.G, n.B, n.A}, n.A == 255
+		if n.A != 0 && n.A != 255 { // not a GIF's: take the general path
+			draw.Draw(canvas, m.Rect, m, m.Rect.Min, draw.Over)
+			return
+		}
+	}
+	r := m.Rect.Intersect(canvas.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		src := m.Pix[m.PixOffset(r.Min.X, y):][:r.Dx()]
+		dst := canvas.Pix[canvas.PixOffset(r.Min.X, y):][:4*r.Dx()]
+		for x, i := range src {
+			if opaque[i] {
+				copy(dst[4*x:4*x+4], lut[i][:])
+			}
+		}
+	}
 }
 
 // stillAnimation decodes a still image as an animation of one frame.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"time"
 
 	"golang.org/x/image/webp"
@@ -315,28 +316,23 @@ func webpAnimFirst(data []byte) (image.Image, int, error) {
 	return frames[0], len(wa.frames), nil
 }
 
-// webpAnimFrames counts the frames of an animated WebP from its container,
-// 1 for a still one or one it cannot read.
-func webpAnimFrames(data []byte) int {
-	if wa, err := parseWebPAnim(data); err == nil {
-		return len(wa.frames)
-	}
-	return 1
-}
-
 // maxWebPDuration is the longest frame duration an ANMF chunk holds, in
 // milliseconds (24 bits).
 const maxWebPDuration = 1<<24 - 1
 
 // encodeWebPAnimation writes a as an animated WebP, every frame encoded by
 // the still encoder (encodeWebP's: the system's libwebp or its WebAssembly
-// build) lossy at quality or lossless. The first frame covers the canvas;
-// each later one only the rectangle where it differs from the frame
-// before it (its origin moved to even coordinates, as the format
-// requires), written without blending and without disposal, so that the
-// canvas is exactly the source frame wherever the encoding is lossless.
-// This is the sub-frame saving of libwebp's WebPAnimEncoder; its search
-// among blending and disposal choices for each frame is not done.
+// build) lossy at quality or lossless. The first frame covers the canvas.
+// Each later one is stored, as libwebp's WebPAnimEncoder stores it, as
+// the rectangle where it differs from what is shown before it (its origin
+// moved to even coordinates, as the format requires), without disposal;
+// when the frame is opaque there, it is blended, and the pixels that have
+// not changed are written transparent, which costs almost nothing to
+// store. Lossless, "not changed" means the same bytes; lossy, within
+// WebPAnimEncoder's tolerance for the quality (31 levels at quality 0, 1
+// at 100). Unlike WebPAnimEncoder, which compares with the previous
+// source frame, the comparison is with the pixels last written at each
+// place, so that slow changes cannot drift past the tolerance.
 func encodeWebPAnimation(a *Animation, quality int, lossless bool, icc []byte) ([]byte, error) {
 	r := a.Frames[0].Bounds()
 	w, h := r.Dx(), r.Dy()
@@ -354,6 +350,10 @@ func encodeWebPAnimation(a *Animation, quality int, lossless bool, icc []byte) (
 		}
 		frames[i] = n
 		alpha = alpha || !n.Opaque()
+	}
+	tol := 0
+	if !lossless {
+		tol = webpMaxDiff(quality)
 	}
 	out := []byte("RIFF\x00\x00\x00\x00WEBP")
 	var vp8x [18]byte
@@ -375,13 +375,28 @@ func encodeWebPAnimation(a *Animation, quality int, lossless bool, icc []byte) (
 	var anim [6]byte // background: transparent; loop count
 	binary.LittleEndian.PutUint16(anim[4:], uint16(min(max(a.Loops, 0), 0xffff)))
 	out = appendChunk(out, "ANIM", anim[:])
+	shown := image.NewNRGBA(image.Rect(0, 0, w, h)) // the pixels last written
 	for i, f := range frames {
-		rect := f.Rect
-		if i > 0 {
-			rect = changed(frames[i-1], f)
+		rect, blend := f.Rect, false
+		var sub *image.NRGBA
+		if i == 0 {
+			sub = f
+		} else {
+			rect = changed(shown, f, tol)
 			rect.Min.X, rect.Min.Y = rect.Min.X&^1, rect.Min.Y&^1
+			sub = f.SubImage(rect).(*image.NRGBA)
+			if blend = sub.Opaque(); blend {
+				sub = keepChanged(shown, sub, tol)
+			}
 		}
-		sub := f.SubImage(rect).(*image.NRGBA)
+		for y := rect.Min.Y; y < rect.Max.Y; y++ { // what the decoder will show, to within the codec's loss
+			src, dst := sub.Pix[sub.PixOffset(rect.Min.X, y):][:4*rect.Dx()], shown.Pix[shown.PixOffset(rect.Min.X, y):][:4*rect.Dx()]
+			for x := 0; x < len(src); x += 4 {
+				if !blend || src[x+3] != 0 {
+					copy(dst[x:x+4], src[x:x+4])
+				}
+			}
+		}
 		var still image.Image = sub
 		if sub.Opaque() {
 			still = &image.RGBA{Pix: sub.Pix, Stride: sub.Stride, Rect: sub.Rect}
@@ -400,7 +415,9 @@ func encodeWebPAnimation(a *Animation, quality int, lossless bool, icc []byte) (
 		put24(hdr[6:], rect.Dx()-1)
 		put24(hdr[9:], rect.Dy()-1)
 		put24(hdr[12:], ms)
-		hdr[15] = 0x02 // do not blend; do not dispose
+		if !blend {
+			hdr[15] = 0x02 // do not blend; never dispose
+		}
 		out = appendChunk(out, "ANMF", append(hdr[:], data...))
 	}
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
@@ -443,22 +460,26 @@ func appendChunk(out []byte, typ string, p []byte) []byte {
 }
 
 // changed returns the smallest rectangle outside which cur and prev, of
-// the same bounds at the origin, are the same; a 1×1 rectangle at the
-// origin if they are the same everywhere (a frame must cover a pixel).
-func changed(prev, cur *image.NRGBA) image.Rectangle {
+// the same bounds at the origin, differ by at most tol in every channel;
+// a 1×1 rectangle at the origin if they are that close everywhere (a
+// frame must cover a pixel).
+func changed(prev, cur *image.NRGBA, tol int) image.Rectangle {
 	r := image.Rectangle{Min: cur.Rect.Max, Max: cur.Rect.Min}
 	w := cur.Rect.Dx()
 	for y := range cur.Rect.Dy() {
 		a, b := prev.Pix[y*prev.Stride:][:4*w], cur.Pix[y*cur.Stride:][:4*w]
-		if bytes.Equal(a, b) {
+		if tol == 0 && bytes.Equal(a, b) {
 			continue
 		}
 		x0 := 0
-		for bytes.Equal(a[4*x0:4*x0+4], b[4*x0:4*x0+4]) {
+		for x0 < w && near(a[4*x0:4*x0+4], b[4*x0:4*x0+4], tol) {
 			x0++
 		}
+		if x0 == w {
+			continue
+		}
 		x1 := w
-		for bytes.Equal(a[4*x1-4:4*x1], b[4*x1-4:4*x1]) {
+		for near(a[4*x1-4:4*x1], b[4*x1-4:4*x1], tol) {
 			x1--
 		}
 		r.Min.X, r.Max.X = min(r.Min.X, x0), max(r.Max.X, x1)
@@ -468,6 +489,43 @@ func changed(prev, cur *image.NRGBA) image.Rectangle {
 		return image.Rect(0, 0, 1, 1)
 	}
 	return r
+}
+
+// near reports whether the pixels p and q differ by at most tol in every
+// channel.
+func near(p, q []byte, tol int) bool {
+	for c := range 4 {
+		if d := int(p[c]) - int(q[c]); d > tol || d < -tol {
+			return false
+		}
+	}
+	return true
+}
+
+// keepChanged returns a copy of the opaque sub-image sub in which the
+// pixels within tol of shown's are transparent: blended, they leave what
+// is shown.
+func keepChanged(shown, sub *image.NRGBA, tol int) *image.NRGBA {
+	out := image.NewNRGBA(sub.Rect)
+	for y := sub.Rect.Min.Y; y < sub.Rect.Max.Y; y++ {
+		src := sub.Pix[sub.PixOffset(sub.Rect.Min.X, y):][:4*sub.Rect.Dx()]
+		ref := shown.Pix[shown.PixOffset(sub.Rect.Min.X, y):][:4*sub.Rect.Dx()]
+		dst := out.Pix[out.PixOffset(sub.Rect.Min.X, y):][:4*sub.Rect.Dx()]
+		for x := 0; x < len(src); x += 4 {
+			if !near(src[x:x+4], ref[x:x+4], tol) {
+				copy(dst[x:x+4], src[x:x+4])
+			}
+		}
+	}
+	return out
+}
+
+// webpMaxDiff is libwebp's WebPAnimEncoder's tolerance for a lossy
+// quality (QualityToMaxDiff): how far a pixel may be from the one shown
+// before it and still count as unchanged.
+func webpMaxDiff(quality int) int {
+	v := math.Sqrt(float64(quality) / 100)
+	return int(31*(1-v) + v + 0.5)
 }
 
 // webpMaxSide is the largest width or height a WebP can have.
