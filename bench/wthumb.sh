@@ -14,7 +14,9 @@
 # (/work/shared/bench/sharp/install.sh). A missing peer is skipped.
 # With FORMAT webp or avif it is W-web instead: WebP quality 80 or AVIF
 # quality 50 (Pillow's pool is left out: its script writes JPEG), and the
-# total size of each peer's outputs is printed as well.
+# total size of each peer's outputs is printed as well; fanout-portable is
+# then fanout without any system codec library (its WebAssembly encoders,
+# pure-Go JPEG decoding).
 # Usage: bench/wthumb.sh [ROUNDS=5] [PHOTOS_DIR=/work/shared/testdata/photos] [FORMAT=jpeg|webp|avif]
 set -euo pipefail
 rounds=${1:-5}
@@ -43,6 +45,10 @@ peer() {
 	sharp) node "$sharpdir/thumb.js" "$2" 800 "$format" "$q" "${files[@]}" ;;
 	vipsthumbnail) VIPS_CONCURRENCY=1 VIPS_WARNING=0 parallel -j "$(nproc)" -X vipsthumbnail -s 800x -o "$2/processed_%s.$ext[Q=$q]" ::: "${files[@]}" ;;
 	pillow) $py "$shared/pillow_thumb.py" "$2" 800 "$q" "${files[@]}" ;;
+	fanout-portable) # what `go install` gives on a machine without the codec libraries
+		unshare --mount bash -c 'n=$1; shift; for l in "${@:1:n}"; do mount --bind /dev/null "$l"; done; shift "$n"; exec "$@"' \
+			_ "${#hidden[@]}" "${hidden[@]}" \
+			"$work/fanout" images "${files[@]}" -o "$2" --ops resize=800x --format "$format" --quality "$q" --quiet --jpeg std ;;
 	fanout-*) "$work/fanout" images "${files[@]}" -o "$2" --ops resize=800x --format "$format" --quality "$q" --quiet --jpeg "${1#fanout-}" ;;
 	esac
 }
@@ -73,6 +79,20 @@ else
 	echo "skipping fanout-turbo: fanout cannot load libjpeg-turbo (run /work/shared/bench/install-peers.sh)"
 fi
 order+=(fanout-std)
+# fanout-portable: the same binary with the system's codec libraries hidden
+# from it (bound over by /dev/null in a mount namespace of its own), so that
+# it falls back to its WebAssembly encoders: needs root and unshare.
+if [ "$format" != jpeg ]; then
+	hidden=()
+	for l in /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 /usr/lib/x86_64-linux-gnu/libwebp.so.7 /usr/lib/x86_64-linux-gnu/libheif.so.1; do
+		[ -e "$l" ] && hidden+=("$(readlink -f "$l")")
+	done
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --mount true 2>/dev/null; then
+		order+=(fanout-portable)
+	else
+		echo "skipping fanout-portable: hiding the codec libraries needs root and unshare --mount"
+	fi
+fi
 base=${order[0]}
 echo "peers: ${order[*]}; ratios are $base's time / the peer's time (throughput relative to $base)"
 
@@ -116,7 +136,7 @@ def outs(p):  # input name without extension -> output path
     return {os.path.splitext(f[len("processed_"):])[0]: os.path.join(d, p, f) for f in names}
 sizes = ["%s %dx%d" % ((p,) + Image.open(outs(p)[first]).size) for p in peers]
 print(f"output size of {first}: " + ", ".join(sizes))
-for mine in ("fanout-turbo", "fanout-std"):
+for mine in ("fanout-turbo", "fanout-std", "fanout-portable"):
     for ref in ("pillow", "sharp"):
         if mine not in peers or ref not in peers:
             continue
