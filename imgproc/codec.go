@@ -115,6 +115,9 @@ func decodeJPEG(data []byte, c JPEGCodec, w, h, scale int, rgb bool, budget int6
 		return nil, "", 1, fmt.Errorf("%w: progressive JPEG of %d scans, over the limit of %d", ErrTooLarge, n, maxJPEGScans)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
+	if m, ok := img.(*image.YCbCr); ok && rgb && err == nil {
+		img = jpegRGB(m) // libjpeg's upsampling and conversion, as Pillow's
+	}
 	return img, "image/jpeg", 1, err
 }
 

@@ -85,7 +85,10 @@ type DecodeOptions struct {
 	// RGB decodes colour JPEGs to RGB through libjpeg's own chroma
 	// upsampling and colour conversion when libjpeg-turbo is active, so
 	// that the pixels are Pillow's bit for bit, instead of to the YCbCr
-	// planes as stored (which imgproc's operations process faster).
+	// planes as stored (which imgproc's operations process faster). The
+	// pure-Go decoder then converts its planes with the same upsampling
+	// and arithmetic, so that only its IDCT differs from Pillow's (61-62
+	// dB from it on the test photos).
 	RGB bool
 }
 
