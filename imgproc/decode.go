@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/fanout-dev/fanout/imgproc/libheif"
-	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 )
@@ -221,7 +220,8 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 			img, err = decodeWebPStill(data)
 		}
 	case BMP:
-		img, err = bmp.Decode(bytes.NewReader(data))
+		img, err = decodeBMP(data)
+		pic.Codec = "imgproc (BMP)"
 	case TIFF:
 		img, err = tiff.Decode(bytes.NewReader(data))
 	case HEIC, AVIF:
@@ -240,7 +240,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	}
 	if pic.Codec == "" {
 		pic.Codec = "image/" + string(f)
-		if f == WebP || f == BMP || f == TIFF {
+		if f == WebP || f == TIFF {
 			pic.Codec = "golang.org/x/image/" + string(f)
 		}
 	}
@@ -270,7 +270,7 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 	case WebP:
 		return webp.DecodeConfig(r)
 	case BMP:
-		return bmp.DecodeConfig(r)
+		return decodeBMPConfig(data)
 	case TIFF:
 		return tiff.DecodeConfig(r)
 	case HEIC, AVIF:
@@ -321,7 +321,7 @@ func decodeError(f Format, err error, data []byte) error {
 		return &decodeErr{msg: "imgproc: decode " + string(f) + ": " + strings.TrimPrefix(err.Error(), "imgproc: "), errs: []error{err}}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return decodeFailure(f, ErrTruncated, "", err)
-	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu) || errors.Is(err, bmp.ErrUnsupported):
+	case errors.As(err, &ju) || errors.As(err, &pu) || errors.As(err, &tu):
 		return decodeFailure(f, ErrUnsupported, "", err)
 	case !complete(f, data):
 		return decodeFailure(f, ErrTruncated, "data ends before the image does", err)

@@ -1,0 +1,137 @@
+package imgproc_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fanout-dev/fanout/imgproc"
+)
+
+// corpusDir holds the decode corpus: small files of every odd variant of
+// each format, made by the generator scripts beside them (make.py).
+const corpusDir = "../testdata/corpus"
+
+// corpusGolden holds the digests of Pillow's decoding of the corpus
+// (convert("RGBA"), tobytes), for machines without Pillow.
+const corpusGolden = "../testdata/corpus/golden.json"
+
+// corpusRefused are the corpus files that must be refused, and the error
+// class each refusal wraps. Pillow refuses them too.
+var corpusRefused = map[string]error{
+	"bmp/rgb32-bitfields-10bit.bmp": imgproc.ErrUnsupported, // channel masks Pillow has no unpacker for
+	"bmp/jpeg-in-bmp.bmp":           imgproc.ErrUnsupported,
+	"bmp/bits64.bmp":                imgproc.ErrUnsupported,
+	"bmp/rgb24-truncated.bmp":       imgproc.ErrTruncated,
+	"bmp/rle8-truncated.bmp":        imgproc.ErrTruncated,
+}
+
+// TestDecodeCorpus decodes every file of the corpus (but TIFF's, which
+// TestTIFFCorpus covers) and checks each against what it must give:
+// Pillow's pixels bit for bit (Pillow live when python3-pil is there, its
+// golden digests otherwise); for a file with a NAME.expected.png beside
+// it, the pixels of that PNG, where Pillow is wrong (the generator says
+// why); or, for the files of corpusRefused, a refusal of that class.
+func TestDecodeCorpus(t *testing.T) {
+	golden := map[string]string{}
+	if data, err := os.ReadFile(corpusGolden); err == nil {
+		if err := json.Unmarshal(data, &golden); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := pillowCheck() == nil
+	var files []string
+	for _, pattern := range []string{"bmp/*.bmp"} {
+		m, err := filepath.Glob(filepath.Join(corpusDir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no corpus files")
+	}
+	var pillowFiles []string
+	for _, path := range files {
+		name := filepath.ToSlash(strings.TrimPrefix(path, corpusDir+string(filepath.Separator)))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pic, err := imgproc.Decode(data, &imgproc.DecodeOptions{RGB: true})
+		if want, refused := corpusRefused[name]; refused {
+			if !errors.Is(err, want) {
+				t.Errorf("%s: %v, want a refusal wrapping %v", name, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		got := pixelsNRGBA(pic.Image)
+		if exp := strings.TrimSuffix(path, filepath.Ext(path)) + ".expected.png"; fileExists(exp) {
+			if want := pixelsNRGBA(mustReadPNG(t, exp)); !slices.Equal(got, want) {
+				t.Errorf("%s: differs from the format's pixels in %s", name, filepath.Base(exp))
+			}
+			continue
+		}
+		if !live {
+			switch {
+			case golden[name] == "":
+				t.Errorf("%s: no golden digest (run go test ./imgproc -run TestDecodeCorpus -update with python3-pil)", name)
+			case digest(got) != golden[name]:
+				t.Errorf("%s: decoded pixels' digest differs from Pillow's", name)
+			}
+			continue
+		}
+		pillowFiles = append(pillowFiles, name)
+	}
+	if !live {
+		t.Logf("checked against golden digests (no Pillow: install python3-pil to check live)")
+		return
+	}
+	// One Pillow run for all the files it is the reference for.
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(strings.Join(pillowFiles, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runPillow(t, `
+import os, sys
+from PIL import Image
+root, out = sys.argv[1], sys.argv[2]
+for i, name in enumerate(open(sys.argv[3]).read().split("\n")):
+    im = Image.open(os.path.join(root, name))
+    open(os.path.join(out, str(i)), "wb").write(im.convert("RGBA").tobytes())
+`, corpusDir, dir, list)
+	for i, name := range pillowFiles {
+		want, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(filepath.Join(corpusDir, name))
+		pic, _ := imgproc.Decode(data, &imgproc.DecodeOptions{RGB: true})
+		if got := pixelsNRGBA(pic.Image); !slices.Equal(got, want) {
+			n, first := diffCount(got, want)
+			t.Errorf("%s: %d bytes differ from Pillow's, the first at pixel %d", name, n, first/4)
+		}
+		golden[name] = digest(want)
+	}
+	if *update {
+		js, _ := json.MarshalIndent(golden, "", "\t")
+		if err := os.WriteFile(corpusGolden, append(js, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
