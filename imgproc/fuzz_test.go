@@ -15,7 +15,7 @@ import (
 const fuzzMaxPixels = 1 << 20
 
 // FuzzDecode feeds Decode arbitrary bytes, seeded with the small files of
-// testdata/imgproc (large seeds make the fuzzer's minimisation crawl) and a
+// testdata/imgproc and of the decode corpus (large seeds make the fuzzer's minimisation crawl) and a
 // tiny image in every format Encode writes. Decode must not panic (a
 // recovered decoder panic is reported as a failure too), must keep to the
 // pixel budget, and must not allocate much more than the budget allows;
@@ -25,6 +25,11 @@ func FuzzDecode(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	corpus, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", "*", "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	files = append(files, corpus...)
 	for _, name := range files {
 		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
 			continue
