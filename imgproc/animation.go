@@ -93,7 +93,11 @@ func DecodeAnimation(data []byte, opts *DecodeOptions) (a *Animation, err error)
 		return nil, fmt.Errorf("%w: gif animation of %d frames of %dx%d is %d pixels, over the limit of %d pixels",
 			ErrTooLarge, frames, cfg.Width, cfg.Height, n, budget)
 	}
-	g, err := gif.DecodeAll(bytes.NewReader(data))
+	norm, err := gifNormalize(data)
+	if err != nil {
+		return nil, decodeError(f, err, data)
+	}
+	g, err := gif.DecodeAll(bytes.NewReader(norm))
 	if err != nil {
 		return nil, decodeError(f, err, data)
 	}

@@ -208,7 +208,10 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 	case PNG:
 		img, err = png.Decode(bytes.NewReader(data))
 	case GIF:
-		img, err = gif.Decode(bytes.NewReader(data))
+		var norm []byte
+		if norm, err = gifNormalize(data); err == nil {
+			img, err = gif.Decode(bytes.NewReader(norm))
+		}
 		if m, ok := img.(*image.Paletted); ok && err == nil {
 			img = gifScreen(m, cfg.Width, cfg.Height)
 		}
@@ -410,53 +413,6 @@ func gifScreen(m *image.Paletted, w, h int) *image.Paletted {
 		copy(out.Pix[out.PixOffset(r.Min.X, y):][:r.Dx()], m.Pix[m.PixOffset(r.Min.X, y):])
 	}
 	return out
-}
-
-// gifFrames counts the image descriptors of a GIF without decoding pixels.
-// It returns at least 1, and stops counting at the first malformed block.
-func gifFrames(data []byte) int {
-	if len(data) < 13 {
-		return 1
-	}
-	i := 13
-	if data[10]&0x80 != 0 {
-		i += 3 << (data[10]&7 + 1)
-	}
-	frames := 0
-	skipSubBlocks := func(i int) int {
-		for i < len(data) {
-			n := int(data[i])
-			i++
-			if n == 0 {
-				return i
-			}
-			i += n
-		}
-		return -1
-	}
-	for i >= 0 && i < len(data) {
-		switch data[i] {
-		case 0x21: // extension
-			if i+2 > len(data) {
-				return max(frames, 1)
-			}
-			i = skipSubBlocks(i + 2)
-		case 0x2C: // image descriptor
-			frames++
-			if i+10 > len(data) {
-				return max(frames, 1)
-			}
-			flags := data[i+9]
-			i += 10
-			if flags&0x80 != 0 {
-				i += 3 << (flags&7 + 1)
-			}
-			i = skipSubBlocks(i + 1) // LZW minimum code size, then data
-		default: // 0x3B trailer, or garbage
-			return max(frames, 1)
-		}
-	}
-	return max(frames, 1)
 }
 
 // webpHasAlpha reports whether a WebP file says it has alpha: the flag of
