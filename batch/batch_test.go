@@ -455,8 +455,10 @@ func ExampleRun() {
 }
 
 // TestProcessPath checks that Output.Path says which path the pixels took:
-// shrink-on-load and the YCbCr planes for a thumbnail of a JPEG, RGBA for a
-// PNG with alpha; and that the sizes reported are the full picture's.
+// shrink-on-load and the YCbCr planes for a thumbnail of a JPEG written as
+// JPEG, RGB (libjpeg's conversion, as Pillow's) for one written as PNG,
+// RGBA for a PNG with alpha; and that the sizes reported are the full
+// picture's.
 func TestProcessPath(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, ops, want string
@@ -464,7 +466,7 @@ func TestProcessPath(t *testing.T) {
 		in, out               [2]int
 	}{
 		{"jpeg thumbnail", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{100, 67}},
-		{"jpeg thumbnail to png", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, YCbCr 4:4:4 planes", imgproc.PNG, [2]int{451, 300}, [2]int{100, 67}},
+		{"jpeg thumbnail to png", "imgproc/skimage-chelsea.jpg", "thumbnail=100x100", "1/2 scale, RGB", imgproc.PNG, [2]int{451, 300}, [2]int{100, 67}},
 		{"jpeg resize", "imgproc/skimage-chelsea.jpg", "resize=300x", "YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{300, 200}},
 		{"jpeg blur", "imgproc/skimage-chelsea.jpg", "blur=2", "YCbCr 4:2:0 planes", "", [2]int{451, 300}, [2]int{451, 300}},
 		{"png alpha", "imgproc/with-alpha.png", "resize=50%", "RGBA", "", [2]int{0, 0}, [2]int{0, 0}},

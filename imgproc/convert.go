@@ -54,6 +54,12 @@ func toNRGBA(img image.Image) *image.NRGBA {
 		}
 		return out
 	case *image.YCbCr:
+		if _, _, ok := chromaFactors(m.SubsampleRatio); ok && r.Min == (image.Point{}) {
+			// As libjpeg converts them, and so as Pillow and viewers show
+			// a JPEG of these planes.
+			jpegRGBInto(out.Pix, out.Stride, m)
+			return out
+		}
 		for y := 0; y < h; y++ {
 			dst := out.Pix[y*out.Stride:][:4*w]
 			for x := 0; x < w; x++ {

@@ -1,8 +1,11 @@
 package imgproc_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,6 +33,8 @@ var corpusRefused = map[string]error{
 	"bmp/rgb24-truncated.bmp":       imgproc.ErrTruncated,
 	"bmp/rle8-truncated.bmp":        imgproc.ErrTruncated,
 	"gif/truncated.gif":             imgproc.ErrTruncated,
+	"jpeg/truncated.jpg":            imgproc.ErrTruncated,
+	"webp/truncated.webp":           imgproc.ErrTruncated,
 }
 
 // TestDecodeCorpus decodes every file of the corpus (but TIFF's, which
@@ -48,7 +53,7 @@ func TestDecodeCorpus(t *testing.T) {
 	}
 	live := pillowCheck() == nil
 	var files []string
-	for _, pattern := range []string{"bmp/*.bmp", "gif/*.gif"} {
+	for _, pattern := range []string{"bmp/*.bmp", "gif/*.gif", "jpeg/*.jpg", "webp/*.webp"} {
 		m, err := filepath.Glob(filepath.Join(corpusDir, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -150,4 +155,87 @@ func visible(pix []byte) []byte {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestCorpusJPEGNearPillow holds the corpus' JPEGs to the issue's bounds
+// on the paths that are not bit-exact: decoded by the pure-Go codec, each
+// is at least 45 dB from Pillow's decoding (or refused, for arithmetic
+// coding, which image/jpeg does not read); blurred with blur=2 on the
+// default path (the YCbCr planes), at least 45 dB from Pillow's
+// GaussianBlur(2). Pillow runs live: it needs python3-pil.
+func TestCorpusJPEGNearPillow(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "jpeg", "*.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var names []string
+	for _, f := range files {
+		if name := "jpeg/" + filepath.Base(f); corpusRefused[name] == nil {
+			names = append(names, name)
+		}
+	}
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(strings.Join(names, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runPillow(t, `
+import os, sys
+from PIL import Image, ImageFilter
+root, out = sys.argv[1], sys.argv[2]
+for i, name in enumerate(open(sys.argv[3]).read().split("\n")):
+    im = Image.open(os.path.join(root, name)).convert("RGB")
+    im.save(os.path.join(out, "%d.png" % i))
+    im.filter(ImageFilter.GaussianBlur(2)).save(os.path.join(out, "%d-blur.png" % i))
+`, corpusDir, dir, list)
+	blur, err := imgproc.ParseOps("blur=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		data, err := os.ReadFile(filepath.Join(corpusDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mustReadPNG(t, filepath.Join(dir, strconv.Itoa(i)+".png"))
+		pic, err := imgproc.Decode(data, &imgproc.DecodeOptions{JPEG: imgproc.JPEGStd, RGB: true, KeepOrientation: true})
+		switch {
+		case err != nil && strings.Contains(name, "arithmetic") && errors.Is(err, imgproc.ErrUnsupported):
+			t.Logf("%s: pure Go refuses it: %v", name, err)
+		case err != nil:
+			t.Errorf("%s: pure Go: %v", name, err)
+		default:
+			if db := psnr(pic.Image, want); db < 45 {
+				t.Errorf("%s: pure Go is %.1f dB from Pillow, want at least 45", name, db)
+			}
+		}
+		pic, err = imgproc.Decode(data, &imgproc.DecodeOptions{KeepOrientation: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		img, err := blur.ApplyPicture(t.Context(), pic, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db := psnr(asPNG(t, img), mustReadPNG(t, filepath.Join(dir, strconv.Itoa(i)+"-blur.png"))); db < 45 {
+			t.Errorf("%s: blur=2 is %.1f dB from Pillow's GaussianBlur(2), want at least 45", name, db)
+		} else {
+			t.Logf("%s: blur=2 %.1f dB from Pillow", name, db)
+		}
+	}
+}
+
+// asPNG returns img as imgproc writes it to a PNG: YCbCr planes converted
+// to RGB as libjpeg converts them, as a viewer shows a JPEG of them.
+func asPNG(tb testing.TB, img image.Image) image.Image {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := imgproc.Encode(&buf, &imgproc.Picture{Image: img, Oriented: true}, &imgproc.EncodeOptions{Format: imgproc.PNG}); err != nil {
+		tb.Fatal(err)
+	}
+	out, err := png.Decode(&buf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

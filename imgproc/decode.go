@@ -265,7 +265,18 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 	r := bytes.NewReader(data)
 	switch f {
 	case JPEG:
-		return jpeg.DecodeConfig(r)
+		cfg, err := jpeg.DecodeConfig(r)
+		if _, unsupported := err.(jpeg.UnsupportedError); unsupported {
+			// Arithmetic coding and the like: libjpeg-turbo, if present,
+			// reads the header, and decodes the file.
+			if lib, terr := turbo(); terr == nil {
+				w, h, _, _, herr := lib.DecodeConfig(data)
+				if herr == nil {
+					return image.Config{Width: w, Height: h}, nil
+				}
+			}
+		}
+		return cfg, err
 	case PNG:
 		return png.DecodeConfig(r)
 	case GIF:

@@ -14,10 +14,17 @@ import "image"
 // m must be as image/jpeg returns it: bounds at the origin, the planes'
 // rows padded to whole blocks, which libjpeg's upsampler reads as well.
 func jpegRGB(m *image.YCbCr) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, m.Rect.Dx(), m.Rect.Dy()))
+	jpegRGBInto(out.Pix, out.Stride, m)
+	return out
+}
+
+// jpegRGBInto is jpegRGB writing opaque RGBA pixels into pix, rows stride
+// bytes apart.
+func jpegRGBInto(pix []byte, stride int, m *image.YCbCr) {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	if w == 0 || h == 0 {
-		return out
+		return
 	}
 	// Horizontal and vertical chroma factors, and the chroma planes' size
 	// as libjpeg counts it (downsampled_width and _height).
@@ -57,13 +64,12 @@ func jpegRGB(m *image.YCbCr) *image.RGBA {
 			}
 		}
 		luma := m.Y[y*m.YStride:][:w]
-		row := out.Pix[y*out.Stride:][:4*w]
+		row := pix[y*stride:][:4*w]
 		for x, yy := range luma {
 			p := row[4*x : 4*x+4 : 4*x+4]
 			p[0], p[1], p[2], p[3] = jpegYCbCrToRGB(int32(yy), int32(cb[x]), int32(cr[x]))
 		}
 	}
-	return out
 }
 
 // fancyH2V2 is libjpeg's h2v2_fancy_upsample for one output row: near is
@@ -139,4 +145,45 @@ func jpegYCbCrToRGB(y, cb, cr int32) (r, g, b, a byte) {
 	g = clamp(y + (-jFixCbG*cb+-jFixCrG*cr+jHalf)>>jScale)
 	b = clamp(y + (jFixCbB*cb+jHalf)>>jScale)
 	return r, g, b, 255
+}
+
+// clipEnergy returns the mean, over m's pixels (one in 16 for a picture
+// over a quarter megapixel), of the squared amounts by which their RGB
+// colours (each with its nearest chroma sample) fall outside [0, 255],
+// summed over the channels: how much a conversion to RGB clips. Blurring
+// the planes before that clipping, rather than after it as an RGB blur
+// does, moves the result away from the RGB blur's where those colours
+// are.
+func clipEnergy(m *image.YCbCr) float64 {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	fx, fy, ok := chromaFactors(m.SubsampleRatio)
+	if !ok || w == 0 || h == 0 {
+		return 0
+	}
+	step := 1
+	if w*h > 1<<18 {
+		step = 4
+	}
+	sq := func(v int32) int64 {
+		if v < 0 {
+			return int64(v) * int64(v)
+		}
+		if v > 255 {
+			return int64(v-255) * int64(v-255)
+		}
+		return 0
+	}
+	var sum int64
+	n := 0
+	for y := 0; y < h; y += step {
+		luma := m.Y[y*m.YStride:][:w]
+		cb, cr := m.Cb[(y/fy)*m.CStride:], m.Cr[(y/fy)*m.CStride:]
+		for x := 0; x < w; x += step {
+			b, r := int32(cb[x/fx])-jpegHalf, int32(cr[x/fx])-jpegHalf
+			Y := int32(luma[x])
+			sum += sq(Y+(jFixCrR*r+jHalf)>>jScale) + sq(Y+(-jFixCbG*b-jFixCrG*r+jHalf)>>jScale) + sq(Y+(jFixCbB*b+jHalf)>>jScale)
+			n++
+		}
+	}
+	return float64(sum) / float64(n)
 }
