@@ -3,6 +3,7 @@ package imgproc
 import (
 	"fmt"
 	"image"
+	"slices"
 )
 
 // Orientation is an EXIF orientation: how the stored pixels must be turned
@@ -76,8 +77,10 @@ func transformPlane(dst []byte, dstStride int, src []byte, srcStride, w, h, bpp 
 
 // Orient returns img turned by o, as a new image whose bounds start at
 // (0, 0). *image.YCbCr (when its chroma grid allows it), *image.Gray,
-// *image.RGBA and *image.NRGBA keep their type; other images become
-// *image.NRGBA. An invalid o is an error.
+// *image.RGBA, *image.NRGBA, *image.Paletted and the 16-bit
+// *image.Gray16, *image.NRGBA64 and *image.RGBA64 keep their type (and
+// precision); other images become *image.NRGBA. An invalid o is an
+// error.
 func Orient(img image.Image, o Orientation) (image.Image, error) {
 	if !o.Valid() {
 		return nil, fmt.Errorf("imgproc: invalid orientation %d", int(o))
@@ -111,6 +114,22 @@ func Orient(img image.Image, o Orientation) (image.Image, error) {
 	case *image.NRGBA:
 		out := image.NewNRGBA(dr)
 		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 4, o)
+		return out, nil
+	case *image.Gray16: // 16-bit images keep their precision
+		out := image.NewGray16(dr)
+		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 2, o)
+		return out, nil
+	case *image.NRGBA64:
+		out := image.NewNRGBA64(dr)
+		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 8, o)
+		return out, nil
+	case *image.RGBA64:
+		out := image.NewRGBA64(dr)
+		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 8, o)
+		return out, nil
+	case *image.Paletted:
+		out := image.NewPaletted(dr, slices.Clone(m.Palette))
+		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 1, o)
 		return out, nil
 	}
 	n := toNRGBA(img)
