@@ -74,8 +74,17 @@ var ErrJobTooLarge = errors.New("over the worker's limit")
 // A program registers it once, in the registry it gives to its executor's
 // backend and to its workers. The task holds every job to lim.
 func Register(r *parallel.Registry, lim Limits) *parallel.Task[Job, Output] {
-	run := Process
+	return RegisterWith(r, lim, Process)
+}
+
+// RegisterWith is [Register] with run doing the work instead of
+// [Process]: a worker that runs each job in a child process of its own
+// passes a function that sends the job there. The limits are applied
+// around run, in the calling process, so they hold whatever the child's
+// own registry says.
+func RegisterWith(r *parallel.Registry, lim Limits, run func(context.Context, Job) (Output, error)) *parallel.Task[Job, Output] {
 	if lim != (Limits{}) {
+		process := run
 		run = func(ctx context.Context, job Job) (Output, error) {
 			if lim.MaxInput > 0 && int64(len(job.Data)) > lim.MaxInput {
 				return Output{}, parallel.Permanent(fmt.Errorf("batch: input of %d bytes: %w of %d bytes", len(job.Data), ErrJobTooLarge, lim.MaxInput))
@@ -88,7 +97,7 @@ func Register(r *parallel.Registry, lim Limits) *parallel.Task[Job, Output] {
 					job.MaxPixels = lim.MaxPixels
 				}
 			}
-			out, err := Process(ctx, job)
+			out, err := process(ctx, job)
 			if err == nil && lim.MaxOutput > 0 && int64(len(out.Data)) > lim.MaxOutput {
 				return Output{}, parallel.Permanent(fmt.Errorf("batch: output of %d bytes: %w of %d bytes", len(out.Data), ErrJobTooLarge, lim.MaxOutput))
 			}

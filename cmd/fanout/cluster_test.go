@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os/exec"
 	"strings"
@@ -161,4 +163,33 @@ func TestWorkerLimits(t *testing.T) {
 	if code != exitFailed || !strings.Contains(stderr, "1 done, 1 failed") || !strings.Contains(stderr, want) {
 		t.Errorf("exit status %d, want the big image refused by the worker (%q) and the small one done:\n%s", code, want, stderr)
 	}
+}
+
+// TestWorkerMemoryLimit checks that a worker runs each task in a child
+// process held to --memory-limit: a job that needs more (a 36-megapixel
+// image blurred, under 200 MB) fails permanently, naming the limit, and
+// the same worker then does the next job.
+func TestWorkerMemoryLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server and three processes")
+	}
+	srv := newCmdTestServer(t)
+	url, token := srv.ClientURL(), "right-token"
+	big := image.NewNRGBA(image.Rect(0, 0, 6000, 6000)) // 144 MB decoded, translucent
+	for i := 3; i < len(big.Pix); i += 4 {
+		big.Pix[i] = 128
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, big); err != nil {
+		t.Fatal(err)
+	}
+	web := imageServer(t, map[string][]byte{"/big.png": buf.Bytes(), "/small.jpg": demoPhoto(t, "skimage-chelsea.jpg")}, 0)
+	startWorker(t, url, token, "--memory-limit", "200M")
+
+	code, _, stderr := runFanout(t, "images", "--nats", url, "--token", token, "-o", t.TempDir(), "--workers", "1",
+		"--ops", "blur=2", "--format", "png", web.URL+"/big.png", web.URL+"/small.jpg")
+	if code != exitFailed || !strings.Contains(stderr, "1 done, 1 failed") || !strings.Contains(stderr, "memory limit of 209715200 bytes") {
+		t.Errorf("exit status %d, want the big image failed at the worker's memory limit and the small one done:\n%s", code, stderr)
+	}
+	t.Log(stderr)
 }

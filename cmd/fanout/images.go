@@ -22,7 +22,6 @@ import (
 	"github.com/fanout-dev/fanout/imgproc/turbojpeg"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
-	"github.com/fanout-dev/fanout/parallel/proc"
 	"github.com/fanout-dev/fanout/report"
 )
 
@@ -368,14 +367,7 @@ func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend stri
 	cfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
 	switch {
 	case f.isolate:
-		pc := proc.Config{Workers: workers, MemoryLimit: f.memoryLimit}
-		if f.memoryLimit > 0 {
-			// The limit counts address space, and glibc's malloc
-			// reserves 64 MiB of it for each thread that calls into C
-			// (libjpeg-turbo): two arenas keep the limit about memory.
-			pc.Env = append(os.Environ(), "MALLOC_ARENA_MAX=2")
-		}
-		pb, err := proc.New(pc)
+		pb, err := isolatedBackend(workers, f.memoryLimit)
 		if err != nil {
 			return nil, "", nil, err
 		}
