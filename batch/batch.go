@@ -81,6 +81,10 @@ type Config struct {
 	// reset to 1); by default EXIF, with its camera data and GPS position,
 	// is dropped.
 	KeepEXIF bool
+	// KeepMetadata writes each source's EXIF, XMP and IPTC data to its
+	// output where the output format holds them (EXIF and XMP
+	// orientation reset); by default only the ICC profile is kept.
+	KeepMetadata bool
 	// DropICC leaves ICC profiles out of the outputs (kept by default).
 	DropICC bool
 	// Background is the colour transparency is flattened on for formats
@@ -460,7 +464,8 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,
 		FirstFrame:      r.cfg.FirstFrame,
-		KeepEXIF:        r.cfg.KeepEXIF,
+		KeepEXIF:        r.cfg.KeepEXIF || r.cfg.KeepMetadata,
+		KeepMetadata:    r.cfg.KeepMetadata,
 		DropICC:         r.cfg.DropICC,
 		Background:      r.cfg.Background,
 		MaxPixels:       r.cfg.MaxPixels,

@@ -108,6 +108,11 @@ type Picture struct {
 	// a PNG's eXIf or a WebP's EXIF chunk), or nil. [Encode] writes it
 	// back only when asked (EncodeOptions.KeepEXIF).
 	EXIF []byte
+	// XMP is the image's XMP packet (JPEG APP1, PNG iTXt, WebP XMP chunk,
+	// TIFF tag 700), or nil; IPTC its IPTC-IIM records (JPEG APP13,
+	// TIFF tag 33723), or nil. [Encode] writes them back only when asked
+	// (EncodeOptions.KeepXMP, KeepIPTC).
+	XMP, IPTC []byte
 	// Orientation is the EXIF orientation stored in the file (OrientNormal
 	// when there is none).
 	Orientation Orientation
@@ -179,7 +184,7 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		return nil, decodeFailure(f, ErrCorrupt, fmt.Sprintf("image is %dx%d", cfg.Width, cfg.Height), nil)
 	}
 	meta := readMeta(f, data)
-	pic = &Picture{Format: f, ICC: meta.icc, EXIF: meta.exif, Orientation: meta.orientation, Frames: 1, Scale: 1}
+	pic = &Picture{Format: f, ICC: meta.icc, EXIF: meta.exif, XMP: meta.xmp, IPTC: meta.iptc, Orientation: meta.orientation, Frames: 1, Scale: 1}
 	upright := !o.KeepOrientation && pic.Orientation.swapsAxes()
 	pic.Width, pic.Height = cfg.Width, cfg.Height
 	if upright {

@@ -41,11 +41,17 @@ type EncodeOptions struct {
 	// orientation set to 1 since the pixels are written upright. By
 	// default EXIF is dropped (camera data, GPS positions).
 	KeepEXIF bool
+	// KeepXMP writes Picture.XMP (JPEG APP1, PNG iTXt, WebP XMP), its
+	// orientation, if it gives one, set to 1; KeepIPTC writes
+	// Picture.IPTC (JPEG APP13, the only output format with a place for
+	// it). By default both are dropped.
+	KeepXMP, KeepIPTC bool
 	// DropICC leaves the ICC profile out. By default a JPEG or PNG keeps
 	// Picture.ICC, unless the profile's colour space contradicts the
 	// output's (a GRAY profile on colour output, an RGB or CMYK one on
-	// grey output), which the formats forbid; other metadata (EXIF, XMP,
-	// comments) is never written.
+	// grey output), which the formats forbid; WebP keeps it too. Other
+	// metadata (comments, MakerNote outside EXIF, GIF extensions) is never
+	// written.
 	DropICC bool
 	// Background is the colour a translucent image is flattened on for
 	// formats without alpha (JPEG). Nil means white.
@@ -68,6 +74,12 @@ type EncodeOptions struct {
 // lossy at opts.Quality or lossless, alpha and ICC profile kept; without
 // the library Encode returns an error wrapping ErrUnsupported that says what
 // to install.
+//
+// AVIF is written with the system's libheif (package imgproc/libheif) at
+// opts.Quality, alpha and ICC profile kept (not lossless: opts.Lossless is
+// refused with ErrUnsupported); without libheif, with libavif compiled to
+// WebAssembly, on the same quality scale and about half as fast
+// ([AVIFInfo] says which).
 //
 // Encode returns an error wrapping ErrUnsupported for formats it does not
 // know, an error for an empty image (no format can hold one that
@@ -117,9 +129,15 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	if o.DropICC {
 		icc = nil
 	}
-	var exif []byte
+	var exif, xmp, iptc []byte
 	if o.KeepEXIF && len(p.EXIF) > 0 {
 		exif = uprightEXIF(p.EXIF)
+	}
+	if o.KeepXMP && len(p.XMP) > 0 {
+		xmp = uprightXMP(p.XMP)
+	}
+	if o.KeepIPTC && len(p.IPTC) > 0 {
+		iptc = p.IPTC
 	}
 	var data []byte
 	var err error
@@ -127,11 +145,8 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 	case JPEG:
 		ready := jpegReady(img, o.Background)
 		data, err = encodeJPEG(ready, q, o.JPEG)
-		if icc = iccFor(icc, ready); err == nil && len(icc) > 0 {
-			data = spliceJPEGICC(data, icc)
-		}
-		if exif != nil && err == nil {
-			data = spliceJPEGEXIF(data, exif)
+		if err == nil {
+			data = spliceJPEG(data, jpegMetadata(exif, xmp, iccFor(icc, ready), iptc))
 		}
 	case PNG:
 		var buf bytes.Buffer
@@ -144,6 +159,9 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 			}
 			if exif != nil && err == nil {
 				data, err = splicePNGChunk(data, "eXIf", exif)
+			}
+			if xmp != nil && err == nil {
+				data, err = splicePNGChunk(data, "iTXt", pngXMPChunk(xmp))
 			}
 		}
 	case GIF:
@@ -162,7 +180,7 @@ func Encode(w io.Writer, p *Picture, opts *EncodeOptions) error {
 			data = buf.Bytes()
 		}
 	case WebP:
-		data, err = encodeWebP(img, q, o.Lossless, icc, exif)
+		data, err = encodeWebP(img, q, o.Lossless, icc, exif, xmp)
 	case AVIF:
 		if o.Lossless {
 			return fmt.Errorf("imgproc: encode avif: %w: lossless AVIF", ErrUnsupported)
@@ -249,13 +267,50 @@ func iccFor(icc []byte, img image.Image) []byte {
 	return icc
 }
 
-// spliceJPEGICC inserts icc as APP2 ICC_PROFILE segments after the SOI
-// marker of a JPEG, or after its JFIF APP0 segment if it starts with one
+// jpegMetadata returns the marker segments that carry the metadata of a
+// JPEG, in the order they go after its SOI (or JFIF APP0): APP1 EXIF,
+// APP1 XMP, APP2 ICC_PROFILE (as many as the profile needs) and APP13
+// IPTC, each only if given. Data too large for its segments is left out.
+func jpegMetadata(exif, xmp, icc, iptc []byte) []byte {
+	var out []byte
+	segment := func(marker byte, parts ...[]byte) {
+		n := 2
+		for _, p := range parts {
+			n += len(p)
+		}
+		if n > 0xffff {
+			return
+		}
+		out = append(out, 0xff, marker)
+		out = binary.BigEndian.AppendUint16(out, uint16(n))
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+	}
+	if exif != nil {
+		segment(0xe1, []byte("Exif\x00\x00"), exif)
+	}
+	if xmp != nil {
+		segment(0xe1, []byte(xmpSig), xmp)
+	}
+	if n := (len(icc) + maxICCChunk - 1) / maxICCChunk; n <= 255 { // more cannot be numbered
+		for i := range n {
+			chunk := icc[i*maxICCChunk : min(len(icc), (i+1)*maxICCChunk)]
+			segment(0xe2, []byte(iccSig), []byte{byte(i + 1), byte(n)}, chunk)
+		}
+	}
+	if iptc != nil {
+		segment(0xed, photoshopBlock(iptc))
+	}
+	return out
+}
+
+// spliceJPEG inserts the marker segments segs after the SOI marker of a
+// JPEG, or after its JFIF APP0 segment if it starts with one
 // (libjpeg-turbo writes one, and JFIF requires it to follow SOI directly).
-func spliceJPEGICC(data, icc []byte) []byte {
-	n := (len(icc) + maxICCChunk - 1) / maxICCChunk
-	if n > 255 || len(data) < 2 {
-		return data // more than 255 segments cannot be numbered; drop it
+func spliceJPEG(data, segs []byte) []byte {
+	if len(segs) == 0 || len(data) < 2 {
+		return data
 	}
 	at := 2
 	if len(data) >= 6 && data[2] == 0xff && data[3] == 0xe0 {
@@ -263,16 +318,9 @@ func spliceJPEGICC(data, icc []byte) []byte {
 			at = end
 		}
 	}
-	out := make([]byte, 0, len(data)+len(icc)+18*n)
+	out := make([]byte, 0, len(data)+len(segs))
 	out = append(out, data[:at]...)
-	for i := range n {
-		chunk := icc[i*maxICCChunk : min(len(icc), (i+1)*maxICCChunk)]
-		out = append(out, 0xff, 0xe2)
-		out = binary.BigEndian.AppendUint16(out, uint16(2+14+len(chunk)))
-		out = append(out, iccSig...)
-		out = append(out, byte(i+1), byte(n))
-		out = append(out, chunk...)
-	}
+	out = append(out, segs...)
 	return append(out, data[at:]...)
 }
 
@@ -301,26 +349,4 @@ func splicePNGChunk(data []byte, typ string, body []byte) ([]byte, error) {
 	out = append(out, data[:ihdrEnd]...)
 	out = append(out, chunk...)
 	return append(out, data[ihdrEnd:]...), nil
-}
-
-// spliceJPEGEXIF inserts exif as an APP1 Exif segment after the SOI marker
-// of a JPEG, or after its JFIF APP0 segment, ahead of any ICC segments
-// spliceJPEGICC put there. EXIF data too large for one segment is dropped.
-func spliceJPEGEXIF(data, exif []byte) []byte {
-	if len(exif)+8 > 0xffff || len(data) < 2 {
-		return data
-	}
-	at := 2
-	if len(data) >= 6 && data[2] == 0xff && data[3] == 0xe0 {
-		if end := 4 + int(binary.BigEndian.Uint16(data[4:])); end <= len(data) {
-			at = end
-		}
-	}
-	out := make([]byte, 0, len(data)+len(exif)+10)
-	out = append(out, data[:at]...)
-	out = append(out, 0xff, 0xe1)
-	out = binary.BigEndian.AppendUint16(out, uint16(2+6+len(exif)))
-	out = append(out, "Exif\x00\x00"...)
-	out = append(out, exif...)
-	return append(out, data[at:]...)
 }

@@ -33,15 +33,15 @@ func WebPInfo() string {
 
 // encodeWebP encodes img as WebP with the system's libwebp, lossy at
 // quality or lossless, alpha kept, with the ICC profile icc if not nil.
-func encodeWebP(img image.Image, quality int, lossless bool, icc, exif []byte) ([]byte, error) {
+func encodeWebP(img image.Image, quality int, lossless bool, icc, exif, xmp []byte) ([]byte, error) {
 	ready := rgbReady(img)
 	data, err := encodeWebPImage(ready, quality, lossless)
 	if err != nil {
 		return nil, err
 	}
-	if icc = iccFor(icc, ready); len(icc) > 0 || len(exif) > 0 {
+	if icc = iccFor(icc, ready); len(icc) > 0 || len(exif) > 0 || len(xmp) > 0 {
 		b := ready.Bounds()
-		return webpWithChunks(data, icc, exif, b.Dx(), b.Dy(), !isOpaque(ready))
+		return webpWithChunks(data, icc, exif, xmp, b.Dx(), b.Dy(), !isOpaque(ready))
 	}
 	return data, nil
 }
@@ -60,11 +60,12 @@ func isOpaque(img image.Image) bool {
 	return ok && o.Opaque()
 }
 
-// webpWithChunks returns the WebP file data with an ICCP chunk holding icc
-// and an EXIF chunk holding exif (either may be nil): the file becomes an
-// extended one (a VP8X chunk with the ICC and EXIF flags, and the alpha
-// flag when the image has alpha) if it was a simple one.
-func webpWithChunks(data, icc, exif []byte, w, h int, alpha bool) ([]byte, error) {
+// webpWithChunks returns the WebP file data with an ICCP chunk holding icc,
+// an EXIF chunk holding exif and an XMP chunk holding xmp (any may be
+// nil): the file becomes an extended one (a VP8X chunk with the ICC, EXIF
+// and XMP flags, and the alpha flag when the image has alpha) if it was a
+// simple one.
+func webpWithChunks(data, icc, exif, xmp []byte, w, h int, alpha bool) ([]byte, error) {
 	if len(data) < 20 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
 		return nil, errors.New("libwebp returned no RIFF WebP data")
 	}
@@ -76,7 +77,10 @@ func webpWithChunks(data, icc, exif []byte, w, h int, alpha bool) ([]byte, error
 	if len(exif) > 0 {
 		flags |= 0x08
 	}
-	out := make([]byte, 12, len(data)+len(icc)+len(exif)+40)
+	if len(xmp) > 0 {
+		flags |= 0x04
+	}
+	out := make([]byte, 12, len(data)+len(icc)+len(exif)+len(xmp)+40)
 	copy(out, data[:12])
 	if string(body[:4]) == "VP8X" {
 		n := 8 + int(binary.LittleEndian.Uint32(body[4:8]))
@@ -105,6 +109,9 @@ func webpWithChunks(data, icc, exif []byte, w, h int, alpha bool) ([]byte, error
 	out = append(out, body...)
 	if len(exif) > 0 {
 		out = appendChunk(out, "EXIF", exif)
+	}
+	if len(xmp) > 0 {
+		out = appendChunk(out, "XMP ", xmp)
 	}
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/draw"
 	"image/gif"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -224,6 +226,8 @@ func TestImagesMetadataFlags(t *testing.T) {
 		{[]string{"--keep-exif", "--format", "png"}, ".png", true, true},
 		{[]string{"--keep-exif", "--format", "webp"}, ".webp", true, true},
 		{[]string{"--strip-icc"}, ".jpg", false, false},
+		{[]string{"--strip"}, ".jpg", false, false},
+		{[]string{"--strip", "--format", "webp"}, ".webp", false, false},
 	} {
 		out := t.TempDir()
 		var stdout, stderr bytes.Buffer
@@ -274,4 +278,95 @@ func nrgbaPix(img image.Image) []byte {
 	m := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
 	return m.Pix
+}
+
+// TestImagesKeepMetadata: --keep-metadata keeps EXIF (camera, copyright,
+// GPS), XMP and, in JPEG, IPTC, the orientations reset since the pixels
+// are written upright; by default only the ICC profile would be kept, and
+// --strip keeps nothing. Outputs are read back by imgproc and, when it is
+// installed, by exiftool.
+func TestImagesKeepMetadata(t *testing.T) {
+	exiftool, exiftoolErr := exec.LookPath("exiftool")
+	if exiftoolErr != nil {
+		t.Logf("exiftool not checked (Debian libimage-exiftool-perl): %v", exiftoolErr)
+	}
+	dir := filepath.Join("..", "..", "testdata", "imgproc", "meta")
+	for _, src := range []string{"tagged.jpg", "tagged.png", "tagged.webp"} {
+		for _, format := range []string{"jpeg", "png", "webp"} {
+			for _, mode := range []string{"", "--keep-metadata", "--strip"} {
+				t.Run(src+"/"+format+mode, func(t *testing.T) {
+					out := t.TempDir()
+					args := []string{"images", filepath.Join(dir, src), "-o", out, "--quiet", "--format", format, "--name", "out{n}.{ext}"}
+					if mode != "" {
+						args = append(args, mode)
+					}
+					var stdout, stderr bytes.Buffer
+					if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+						t.Fatalf("exit %d: %s", code, stderr.String())
+					}
+					files, _ := filepath.Glob(filepath.Join(out, "out*"))
+					if len(files) != 1 {
+						t.Fatalf("outputs %v", files)
+					}
+					data, err := os.ReadFile(files[0])
+					if err != nil {
+						t.Fatal(err)
+					}
+					pic, err := imgproc.Decode(data, &imgproc.DecodeOptions{KeepOrientation: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if pic.Width != 40 || pic.Height != 60 {
+						t.Errorf("stored %dx%d, want the upright 40x60", pic.Width, pic.Height)
+					}
+					keep := mode == "--keep-metadata"
+					wantIPTC := keep && format == "jpeg" && src == "tagged.jpg"
+					if got := pic.EXIF != nil; got != keep {
+						t.Errorf("EXIF kept: %v, want %v", got, keep)
+					}
+					if got := pic.XMP != nil; got != keep {
+						t.Errorf("XMP kept: %v, want %v", got, keep)
+					}
+					if got := pic.IPTC != nil; got != wantIPTC {
+						t.Errorf("IPTC kept: %v, want %v", got, wantIPTC)
+					}
+					if pic.Orientation != imgproc.OrientNormal {
+						t.Errorf("EXIF orientation %d, want 1", pic.Orientation)
+					}
+					if exiftoolErr != nil {
+						return
+					}
+					b, err := exec.Command(exiftool, "-j", "-n", "-G1", files[0]).Output()
+					if err != nil {
+						t.Fatal(err)
+					}
+					var tags []map[string]any
+					if err := json.Unmarshal(b, &tags); err != nil || len(tags) != 1 {
+						t.Fatalf("exiftool: %v %s", err, b)
+					}
+					got := tags[0]
+					want := map[string]any{}
+					if keep {
+						want = map[string]any{"IFD0:Copyright": "(c) fanout test", "IFD0:Orientation": 1.0, "GPS:GPSLatitudeRef": "N",
+							"XMP-dc:Creator": "Ada Tester", "XMP-dc:Rights": "CC0 test file", "XMP-tiff:Orientation": 1.0}
+						if wantIPTC {
+							want["IPTC:By-line"] = "Ada Tester"
+						}
+					}
+					for k, v := range want {
+						if got[k] != v {
+							t.Errorf("exiftool reads %s = %v, want %v", k, got[k], v)
+						}
+					}
+					if !keep {
+						for k := range got {
+							if g := strings.SplitN(k, ":", 2)[0]; g == "IFD0" || g == "GPS" || g == "IPTC" || strings.HasPrefix(g, "XMP") || g == "ICC_Profile" {
+								t.Errorf("exiftool finds %s in the output of %q", k, mode)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
 }

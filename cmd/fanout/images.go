@@ -64,7 +64,8 @@ type imagesFlags struct {
 	maxBytes                                                 int64
 	skipExisting, keepOrientation                            bool
 	quiet, json                                              bool
-	isolate, lossless, null, keepEXIF, stripICC, flat        bool
+	isolate, lossless, null, keepEXIF, keepMeta, strip       bool
+	stripICC, flat                                           bool
 	memoryLimit                                              int64
 	nats                                                     natsOptions
 }
@@ -85,7 +86,9 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.quality, "quality", 0, "JPEG, WebP or AVIF `quality`, 1-100 (default: 75 for JPEG, 80 for WebP, as Pillow; 50 for AVIF, as sharp)")
 	fs.BoolVar(&f.lossless, "lossless", false, "write WebP losslessly")
 	fs.BoolVar(&f.keepEXIF, "keep-exif", false, "keep each image's EXIF data (camera, copyright, GPS), orientation reset; dropped by default")
+	fs.BoolVar(&f.keepMeta, "keep-metadata", false, "keep each image's EXIF, XMP and IPTC data where the output format holds them (JPEG all three; PNG and WebP EXIF and XMP), orientation reset")
 	fs.BoolVar(&f.stripICC, "strip-icc", false, "leave ICC colour profiles out (kept by default)")
+	fs.BoolVar(&f.strip, "strip", false, "write no metadata at all, not even the ICC profile")
 	fs.StringVar(&f.background, "background", "white", "`colour` transparency is flattened on for JPEG: a name (white, black) or #rrggbb")
 	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF or WebP to keep, written as GIF or WebP: `all` or first")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
@@ -121,7 +124,7 @@ var imagesFlagGroups = []flagGroup{
 	{"Sources", []string{"list", "0", "include", "exclude", "depth", "retries", "download-timeout", "stall-timeout", "max-bytes"}},
 	{"Operations (the full list after the flags)", []string{"ops", "blur", "keep-orientation"}},
 	{"Output", []string{"o", "out", "flat", "name", "format", "quality", "lossless", "frames", "background",
-		"keep-exif", "strip-icc", "skip-existing", "report", "json", "quiet", "q"}},
+		"keep-exif", "keep-metadata", "strip-icc", "strip", "skip-existing", "report", "json", "quiet", "q"}},
 	{"Performance and limits", []string{"workers", "j", "downloads", "per-host", "timeout", "max-pixels",
 		"isolate", "memory-limit", "jpeg"}},
 	{"Cluster (with --nats, the images are processed by fanout workers)", []string{"nats", "token", "user", "password",
@@ -182,7 +185,8 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		FirstFrame:      f.frames == "first",
 		Roots:           f.roots(srcArgs),
 		KeepEXIF:        f.keepEXIF,
-		DropICC:         f.stripICC,
+		KeepMetadata:    f.keepMeta,
+		DropICC:         f.stripICC || f.strip,
 		Background:      bg,
 		JPEG:            codec,
 		MaxPixels:       f.maxPixels,
@@ -350,6 +354,9 @@ func (f *imagesFlags) check() error {
 	}
 	if f.isolate && f.nats.url != "" {
 		return errors.New("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
+	}
+	if f.strip && (f.keepEXIF || f.keepMeta) {
+		return errors.New("--strip writes no metadata: it cannot go with --keep-exif or --keep-metadata")
 	}
 	if f.nats.url != "" {
 		if err := f.nats.resolve(os.Getenv); err != nil {
