@@ -64,8 +64,9 @@ type EncodeOptions struct {
 // Encode writes p to w in opts.Format. The output is always upright: if p
 // still holds pixels as stored (Picture.Oriented false), the orientation is
 // applied first, and no EXIF orientation is written. The ICC profile is kept
-// for JPEG (APP2 ICC_PROFILE segments) and PNG (an iCCP chunk) unless
-// opts.DropICC is set; all other metadata is dropped. JPEG has no alpha, so
+// for JPEG (APP2 ICC_PROFILE segments), PNG (an iCCP chunk) and WebP unless
+// opts.DropICC is set; EXIF, XMP and IPTC only when opts asks for them
+// (orientations reset to 1). JPEG has no alpha, so
 // a translucent image is composited over opts.Background (white by default).
 // GIF output is a single frame with the standard library's quantiser (Plan 9
 // palette, Floyd-Steinberg dithering) unless the image is already paletted.
