@@ -51,9 +51,10 @@ type Config struct {
 	// means [DefaultName]; see [CheckTemplate] for what is refused.
 	Name string
 
-	// Ops is the operation list applied to every image (see
-	// imgproc.ParseOps), for example "blur=15".
-	Ops string
+	// Ops is the operation list applied to every image, parsed by
+	// imgproc.ParseOps (for example from "blur=15"). Jobs carry its string
+	// form.
+	Ops imgproc.Ops
 
 	// Format is the output format. Empty means the format named by the
 	// source's extension when it can be written (JPEG, PNG, GIF, BMP,
@@ -194,9 +195,6 @@ func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skippe
 // (their outputs are not written: no partial file is left) and returns the
 // report of what was done, with the cancelled items failed with ctx's error.
 func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*report.Report, error) {
-	if _, err := imgproc.ParseOps(cfg.Ops); err != nil {
-		return nil, err
-	}
 	if cfg.Name == "" {
 		cfg.Name = DefaultName
 	}
@@ -249,7 +247,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	}
 	if r.rec == nil {
 		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, SummaryOnly: true, Settings: report.Settings{
-			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops, Backend: "local",
+			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops.String(), Backend: "local",
 		}})
 	}
 	r.lanes = make(chan int, cfg.Workers)
@@ -459,7 +457,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 	job := Job{
 		Source:          it.Source,
 		Data:            data,
-		Ops:             r.cfg.Ops,
+		Ops:             r.cfg.Ops.String(),
 		Format:          r.outFormat(it.Source),
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/fanout-dev/fanout/report"
 )
@@ -85,7 +86,11 @@ func demo(ctx context.Context, w io.Writer, out string, items int, latency, task
 		Downloads: batch.DefaultDownloads, Workers: runtime.GOMAXPROCS(0), Ops: "blur=15", Backend: "local",
 	}})
 	start = time.Now()
-	rep, err := batch.Run(ctx, batch.Config{OutDir: fanDir, Ops: "blur=15", Recorder: rec}, seqOf(urls))
+	blur, err := imgproc.ParseOps("blur=15")
+	if err != nil {
+		return err
+	}
+	rep, err := batch.Run(ctx, batch.Config{OutDir: fanDir, Ops: blur, Recorder: rec}, seqOf(urls))
 	if err != nil {
 		return err
 	}

@@ -131,8 +131,8 @@ var imagesFlagGroups = []flagGroup{
 		"creds", "tls-ca", "tls-cert", "tls-key", "insecure-no-auth", "prefix", "replicas", "ack-wait"}},
 }
 
-// opList returns the operation list: --blur first, then --ops.
-func (f *imagesFlags) opList() string {
+// opList parses the operation list: --blur first, then --ops.
+func (f *imagesFlags) opList() (imgproc.Ops, error) {
 	var ops []string
 	if f.blur != 0 {
 		ops = append(ops, "blur="+strconv.FormatFloat(f.blur, 'g', -1, 64))
@@ -140,7 +140,7 @@ func (f *imagesFlags) opList() string {
 	if f.ops != "" {
 		ops = append(ops, f.ops)
 	}
-	return strings.Join(ops, ",")
+	return imgproc.ParseOps(strings.Join(ops, ","))
 }
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -159,7 +159,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := f.check(); err != nil {
 		return cmd.fail(err)
 	}
-	ops := f.opList()
+	ops, _ := f.opList()                       // checked
 	codec, _ := imgproc.ParseJPEGCodec(f.jpeg) // checked
 	bg, _ := parseColour(f.background)         // checked
 	format, _ := f.outputFormat()              // checked
@@ -221,7 +221,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	// Without --report only the summary is needed, and the recorder's
 	// memory stays bounded however long the batch.
 	rec := report.NewRecorder(report.Config{Thumbnails: thumbs, SummaryOnly: f.report == "", Settings: report.Settings{
-		Downloads: f.downloads, Workers: workers, Ops: ops, Backend: backend,
+		Downloads: f.downloads, Workers: workers, Ops: ops.String(), Backend: backend,
 	}})
 	cfg.Recorder = rec
 
@@ -266,7 +266,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // check validates the flags, reading NATS credentials from the
 // environment when --nats is given. Its error is a usage error.
 func (f *imagesFlags) check() error {
-	if _, err := imgproc.ParseOps(f.opList()); err != nil {
+	if _, err := f.opList(); err != nil {
 		return err
 	}
 	codec, err := imgproc.ParseJPEGCodec(f.jpeg)
