@@ -121,11 +121,14 @@ type Config struct {
 	// without downloading it, so that an interrupted batch can be resumed.
 	SkipExisting bool
 
-	// Fetcher downloads the sources. Nil means a download.Downloader with
-	// Downloads requests in flight. Output names are reserved with its
-	// Namer when it has one; give it one, or each source is remembered by
-	// two Namers.
-	Fetcher *download.Downloader
+	// Fetcher brings the sources' bytes. Nil means a download.Downloader
+	// with Downloads requests in flight, naming with Namer.
+	Fetcher Fetcher
+
+	// Namer reserves the output names. Nil means a new one. A
+	// download.Downloader given as Fetcher names its results too: give
+	// both the same Namer, so that each source is remembered once.
+	Namer *download.Namer
 
 	// Executor runs the image task. Nil means an in-process executor with
 	// Workers workers, closed when Run returns. A given Executor is not
@@ -153,6 +156,14 @@ type Config struct {
 	// OnStart, if not nil, is called when an item starts (after its name is
 	// reserved); calls are serialised with OnItem's.
 	OnStart func(c Counts)
+}
+
+// Fetcher brings the bytes of a source (a URL, a file name): a
+// download.Downloader does, with its limits and retries. Fetch must be
+// safe for concurrent use; it fails with an error naming the source and
+// the cause.
+type Fetcher interface {
+	Fetch(ctx context.Context, src string) (*download.Result, error)
 }
 
 // Item is the outcome of one source, given to Config.OnItem.
@@ -224,16 +235,14 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if cfg.Downloads <= 0 {
 		cfg.Downloads = DefaultDownloads
 	}
-	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder}
-	if r.fetcher == nil {
-		r.fetcher = &download.Downloader{MaxInFlight: cfg.Downloads, Namer: new(download.Namer)}
-		defer r.fetcher.CloseIdleConnections()
-	}
-	// Output names come from the Fetcher's Namer when it has one: the
-	// names then agree, and each source is remembered once, not twice.
-	r.namer = r.fetcher.Namer
+	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder, namer: cfg.Namer}
 	if r.namer == nil {
 		r.namer = new(download.Namer)
+	}
+	if r.fetcher == nil {
+		d := &download.Downloader{MaxInFlight: cfg.Downloads, Namer: r.namer}
+		defer d.CloseIdleConnections()
+		r.fetcher = d
 	}
 	if err := restoreClaims(r.namer, cfg.OutDir); err != nil {
 		return nil, err
@@ -322,7 +331,7 @@ func outputFull(err error) bool {
 // runner is the state of one Run.
 type runner struct {
 	cfg     Config
-	fetcher *download.Downloader
+	fetcher Fetcher
 	ex      *parallel.Executor
 	task    *parallel.Task[Job, Output]
 	rec     *report.Recorder

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/report"
@@ -695,4 +696,40 @@ func mustOps(s string) imgproc.Ops {
 		panic(err)
 	}
 	return ops
+}
+
+// memFetcher is a Fetcher of its own: sources are keys of a map.
+type memFetcher map[string][]byte
+
+func (m memFetcher) Fetch(_ context.Context, src string) (*download.Result, error) {
+	data, ok := m[src]
+	if !ok {
+		return nil, fmt.Errorf("%s: no such source", src)
+	}
+	return &download.Result{Src: src, URL: src, Data: data, Attempts: 1}, nil
+}
+
+// TestRunFetcher runs a batch on a Fetcher that is not a
+// download.Downloader: Run depends on the interface alone, and a source the
+// Fetcher fails is a failed item naming it.
+func TestRunFetcher(t *testing.T) {
+	out := t.TempDir()
+	f := memFetcher{"mem:a.jpg": readTestdata(t, "imgproc/skimage-chelsea.jpg")}
+	rep, err := batch.Run(t.Context(), batch.Config{OutDir: out, Ops: mustOps("resize=50x"), Fetcher: f}, sourcesOf("mem:a.jpg", "mem:missing.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.OK != 1 || rep.Summary.Failed != 1 {
+		t.Fatalf("%d done, %d failed; want 1 and 1", rep.Summary.OK, rep.Summary.Failed)
+	}
+	var errs string
+	for _, it := range rep.Items {
+		errs += it.Error
+	}
+	if !strings.Contains(errs, "mem:missing.jpg: no such source") {
+		t.Errorf("the failure does not name the source: %+v", rep.Items)
+	}
+	if _, err := os.Stat(filepath.Join(out, "processed_mem_a.jpg")); err != nil {
+		t.Errorf("no output: %v", err)
+	}
 }

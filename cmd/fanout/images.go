@@ -195,17 +195,19 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Workers:         workers,
 		SkipExisting:    f.skipExisting,
 		Task:            tk.image,
-		Fetcher: &download.Downloader{
-			MaxInFlight:  f.downloads,
-			MaxPerHost:   f.perHost,
-			MaxAttempts:  f.retries + 1,
-			Timeout:      f.downloadTimeout,
-			StallTimeout: f.stallTimeout,
-			MaxBytes:     f.maxBytes,
-			Namer:        new(download.Namer), // shared with the output names
-		},
+		Namer:           new(download.Namer),
 	}
-	defer cfg.Fetcher.CloseIdleConnections()
+	dl := &download.Downloader{
+		MaxInFlight:  f.downloads,
+		MaxPerHost:   f.perHost,
+		MaxAttempts:  f.retries + 1,
+		Timeout:      f.downloadTimeout,
+		StallTimeout: f.stallTimeout,
+		MaxBytes:     f.maxBytes,
+		Namer:        cfg.Namer, // each source remembered once
+	}
+	defer dl.CloseIdleConnections()
+	cfg.Fetcher = dl
 	ex, backend, closeBackend, err := f.executor(workers)
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
