@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -140,13 +141,14 @@ type Config struct {
 	// in-process use only.
 	Task *parallel.Task[Job, Output]
 
-	// Recorder records the timeline of the batch, and before/after
-	// thumbnails of the items it samples. Nil means a new one that makes
-	// no thumbnails and keeps only the summary and the failed items
-	// (report.Config.SummaryOnly), so that memory does not grow with the
-	// batch; give a full one (report.NewRecorder(report.Config{})) for a
-	// report of every item. OnItem sees every item either way.
-	Recorder *report.Recorder
+	// Report says what the returned report keeps: by default the summary
+	// and the failed items, so that memory does not grow with the batch.
+	// OnItem sees every item either way.
+	Report ReportConfig
+
+	// Backend names where Executor runs the work, for the report:
+	// "local" (the default), "isolate" or "nats".
+	Backend string
 
 	// OnItem, if not nil, is called once for each item when it ends, with
 	// the counts so far. Calls are serialised, so it needs no locking, but
@@ -156,6 +158,18 @@ type Config struct {
 	// OnStart, if not nil, is called when an item starts (after its name is
 	// reserved); calls are serialised with OnItem's.
 	OnStart func(c Counts)
+}
+
+// ReportConfig says what the report of a batch keeps. Its settings
+// (workers, downloads, operations, backend) come from the [Config].
+type ReportConfig struct {
+	// Full keeps every item with its timeline, for a report page
+	// (report.Report.HTML); by default only the summary and the failed
+	// items are kept (report.Config.SummaryOnly).
+	Full bool
+	// Thumbnails is how many items of a Full report get before/after
+	// thumbnails: 0 means report's default (8), negative none.
+	Thumbnails int
 }
 
 // Fetcher brings the bytes of a source (a URL, a file name): a
@@ -235,7 +249,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if cfg.Downloads <= 0 {
 		cfg.Downloads = DefaultDownloads
 	}
-	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, rec: cfg.Recorder, namer: cfg.Namer}
+	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, namer: cfg.Namer}
 	if r.namer == nil {
 		r.namer = new(download.Namer)
 	}
@@ -254,11 +268,13 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if r.task == nil {
 		r.task = Register(new(parallel.Registry), Limits{})
 	}
-	if r.rec == nil {
-		r.rec = report.NewRecorder(report.Config{Thumbnails: -1, SummaryOnly: true, Settings: report.Settings{
-			Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops.String(), Backend: "local",
-		}})
+	thumbs := cfg.Report.Thumbnails
+	if !cfg.Report.Full {
+		thumbs = -1
 	}
+	r.rec = report.NewRecorder(report.Config{Thumbnails: thumbs, SummaryOnly: !cfg.Report.Full, Settings: report.Settings{
+		Downloads: cfg.Downloads, Workers: cfg.Workers, Ops: cfg.Ops.String(), Backend: cmp.Or(cfg.Backend, "local"),
+	}})
 	r.lanes = make(chan int, cfg.Workers)
 	for i := range cfg.Workers {
 		r.lanes <- i

@@ -233,8 +233,8 @@ func TestRunOutputs(t *testing.T) {
 	var items []batch.Item
 	rep, err := batch.Run(t.Context(), batch.Config{
 		OutDir: out, Ops: mustOps("blur=2"), Name: "{n}-{base}-small.{ext}",
-		OnItem:   func(it batch.Item, c batch.Counts) { items = append(items, it) },
-		Recorder: report.NewRecorder(report.Config{}), // every item, not the summary only
+		OnItem: func(it batch.Item, c batch.Counts) { items = append(items, it) },
+		Report: batch.ReportConfig{Full: true}, // every item, not the summary only
 	}, sourcesOf(srcs...))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/fanout-dev/fanout/batch"
-	"github.com/fanout-dev/fanout/report"
 )
 
 // TestRunStopsOnFullDisk writes into a real 96 KiB file system (a tmpfs,
@@ -33,7 +32,7 @@ func TestRunStopsOnFullDisk(t *testing.T) {
 	}
 	rep, err := batch.Run(t.Context(), batch.Config{
 		OutDir: out, Quality: 90, Workers: 1, Downloads: 2,
-		Recorder: report.NewRecorder(report.Config{}),
+		Report: batch.ReportConfig{Full: true},
 	}, sourcesOf(srcs...))
 	if !errors.Is(err, batch.ErrOutputFull) || rep == nil {
 		t.Fatalf("Run on a full disk = %v, %v; want its report and ErrOutputFull", rep != nil, err)

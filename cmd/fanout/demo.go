@@ -19,7 +19,6 @@ import (
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/internal/atomicfile"
-	"github.com/fanout-dev/fanout/report"
 )
 
 //go:embed demodata/*.jpg
@@ -82,15 +81,12 @@ func demo(ctx context.Context, w io.Writer, out string, items int, latency, task
 	fmt.Fprintf(w, "   one at a time: %6.2fs\n", seq.Seconds())
 
 	fanDir := filepath.Join(out, "fanout")
-	rec := report.NewRecorder(report.Config{Settings: report.Settings{
-		Downloads: batch.DefaultDownloads, Workers: runtime.GOMAXPROCS(0), Ops: "blur=15", Backend: "local",
-	}})
 	start = time.Now()
 	blur, err := imgproc.ParseOps("blur=15")
 	if err != nil {
 		return err
 	}
-	rep, err := batch.Run(ctx, batch.Config{OutDir: fanDir, Ops: blur, Recorder: rec}, seqOf(urls))
+	rep, err := batch.Run(ctx, batch.Config{OutDir: fanDir, Ops: blur, Report: batch.ReportConfig{Full: true}}, seqOf(urls))
 	if err != nil {
 		return err
 	}

@@ -215,17 +215,10 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer closeBackend()
 	defer ex.Close() // before the backend closes
-	cfg.Executor = ex
-	thumbs := 0 // the report's default sample
-	if f.report == "" {
-		thumbs = -1 // no report: no before/after thumbnails to make
-	}
-	// Without --report only the summary is needed, and the recorder's
+	cfg.Executor, cfg.Backend = ex, backend
+	// Without --report only the summary is needed, and the report's
 	// memory stays bounded however long the batch.
-	rec := report.NewRecorder(report.Config{Thumbnails: thumbs, SummaryOnly: f.report == "", Settings: report.Settings{
-		Downloads: f.downloads, Workers: workers, Ops: ops.String(), Backend: backend,
-	}})
-	cfg.Recorder = rec
+	cfg.Report.Full = f.report != ""
 
 	total := -1
 	if isTerminal(stderr) && !f.json && !f.quiet && !readsStdin(srcArgs, f.lists) {
