@@ -151,9 +151,11 @@ type Config struct {
 	Backend string
 
 	// OnItem, if not nil, is called once for each item when it ends, with
-	// the counts so far. Calls are serialised, so it needs no locking, but
-	// it should be quick: it holds up the next item to end.
-	OnItem func(it Item, c Counts)
+	// the item as the report records it (its Status: done, failed,
+	// skipped, or unfinished when the batch stopped before it did) and the
+	// counts so far. Calls are serialised, so it needs no locking, but it
+	// should be quick: it holds up the next item to end.
+	OnItem func(it report.Item, c Counts)
 
 	// OnStart, if not nil, is called when an item starts (after its name is
 	// reserved); calls are serialised with OnItem's.
@@ -178,22 +180,6 @@ type ReportConfig struct {
 // the cause.
 type Fetcher interface {
 	Fetch(ctx context.Context, src string) (*download.Result, error)
-}
-
-// Item is the outcome of one source, given to Config.OnItem.
-type Item struct {
-	Index     int           // position in the batch, from 0
-	Source    string        // the URL or file name as given
-	Output    string        // the output file, if one was written or skipped
-	Err       error         // the failure, or nil
-	Skipped   bool          // the output existed already (Config.SkipExisting)
-	Abandoned bool          // stopped with the batch (Ctrl-C, a full output folder): no file, no failure
-	BytesIn   int64         // size of the source
-	BytesOut  int64         // size of the output
-	Fetch     time.Duration // waiting for and doing the download
-	Compute   time.Duration // decoding, processing and encoding
-	Elapsed   time.Duration // from start to end of the item
-	Path      string        // how the pixels went (Output.Path), for a processed item
 }
 
 // Counts are the batch's progress so far.
@@ -314,7 +300,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		r.started()
 		wg.Go(func() {
 			defer func() { <-inflight }()
-			r.item(ctx, id, idx, src, out, err)
+			r.item(ctx, id, src, out, err)
 		})
 	}
 	wg.Wait()
@@ -371,38 +357,35 @@ func (r *runner) started() {
 }
 
 // item runs one source through the pipeline and records its outcome.
-func (r *runner) item(ctx context.Context, id report.ItemID, idx int, src, out string, err error) {
-	start := time.Now()
-	it := Item{Index: idx, Source: src, Output: out}
+func (r *runner) item(ctx context.Context, id report.ItemID, src, out string, err error) {
 	res := report.Result{Output: out}
 	if err == nil {
-		err = r.process(ctx, id, &it, &res)
+		err = r.process(ctx, id, src, &res)
 	}
-	it.Elapsed = time.Since(start)
+	var it report.Item
 	switch {
 	case errors.Is(err, ErrExists):
-		it.Skipped, it.Err = true, nil
 		res.Status, res.Err = report.StatusSkipped, err
+		it = r.rec.Finish(id, res)
 	case err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.Cause(ctx))):
 		// Stopped with the batch (Ctrl-C, a full output folder): not a
 		// failure of the item. The report keeps it unfinished.
-		it.Abandoned, it.Output = true, ""
+		it = r.rec.Item(id)
 	case err != nil:
-		it.Err, it.Output = err, ""
 		res.Err, res.Output = err, ""
-	}
-	if !it.Abandoned {
-		r.rec.Finish(id, res)
+		it = r.rec.Finish(id, res)
+	default:
+		it = r.rec.Finish(id, res)
 	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case it.Abandoned:
+	switch it.Status {
+	case report.StatusUnfinished:
 		r.counts.Abandoned++
-	case it.Skipped:
+	case report.StatusSkipped:
 		r.counts.Skipped++
-	case it.Err != nil:
+	case report.StatusFailed:
 		r.counts.Failed++
 	default:
 		r.counts.Done++
@@ -414,17 +397,16 @@ func (r *runner) item(ctx context.Context, id report.ItemID, idx int, src, out s
 
 // process fetches, processes and writes one item. The output file is
 // written atomically and only once everything before it succeeded.
-func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *report.Result) error {
+func (r *runner) process(ctx context.Context, id report.ItemID, src string, res *report.Result) error {
 	if r.cfg.SkipExisting {
-		if _, err := os.Stat(it.Output); err == nil {
+		if _, err := os.Stat(res.Output); err == nil {
 			return ErrExists
 		}
 	}
 
 	t0 := time.Now()
-	fr, err := r.fetcher.Fetch(ctx, it.Source)
+	fr, err := r.fetcher.Fetch(ctx, src)
 	t1 := time.Now()
-	it.Fetch = t1.Sub(t0)
 	if err != nil {
 		r.rec.Phase(id, report.Downloading, t0, t1)
 		return err
@@ -436,7 +418,7 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	}
 	r.rec.Phase(id, report.Waiting, t0, tq)
 	r.rec.Phase(id, report.Downloading, tq, t1)
-	it.BytesIn, res.BytesIn = int64(len(fr.Data)), int64(len(fr.Data))
+	res.BytesIn = int64(len(fr.Data))
 
 	var lane int
 	select {
@@ -444,7 +426,7 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	o, t3, err := r.compute(ctx, id, lane, it, res, fr.Data, t1)
+	o, t3, err := r.compute(ctx, id, lane, src, res, fr.Data, t1)
 	// Writing is disk work, not CPU work: the lane goes to the next item
 	// while this one is written (and fsynced).
 	r.lanes <- lane
@@ -454,17 +436,17 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
-	if err := os.MkdirAll(filepath.Dir(it.Output), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(res.Output), 0o755); err != nil {
 		return fmt.Errorf("batch: output folder: %w", err)
 	}
-	if err := atomicfile.WriteFile(it.Output, o.Data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(res.Output, o.Data, 0o644); err != nil {
 		if outputFull(err) {
 			r.stop(fmt.Errorf("%w (%w): the batch stops", ErrOutputFull, err))
 		}
 		return err // "atomicfile: write <output>: <cause>"
 	}
 	r.rec.Phase(id, report.Writing, t3, time.Now())
-	it.BytesOut, res.BytesOut = int64(len(o.Data)), int64(len(o.Data))
+	res.BytesOut = int64(len(o.Data))
 	if r.rec.Sample(id) {
 		r.rec.Thumbnails(id, thumbnail(fr.Data), thumbnail(o.Data))
 	}
@@ -474,16 +456,16 @@ func (r *runner) process(ctx context.Context, id report.ItemID, it *Item, res *r
 // compute runs the image task on data, on the worker lane the caller
 // holds, and records its phases. It returns the task's output and when it
 // arrived.
-func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *Item, res *report.Result, data []byte, t1 time.Time) (Output, time.Time, error) {
+func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src string, res *report.Result, data []byte, t1 time.Time) (Output, time.Time, error) {
 	t2 := time.Now()
 	r.rec.Phase(id, report.Waiting, t1, t2)
 	r.rec.PinWorker(id, lane)
 
 	job := Job{
-		Source:          it.Source,
+		Source:          src,
 		Data:            data,
 		Ops:             r.cfg.Ops.String(),
-		Format:          r.outFormat(it.Source),
+		Format:          r.outFormat(src),
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,
 		FirstFrame:      r.cfg.FirstFrame,
@@ -514,8 +496,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, it *It
 	r.rec.Phase(id, report.Decoding, dec, proc)
 	r.rec.Phase(id, report.Processing, proc, enc)
 	r.rec.Phase(id, report.Encoding, enc, t3)
-	it.Compute = o.Decode + o.Process + o.Encode
-	it.Path = o.Path
+	res.Path = o.Path
 	res.Width, res.Height = o.InWidth, o.InHeight
 	res.OutWidth, res.OutHeight = o.Width, o.Height
 	return o, t3, nil

@@ -77,8 +77,8 @@ func TestRunStreams(t *testing.T) {
 		OutDir:  t.TempDir(),
 		Ops:     mustOps("blur=3"),
 		Workers: 2,
-		OnItem: func(it batch.Item, c batch.Counts) {
-			order = append(order, filepath.Base(it.Source))
+		OnItem: func(it report.Item, c batch.Counts) {
+			order = append(order, filepath.Base(it.Input))
 			if c.Done == len(srcs)-1 {
 				close(release)
 			}
@@ -121,7 +121,7 @@ func TestRunBoundedIntake(t *testing.T) {
 	}
 	rep, err := batch.Run(ctx, batch.Config{
 		OutDir: t.TempDir(), Ops: mustOps("blur=1"), Downloads: downloads, Workers: workers,
-		OnItem: func(it batch.Item, c batch.Counts) {
+		OnItem: func(it report.Item, c batch.Counts) {
 			mu.Lock()
 			ended := c.Done + c.Failed
 			maxAhead = max(maxAhead, pulled-ended)
@@ -189,7 +189,7 @@ func TestRunMemoryBounded(t *testing.T) {
 	out := t.TempDir()
 	_, err := batch.Run(ctx, batch.Config{
 		OutDir: out, Downloads: 16,
-		OnItem: func(it batch.Item, c batch.Counts) {
+		OnItem: func(it report.Item, c batch.Counts) {
 			switch c.Done + c.Failed {
 			case 1000:
 				at1000 = heap()
@@ -230,10 +230,10 @@ func TestRunOutputs(t *testing.T) {
 		filepath.Join(t.TempDir(), "cat.jpg"), // same name as the first, missing
 	}
 	out := t.TempDir()
-	var items []batch.Item
+	var items []report.Item
 	rep, err := batch.Run(t.Context(), batch.Config{
 		OutDir: out, Ops: mustOps("blur=2"), Name: "{n}-{base}-small.{ext}",
-		OnItem: func(it batch.Item, c batch.Counts) { items = append(items, it) },
+		OnItem: func(it report.Item, c batch.Counts) { items = append(items, it) },
 		Report: batch.ReportConfig{Full: true}, // every item, not the summary only
 	}, sourcesOf(srcs...))
 	if err != nil {
@@ -242,12 +242,12 @@ func TestRunOutputs(t *testing.T) {
 	if got, want := rep.Summary.OK, 3; got != want {
 		t.Errorf("%d ok, want %d", got, want)
 	}
-	slices.SortFunc(items, func(a, b batch.Item) int { return a.Index - b.Index })
+	slices.SortFunc(items, func(a, b report.Item) int { return a.Index - b.Index })
 	webpOut := imgproc.WebP
 	wantOut := []string{"1-cat-small.jpg", "2-pic-small." + string(webpOut), "3-alpha-small.png", "", ""}
 	for i, it := range items {
 		if got := filepath.Base(it.Output); it.Output != "" && got != wantOut[i] || it.Output == "" && wantOut[i] != "" {
-			t.Errorf("item %d (%s): output %q, want %q", i, it.Source, it.Output, wantOut[i])
+			t.Errorf("item %d (%s): output %q, want %q", i, it.Input, it.Output, wantOut[i])
 		}
 	}
 	if items[3].Err == nil || !errors.Is(items[3].Err, parallel.ErrPermanent) && !strings.Contains(items[3].Err.Error(), "broken.jpg") {
@@ -313,9 +313,9 @@ func TestRunWriteError(t *testing.T) {
 	if err := os.Mkdir(dst, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var got batch.Item
+	var got report.Item
 	if _, err := batch.Run(t.Context(), batch.Config{
-		OutDir: out, OnItem: func(it batch.Item, c batch.Counts) { got = it },
+		OutDir: out, OnItem: func(it report.Item, c batch.Counts) { got = it },
 	}, sourcesOf(src)); err != nil {
 		t.Fatal(err)
 	}
@@ -433,10 +433,10 @@ func ExampleRun() {
 	rep, err := batch.Run(context.Background(), batch.Config{
 		OutDir: out,
 		Ops:    mustOps("blur=15"),
-		OnItem: func(it batch.Item, _ batch.Counts) {
-			lines[it.Index] = "ok " + filepath.Base(it.Source) + " -> " + filepath.Base(it.Output)
-			if it.Err != nil {
-				lines[it.Index] = "failed " + filepath.Base(it.Source)
+		OnItem: func(it report.Item, _ batch.Counts) {
+			lines[it.Index] = "ok " + filepath.Base(it.Input) + " -> " + filepath.Base(it.Output)
+			if it.Status == report.StatusFailed {
+				lines[it.Index] = "failed " + filepath.Base(it.Input)
 			}
 		},
 	}, srcs)

@@ -66,6 +66,9 @@ type Result struct {
 	// Width and Height are the decoded source's dimensions; OutWidth and
 	// OutHeight the result's.
 	Width, Height, OutWidth, OutHeight int
+
+	// Path says how the pixels went (see [Item].Path).
+	Path string
 }
 
 // Recorder collects the timeline of a batch from the goroutines that run
@@ -193,11 +196,13 @@ func (r *Recorder) PinWorker(id ItemID, worker int) {
 	}
 }
 
-// Finish records the outcome of item id. Calling it again replaces the
+// Finish records the outcome of item id and returns the item as recorded
+// (without thumbnails, its spans in order), the same record the report
+// holds, for a progress display or a log. Calling it again replaces the
 // outcome, except with [Config.SummaryOnly], where Finish is the last call
 // for an item: the item is added to the totals, and later calls for it are
-// ignored.
-func (r *Recorder) Finish(id ItemID, res Result) {
+// ignored and return the zero Item.
+func (r *Recorder) Finish(id ItemID, res Result) Item {
 	st := res.Status
 	if st == StatusUnfinished {
 		st = StatusOK
@@ -213,11 +218,12 @@ func (r *Recorder) Finish(id ItemID, res Result) {
 	defer r.mu.Unlock()
 	rec := r.recLocked(id, "Finish")
 	if rec == nil {
-		return
+		return Item{}
 	}
 	it := &rec.item
 	it.Status = st
 	it.Error = msg
+	it.Path = res.Path
 	it.Output = res.Output
 	it.BytesIn, it.BytesOut = res.BytesIn, res.BytesOut
 	it.Width, it.Height = res.Width, res.Height
@@ -233,6 +239,31 @@ func (r *Recorder) Finish(id ItemID, res Result) {
 			r.failures = append(r.failures, *it)
 		}
 	}
+	out := snapshot(it)
+	out.Err = res.Err
+	return out
+}
+
+// Item returns item id as recorded so far (without thumbnails, its spans
+// in order): [StatusUnfinished] until Finish. With [Config.SummaryOnly],
+// an item already finished is the zero Item.
+func (r *Recorder) Item(id ItemID) Item {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec := r.recLocked(id, "Item"); rec != nil {
+		return snapshot(&rec.item)
+	}
+	return Item{}
+}
+
+// snapshot returns a copy of it without thumbnails, its spans cloned and
+// in order.
+func snapshot(it *Item) Item {
+	c := *it
+	c.Before, c.After = nil, nil
+	c.Spans = slices.Clone(it.Spans)
+	slices.SortStableFunc(c.Spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
+	return c
 }
 
 // foldEvery is how many items a SummaryOnly Recorder finishes between

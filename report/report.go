@@ -122,6 +122,11 @@ type Item struct {
 	// reason for a skip.
 	Error string `json:"error,omitempty"`
 
+	// Err is the error of Error, for a program to inspect with errors.Is
+	// and errors.As while the batch runs: it is set on the record
+	// [Recorder.Finish] returns, and nil in a Report, which is data.
+	Err error `json:"-"`
+
 	// BytesIn and BytesOut are the sizes of the source and of the written
 	// result.
 	BytesIn  int64 `json:"bytes_in"`
@@ -133,6 +138,10 @@ type Item struct {
 	Height    int `json:"height,omitempty"`
 	OutWidth  int `json:"out_width,omitempty"`
 	OutHeight int `json:"out_height,omitempty"`
+
+	// Path says how the pixels went, for a processed item: the decode's
+	// scale and what the operations ran on (batch.Output.Path).
+	Path string `json:"path,omitempty"`
 
 	// Worker is the index of the worker lane holding the item's CPU and
 	// disk phases, or -1 if it has none. Slot is the index of the download
@@ -148,6 +157,30 @@ type Item struct {
 	// JSON) of the source and of the result, for a sample of the items.
 	Before []byte `json:"before,omitempty"`
 	After  []byte `json:"after,omitempty"`
+}
+
+// Time returns the time the item spent in phase p, summed over its spans.
+func (it *Item) Time(p Phase) time.Duration {
+	var d time.Duration
+	for _, s := range it.Spans {
+		if s.Phase == p {
+			d += s.Duration()
+		}
+	}
+	return d
+}
+
+// Elapsed returns the time from the start of the item's first span to the
+// end of its last, zero if it has none.
+func (it *Item) Elapsed() time.Duration {
+	if len(it.Spans) == 0 {
+		return 0
+	}
+	first, last := it.Spans[0].Start, it.Spans[0].End
+	for _, s := range it.Spans {
+		first, last = min(first, s.Start), max(last, s.End)
+	}
+	return last - first
 }
 
 // Span is one phase of one item, as offsets from [Report.Start].

@@ -303,11 +303,11 @@ func TestImagesJSONAndSkipExisting(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("stdout line %q: %v", sc.Text(), err)
 		}
-		got[rec.Input] = rec.Status
-		if rec.Status == "ok" && (rec.Output == "" || rec.BytesOut == 0) {
-			t.Errorf("ok record without output: %+v", rec)
+		got[rec.Input] = rec.Status.String()
+		if rec.Status == report.StatusOK && (rec.Output == "" || rec.BytesOut == 0 || rec.Path == "" || rec.TotalSec <= 0) {
+			t.Errorf("ok record without output, path or time: %+v", rec)
 		}
-		if rec.Status == "failed" && !strings.Contains(rec.Error, "404") {
+		if rec.Status == report.StatusFailed && !strings.Contains(rec.Error, "404") {
 			t.Errorf("failed record's error %q lacks the cause", rec.Error)
 		}
 	}

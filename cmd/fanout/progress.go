@@ -11,13 +11,14 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fanout-dev/fanout/batch"
+	"github.com/fanout-dev/fanout/report"
 )
 
 // progress shows a batch as it runs. Its methods are called serially (batch
 // serialises its callbacks).
 type progress interface {
 	started(c batch.Counts)
-	ended(it batch.Item, c batch.Counts)
+	ended(it report.Item, c batch.Counts)
 	close()
 }
 
@@ -44,25 +45,25 @@ func isTerminal(w io.Writer) bool {
 
 type quietProgress struct{}
 
-func (quietProgress) started(batch.Counts)           {}
-func (quietProgress) ended(batch.Item, batch.Counts) {}
-func (quietProgress) close()                         {}
+func (quietProgress) started(batch.Counts)            {}
+func (quietProgress) ended(report.Item, batch.Counts) {}
+func (quietProgress) close()                          {}
 
 // lineProgress writes one line per item, for logs and pipes.
 type lineProgress struct{ w io.Writer }
 
 func (p *lineProgress) started(batch.Counts) {}
 
-func (p *lineProgress) ended(it batch.Item, c batch.Counts) {
-	switch {
-	case it.Abandoned:
-		fmt.Fprintf(p.w, "stopped %s\n", it.Source)
-	case it.Err != nil:
-		fmt.Fprintf(p.w, "failed  %s: %v\n", it.Source, it.Err)
-	case it.Skipped:
-		fmt.Fprintf(p.w, "skipped %s: %s exists\n", it.Source, it.Output)
+func (p *lineProgress) ended(it report.Item, c batch.Counts) {
+	switch it.Status {
+	case report.StatusUnfinished:
+		fmt.Fprintf(p.w, "stopped %s\n", it.Input)
+	case report.StatusFailed:
+		fmt.Fprintf(p.w, "failed  %s: %s\n", it.Input, it.Error)
+	case report.StatusSkipped:
+		fmt.Fprintf(p.w, "skipped %s: %s exists\n", it.Input, it.Output)
 	default:
-		fmt.Fprintf(p.w, "ok      %s -> %s (%s, %.2fs)\n", it.Source, it.Output, sizeString(it.BytesOut), it.Elapsed.Seconds())
+		fmt.Fprintf(p.w, "ok      %s -> %s (%s, %.2fs)\n", it.Input, it.Output, sizeString(it.BytesOut), it.Elapsed().Seconds())
 	}
 }
 
@@ -71,36 +72,28 @@ func (p *lineProgress) close() {}
 // jsonProgress writes one JSON object per item on stdout.
 type jsonProgress struct{ enc *json.Encoder }
 
-// itemJSON is the --json record of one item.
+// itemJSON is the --json record of one item: the report's record of it
+// (report.Item: the same fields as in the report's JSON, its spans
+// included; status "unfinished" for an item the batch stopped before it
+// ended), with its times in seconds. Lanes are assigned when the report is
+// made, so they are left out here.
 type itemJSON struct {
-	Input    string  `json:"input"`
-	Output   string  `json:"output,omitempty"`
-	Status   string  `json:"status"`
-	Error    string  `json:"error,omitempty"`
-	BytesIn  int64   `json:"bytes_in"`
-	BytesOut int64   `json:"bytes_out"`
-	FetchSec float64 `json:"fetch_s"`
-	CPUSec   float64 `json:"compute_s"`
-	TotalSec float64 `json:"total_s"`
-	Path     string  `json:"path,omitempty"`
+	report.Item
+	Worker   int     `json:"-"`
+	Slot     int     `json:"-"`
+	FetchSec float64 `json:"fetch_s"`   // downloading or reading
+	CPUSec   float64 `json:"compute_s"` // decoding, processing and encoding
+	TotalSec float64 `json:"total_s"`   // from the item's first phase to its last
 }
 
 func (p *jsonProgress) started(batch.Counts) {}
 
-func (p *jsonProgress) ended(it batch.Item, c batch.Counts) {
+func (p *jsonProgress) ended(it report.Item, c batch.Counts) {
 	rec := itemJSON{
-		Input: it.Source, Output: it.Output, Status: "ok",
-		BytesIn: it.BytesIn, BytesOut: it.BytesOut,
-		FetchSec: it.Fetch.Seconds(), CPUSec: it.Compute.Seconds(), TotalSec: it.Elapsed.Seconds(),
-		Path: it.Path,
-	}
-	switch {
-	case it.Err != nil:
-		rec.Status, rec.Error = "failed", it.Err.Error()
-	case it.Skipped:
-		rec.Status = "skipped"
-	case it.Abandoned:
-		rec.Status = "abandoned"
+		Item:     it,
+		FetchSec: it.Time(report.Downloading).Seconds(),
+		CPUSec:   (it.Time(report.Decoding) + it.Time(report.Processing) + it.Time(report.Encoding)).Seconds(),
+		TotalSec: it.Elapsed().Seconds(),
 	}
 	p.enc.Encode(rec) // a failed write to stdout has nowhere better to go
 }
@@ -143,7 +136,7 @@ func (p *barProgress) describe(c batch.Counts) {
 
 func (p *barProgress) started(c batch.Counts) { p.describe(c) }
 
-func (p *barProgress) ended(it batch.Item, c batch.Counts) {
+func (p *barProgress) ended(it report.Item, c batch.Counts) {
 	// The counts first: Add draws the bar, with the description as it is.
 	p.describe(c)
 	p.bar.Add(1)
