@@ -231,13 +231,16 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 		img, err = decodeBMP(data)
 		pic.Codec = "imgproc (BMP)"
 	case TIFF:
-		img, err = tiff.Decode(bytes.NewReader(data))
+		img, pic.Codec, err = decodeTIFF(data, budget, pic, o.KeepOrientation)
 	case HEIC, AVIF:
 		var lib *libheif.Lib
 		if lib, err = heifLib(f); err == nil {
 			// libheif applies the HEIF rotation and mirroring itself.
 			img, pic.ICC, err = lib.Decode(data)
 			pic.Codec = lib.String()
+		} else if f == AVIF {
+			img, pic.ICC, err = decodeAVIFWASM(data)
+			pic.Codec = avifPortable("")
 		}
 	}
 	if err != nil {
@@ -291,9 +294,12 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 	case BMP:
 		return decodeBMPConfig(data)
 	case TIFF:
-		return tiff.DecodeConfig(r)
+		return tiffConfig(data)
 	case HEIC, AVIF:
 		lib, err := heifLib(f)
+		if err != nil && f == AVIF {
+			return decodeConfigAVIFWASM(data)
+		}
 		if err != nil {
 			return image.Config{}, err
 		}
@@ -304,21 +310,30 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 }
 
 // HEIFInfo says how HEIC and AVIF images are read on this system, for a
-// user to read: "reads with libheif 1.15.1 (libheif.so.1)", or why they
-// cannot be. The first call may load the library; HEIFInfo is safe to call
-// concurrently.
+// user to read: "reads HEIC and AVIF with libheif 1.15.1 (libheif.so.1)",
+// or, without libheif, that AVIF is read with libavif compiled to
+// WebAssembly (see [AVIFInfo]) and why HEIC cannot be read: HEIC has no
+// portable fallback, since the WebAssembly builds of its decoder embed
+// libheif and libde265 (LGPL-3) and HEVC is patent-encumbered. The first
+// call may load the library; HEIFInfo is safe to call concurrently.
 func HEIFInfo() string {
 	lib, err := heifLib(HEIC)
 	if err != nil {
-		return "cannot read them: " + strings.TrimPrefix(err.Error(), "imgproc: ")
+		return "reads AVIF with " + avifPortable("") + "; cannot read HEIC (no portable decoder: LGPL-3 libde265 and HEVC patents): " + strings.TrimPrefix(err.Error(), "imgproc: ")
 	}
-	return "reads with " + lib.String() + "; cannot write them"
+	if _, err := heifLib(AVIF); err != nil {
+		return "reads HEIC with " + lib.String() + ", AVIF with " + avifPortable("")
+	}
+	return "reads HEIC and AVIF with " + lib.String()
 }
 
 // heifLib returns the system's libheif, or an error wrapping ErrUnsupported
 // that says what to install to read f.
 func heifLib(f Format) (*libheif.Lib, error) {
 	lib, err := libheif.Load()
+	if err == nil && f == AVIF && forceAVIFWASM.Load() {
+		err = errors.New("libheif: not used for AVIF: a test forces the portable codec")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s needs libheif (Debian, Ubuntu: apt install libheif1; macOS: brew install libheif): %w",
 			ErrUnsupported, strings.ToUpper(string(f)), err)
@@ -360,6 +375,8 @@ func complete(f Format, data []byte) bool {
 		return bytes.Contains(tail, []byte{0x3b}) // trailer
 	case WebP:
 		return len(data) >= 8 && int64(binary.LittleEndian.Uint32(data[4:]))+8 <= int64(len(data))
+	case HEIC, AVIF:
+		return heifComplete(data)
 	}
 	return true
 }

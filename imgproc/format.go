@@ -13,9 +13,11 @@ import (
 // used by the standard library's image.RegisterFormat ("jpeg", "png", ...).
 type Format string
 
-// The formats imgproc knows. All are decoded (HEIC and AVIF with the
-// system's libheif); [Encode] writes JPEG, PNG, GIF, BMP and TIFF, WebP
-// with the system's libwebp, and AVIF with its libheif.
+// The formats imgproc knows. All are decoded (HEIC with the system's
+// libheif only; AVIF with it, or else with libavif compiled to
+// WebAssembly); [Encode] writes JPEG, PNG, GIF, BMP and TIFF, WebP with
+// the system's libwebp, and AVIF with its libheif (each, without the
+// library, with a WebAssembly build).
 const (
 	JPEG Format = "jpeg"
 	PNG  Format = "png"

@@ -9,6 +9,7 @@ import (
 
 	gowebp "github.com/gen2brain/webp"
 
+	"github.com/fanout-dev/fanout/imgproc/libheif"
 	"github.com/fanout-dev/fanout/imgproc/libwebp"
 )
 
@@ -134,28 +135,44 @@ func encodeWebPWASM(img image.Image, quality int, lossless bool) ([]byte, error)
 const DefaultAVIFQuality = 50
 
 // AVIFInfo says which AVIF encoder [Encode] uses on this system, for a
-// user to read, for example "libheif 1.15.1 (libheif.so.1)", or returns an
-// error wrapping ErrUnsupported that says what to install.
+// user to read: the system's libheif, for example "libheif 1.15.1
+// (libheif.so.1)", or, without it (or without its AV1 encoder), libavif
+// and libaom compiled to WebAssembly and run in pure Go by wazero
+// (github.com/gen2brain/avif), with what that costs and why libheif was
+// not used. The WebAssembly encoder runs wherever Go does, so the error is
+// nil; it remains for callers that check whether AVIF can be written. The
+// first call may load the library; AVIFInfo is safe to call concurrently.
+//
+// Both encoders take the same quality scale and write the alpha and the
+// ICC profile; the package documentation ("AVIF without libheif") gives
+// what the portable one costs.
 func AVIFInfo() (string, error) {
 	lib, err := heifLib(AVIF)
-	if err != nil {
-		return "", err
+	var why string
+	switch {
+	case err != nil:
+		why = err.Error()
+		if _, err := libheif.Load(); err != nil {
+			why = err.Error() // without heifLib's advice, given here already
+		}
+	case !lib.CanEncodeAVIF():
+		why = lib.String() + " has no AV1 encoder (Debian: libheif1 with libaom3)"
+	default:
+		return lib.String(), nil
 	}
-	if !lib.CanEncodeAVIF() {
-		return "", fmt.Errorf("%w: %s has no AV1 encoder (Debian: libheif1 with libaom3)", ErrUnsupported, lib)
-	}
-	return lib.String(), nil
+	return avifPortable("; " + avifPortableCost() + "install libheif1 or brew's libheif for the native one: " + why), nil
 }
 
-// encodeAVIF encodes img as AVIF with the system's libheif, alpha kept,
-// with the ICC profile icc if not nil.
+// encodeAVIF encodes img as AVIF with the system's libheif, or the
+// portable encoder without it, alpha kept, with the ICC profile icc if
+// not nil.
 func encodeAVIF(img image.Image, quality int, icc []byte) ([]byte, error) {
-	if _, err := AVIFInfo(); err != nil {
-		return nil, err
-	}
-	lib, _ := heifLib(AVIF)
 	ready := rgbReady(img)
-	return lib.EncodeAVIF(ready, quality, iccFor(icc, ready))
+	icc = iccFor(icc, ready)
+	if lib, err := heifLib(AVIF); err == nil && lib.CanEncodeAVIF() {
+		return lib.EncodeAVIF(ready, quality, icc)
+	}
+	return encodeAVIFWASM(ready, quality, icc)
 }
 
 // rgbReady returns img as the native encoders take it: an *image.NRGBA,

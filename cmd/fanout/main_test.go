@@ -528,8 +528,10 @@ func TestVersion(t *testing.T) {
 	if code := run(t.Context(), []string{"version"}, nil, &stdout, &stdout); code != 0 {
 		t.Fatalf("exit status %d", code)
 	}
-	if !strings.Contains(stdout.String(), "jpeg codec: ") {
-		t.Errorf("version output lacks the codec:\n%s", stdout.String())
+	for _, line := range []string{"jpeg codec: ", "webp codec: ", "heic, avif codec: ", "avif encoder: "} {
+		if !strings.Contains(stdout.String(), "\n"+line) {
+			t.Errorf("version output lacks %q:\n%s", line, stdout.String())
+		}
 	}
 }
 

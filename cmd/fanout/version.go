@@ -20,17 +20,19 @@ func version() string {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG, WebP and HEIF codecs are active and why.\n", stdout, stderr)
+	cmd := newCommand("version", "Usage: fanout version\n\nPrints fanout's version, the Go version, and which JPEG, WebP, HEIC, AVIF and TIFF codecs are active and why.\n", stdout, stderr)
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
 	}
 	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))
 	fmt.Fprintf(stdout, "webp codec: reads WebP (golang.org/x/image), writes with %s\n", imgproc.WebPInfo())
-	heif := imgproc.HEIFInfo()
-	if avif, err := imgproc.AVIFInfo(); err == nil {
-		heif = strings.Replace(heif, "; cannot write them", "; writes AVIF with "+avif, 1)
+	fmt.Fprintf(stdout, "heic, avif codec: %s\n", imgproc.HEIFInfo())
+	fmt.Fprintf(stdout, "tiff codec: %s\n", imgproc.TIFFInfo())
+	avif, err := imgproc.AVIFInfo()
+	if err != nil {
+		avif = "none: " + strings.TrimPrefix(err.Error(), "imgproc: ")
 	}
-	fmt.Fprintf(stdout, "heic, avif codec: %s\n", heif)
+	fmt.Fprintf(stdout, "avif encoder: %s\n", avif)
 	return exitOK
 }

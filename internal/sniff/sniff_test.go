@@ -48,6 +48,7 @@ func TestFormat(t *testing.T) {
 		{"text starting BM", []byte("BMW is a carmaker, not an image"), ""},
 		{"tiff little endian", []byte("II*\x00\x08\x00\x00\x00"), "tiff"},
 		{"tiff big endian", []byte("MM\x00*\x00\x00\x00\x08"), "tiff"},
+		{"bigtiff", []byte("II+\x00\x08\x00\x00\x00"), "tiff"},
 		{"avif major", box("avif", "mif1", "miaf"), "avif"},
 		{"avis major", box("avis", "msf1"), "avif"},
 		{"avif compatible", box("mif1", "miaf", "avif"), "avif"},
