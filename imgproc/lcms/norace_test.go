@@ -1,0 +1,5 @@
+//go:build !race
+
+package lcms_test
+
+const raceEnabled = false
