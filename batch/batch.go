@@ -89,6 +89,11 @@ type Config struct {
 	KeepMetadata bool
 	// DropICC leaves ICC profiles out of the outputs (kept by default).
 	DropICC bool
+	// SRGB converts each image with an ICC profile to sRGB, before the
+	// operations, and writes it without a profile (imgproc.ToSRGB), as
+	// browsers take untagged images to be sRGB. An image whose profile
+	// cannot be converted fails.
+	SRGB bool
 	// Background is the colour transparency is flattened on for formats
 	// without alpha (JPEG); nil means white.
 	Background *color.NRGBA
@@ -472,6 +477,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src st
 		KeepEXIF:        r.cfg.KeepEXIF || r.cfg.KeepMetadata,
 		KeepMetadata:    r.cfg.KeepMetadata,
 		DropICC:         r.cfg.DropICC,
+		SRGB:            r.cfg.SRGB,
 		Background:      r.cfg.Background,
 		MaxPixels:       r.cfg.MaxPixels,
 		KeepOrientation: r.cfg.KeepOrientation,

@@ -32,6 +32,7 @@ type Job struct {
 	KeepEXIF        bool              // write the source's EXIF (orientation reset)
 	KeepMetadata    bool              // write the source's XMP and IPTC as well
 	DropICC         bool              // leave the ICC profile out
+	SRGB            bool              // convert to sRGB through the ICC profile, before the operations
 	Background      *color.NRGBA      // what transparency is flattened on for JPEG; nil: white
 	MaxPixels       int64             // pixel budget; 0 means imgproc.DefaultMaxPixels
 	KeepOrientation bool              // leave pixels as stored, ignoring EXIF orientation
@@ -130,10 +131,16 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		Draft:           ops.DraftScale,
 		// YCbCr planes pay off when they go back into a JPEG; for any
 		// other output the pixels are libjpeg's RGB, Pillow's exactly.
-		RGB: job.Format != "" && job.Format != imgproc.JPEG,
+		RGB:      job.Format != "" && job.Format != imgproc.JPEG,
+		KeepCMYK: job.SRGB, // converted through its own profile below
 	})
 	if err != nil {
 		return Output{}, parallel.Permanent(err)
+	}
+	if job.SRGB {
+		if err := imgproc.ToSRGB(pic, nil); err != nil {
+			return Output{}, parallel.Permanent(fmt.Errorf("batch: to sRGB: %w", err))
+		}
 	}
 	t1 := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -190,6 +197,16 @@ func processAnimation(ctx context.Context, job Job, ops imgproc.Ops, pic *imgpro
 	a, err := imgproc.DecodeAnimation(job.Data, &imgproc.DecodeOptions{MaxPixels: job.MaxPixels})
 	if err != nil {
 		return Output{}, parallel.Permanent(err)
+	}
+	if job.SRGB && a.ICC != nil {
+		for i, f := range a.Frames {
+			frame := &imgproc.Picture{Image: f, ICC: a.ICC, Oriented: true}
+			if err := imgproc.ToSRGB(frame, nil); err != nil {
+				return Output{}, parallel.Permanent(fmt.Errorf("batch: to sRGB: frame %d: %w", i+1, err))
+			}
+			a.Frames[i] = frame.Image
+		}
+		a.ICC = nil
 	}
 	t1 := time.Now()
 	format := cmp.Or(job.Format, pic.Format)

@@ -70,15 +70,9 @@ func toNRGBA(img image.Image) *image.NRGBA {
 			}
 		}
 		return out
-	case *image.CMYK:
-		for y := 0; y < h; y++ {
-			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:4*w]
-			dst := out.Pix[y*out.Stride:][:4*w]
-			for i := 0; i+3 < len(src); i += 4 {
-				cr, cg, cb := color.CMYKToRGB(src[i], src[i+1], src[i+2], src[i+3])
-				dst[i], dst[i+1], dst[i+2], dst[i+3] = cr, cg, cb, 255
-			}
-		}
+	case *image.CMYK: // Pillow's formula, as Decode converts CMYK
+		rgb := pillowCMYKToRGB(m)
+		copyRows(out.Pix, out.Stride, rgb.Pix, rgb.Stride, 4*w, h)
 		return out
 	case *image.Paletted:
 		pal := make([]color.NRGBA, len(m.Palette))

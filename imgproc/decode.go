@@ -81,6 +81,11 @@ type DecodeOptions struct {
 	// it) and averages it down by the same factor. Picture.Scale reports
 	// the scale.
 	Draft func(width, height int) int
+	// KeepCMYK leaves a CMYK or YCCK JPEG as an *image.CMYK (0 meaning no
+	// ink) with its CMYK profile in Picture.ICC, for [ToSRGB] to convert
+	// through the profile, instead of converting it with Pillow's formula
+	// and dropping the profile.
+	KeepCMYK bool
 	// RGB decodes colour JPEGs to RGB through libjpeg's own chroma
 	// upsampling and colour conversion when libjpeg-turbo is active, so
 	// that the pixels are Pillow's bit for bit, instead of to the YCbCr
@@ -255,8 +260,8 @@ func Decode(data []byte, opts *DecodeOptions) (pic *Picture, err error) {
 			pic.Codec = "golang.org/x/image/" + string(f)
 		}
 	}
-	if _, ok := img.(*image.CMYK); ok {
-		img = toNRGBA(img)
+	if m, ok := img.(*image.CMYK); ok && !o.KeepCMYK {
+		img = pillowCMYKToRGB(m)
 		pic.ICC = nil // a CMYK profile does not describe the RGB result
 	}
 	pic.Image = img

@@ -77,7 +77,7 @@ func transformPlane(dst []byte, dstStride int, src []byte, srcStride, w, h, bpp 
 
 // Orient returns img turned by o, as a new image whose bounds start at
 // (0, 0). *image.YCbCr (when its chroma grid allows it), *image.Gray,
-// *image.RGBA, *image.NRGBA, *image.Paletted and the 16-bit
+// *image.RGBA, *image.NRGBA, *image.Paletted, *image.CMYK and the 16-bit
 // *image.Gray16, *image.NRGBA64 and *image.RGBA64 keep their type (and
 // precision); other images become *image.NRGBA. An invalid o is an
 // error.
@@ -126,6 +126,10 @@ func Orient(img image.Image, o Orientation) (image.Image, error) {
 	case *image.RGBA64:
 		out := image.NewRGBA64(dr)
 		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 8, o)
+		return out, nil
+	case *image.CMYK:
+		out := image.NewCMYK(dr)
+		transformPlane(out.Pix, out.Stride, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, w, h, 4, o)
 		return out, nil
 	case *image.Paletted:
 		out := image.NewPaletted(dr, slices.Clone(m.Palette))

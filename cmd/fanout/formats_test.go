@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/draw"
 	"image/gif"
@@ -368,5 +369,106 @@ func TestImagesKeepMetadata(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestImagesSRGB: --srgb converts an image tagged with a wide-gamut profile
+// to sRGB (the pixels ToSRGB gives, which the imgproc tests hold to
+// Pillow's ImageCms) and writes it untagged; an untagged image is left as
+// it is; without --srgb the profile is kept.
+func TestImagesSRGB(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "imgproc", "icc")
+	tagged, _ := filepath.Glob(filepath.Join(dir, "*p3*.png"))
+	if len(tagged) == 0 {
+		t.Fatalf("no Display P3 tagged PNG in %s", dir)
+	}
+	src := tagged[0]
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := imgproc.Decode(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.ICC == nil {
+		t.Fatalf("%s has no profile", src)
+	}
+	if err := imgproc.ToSRGB(want, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags   []string
+		wantICC bool
+	}{
+		{[]string{"--srgb"}, false},
+		{nil, true},
+	} {
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"images", src, "-o", out, "--quiet", "--format", "png", "--name", "out{n}.{ext}"}, tc.flags...)
+		if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tc.flags, code, stderr.String())
+		}
+		got, err := os.ReadFile(filepath.Join(out, "out1.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pic, err := imgproc.Decode(got, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (pic.ICC != nil) != tc.wantICC {
+			t.Errorf("%v: profile kept %v, want %v", tc.flags, pic.ICC != nil, tc.wantICC)
+		}
+		if tc.wantICC {
+			continue
+		}
+		if !bytes.Equal(nrgbaPix(pic.Image), nrgbaPix(want.Image)) {
+			t.Errorf("%v: the pixels are not ToSRGB's", tc.flags)
+		}
+	}
+}
+
+// TestImagesSRGBCMYK: with --srgb a CMYK JPEG goes through its own CMYK
+// profile (with LittleCMS), not through the naive formula used without it.
+func TestImagesSRGBCMYK(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "imgproc", "icc", "cmyk-lut.jpg")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := imgproc.Decode(data, &imgproc.DecodeOptions{KeepCMYK: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imgproc.ToSRGB(want, nil); errors.Is(err, imgproc.ErrUnsupported) {
+		t.Skipf("no LittleCMS (install liblcms2-2): %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	naive, err := imgproc.Decode(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"images", src, "-o", out, "--quiet", "--format", "png", "--srgb", "--name", "out{n}.{ext}"}
+	if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	got, err := os.ReadFile(filepath.Join(out, "out1.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, err := imgproc.Decode(got, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(nrgbaPix(pic.Image), nrgbaPix(want.Image)) {
+		t.Error("the pixels are not those of the CMYK profile's conversion")
+	}
+	if bytes.Equal(nrgbaPix(pic.Image), nrgbaPix(naive.Image)) {
+		t.Error("the profile made no difference: the test shows nothing")
 	}
 }

@@ -65,7 +65,7 @@ type imagesFlags struct {
 	skipExisting, keepOrientation                            bool
 	quiet, json                                              bool
 	isolate, lossless, null, keepEXIF, keepMeta, strip       bool
-	stripICC, flat                                           bool
+	stripICC, flat, srgb                                     bool
 	memoryLimit                                              int64
 	nats                                                     natsOptions
 }
@@ -89,6 +89,7 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.keepMeta, "keep-metadata", false, "keep each image's EXIF, XMP and IPTC data where the output format holds them (JPEG all three; PNG and WebP EXIF and XMP), orientation reset")
 	fs.BoolVar(&f.stripICC, "strip-icc", false, "leave ICC colour profiles out (kept by default)")
 	fs.BoolVar(&f.strip, "strip", false, "write no metadata at all, not even the ICC profile")
+	fs.BoolVar(&f.srgb, "srgb", false, "convert images with an ICC profile (Display P3, Adobe RGB, CMYK, ...) to sRGB and write them untagged, as the web expects")
 	fs.StringVar(&f.background, "background", "white", "`colour` transparency is flattened on for JPEG: a name (white, black) or #rrggbb")
 	fs.StringVar(&f.frames, "frames", "all", "frames of an animated GIF or WebP to keep, written as GIF or WebP: `all` or first")
 	fs.StringVar(&f.jpeg, "jpeg", "auto", "JPEG `codec`: auto (libjpeg-turbo when present), turbo, std (image/jpeg)")
@@ -124,7 +125,7 @@ var imagesFlagGroups = []flagGroup{
 	{"Sources", []string{"list", "0", "include", "exclude", "depth", "retries", "download-timeout", "stall-timeout", "max-bytes"}},
 	{"Operations (the full list after the flags)", []string{"ops", "blur", "keep-orientation"}},
 	{"Output", []string{"o", "out", "flat", "name", "format", "quality", "lossless", "frames", "background",
-		"keep-exif", "keep-metadata", "strip-icc", "strip", "skip-existing", "report", "json", "quiet", "q"}},
+		"keep-exif", "keep-metadata", "srgb", "strip-icc", "strip", "skip-existing", "report", "json", "quiet", "q"}},
 	{"Performance and limits", []string{"workers", "j", "downloads", "per-host", "timeout", "max-pixels",
 		"isolate", "memory-limit", "jpeg"}},
 	{"Cluster (with --nats, the images are processed by fanout workers)", []string{"nats", "token", "user", "password",
@@ -187,6 +188,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		KeepEXIF:        f.keepEXIF,
 		KeepMetadata:    f.keepMeta,
 		DropICC:         f.stripICC || f.strip,
+		SRGB:            f.srgb,
 		Background:      bg,
 		JPEG:            codec,
 		MaxPixels:       f.maxPixels,

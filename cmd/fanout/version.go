@@ -26,9 +26,11 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "fanout %s (%s, %s/%s, %d cores)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "jpeg codec: %s\n", imgproc.CodecInfo(imgproc.JPEGAuto))
-	fmt.Fprintf(stdout, "webp codec: reads WebP (golang.org/x/image), writes with %s\n", imgproc.WebPInfo())
+	fmt.Fprintf(stdout, "webp codec: reads WebP (golang.org/x/image; animations demuxed and composited by fanout), writes with %s\n", imgproc.WebPInfo())
+	fmt.Fprintf(stdout, "gif codec: image/gif (animations composited by fanout, LZW of any code size)\n")
 	fmt.Fprintf(stdout, "heic, avif codec: %s\n", imgproc.HEIFInfo())
 	fmt.Fprintf(stdout, "tiff codec: %s\n", imgproc.TIFFInfo())
+	fmt.Fprintf(stdout, "colour management (--srgb): %s\n", imgproc.CMSInfo())
 	avif, err := imgproc.AVIFInfo()
 	if err != nil {
 		avif = "none: " + strings.TrimPrefix(err.Error(), "imgproc: ")
