@@ -28,6 +28,14 @@ var (
 	// errors.Is(err, context.Canceled) holds as well.
 	ErrCancelled = fmt.Errorf("parallel: task cancelled: %w", context.Canceled)
 
+	// ErrLocalClosure is the error of a closure given to [Submit],
+	// [TrySubmit] or a Map function on an executor whose Config.Backend
+	// runs tasks elsewhere (worker processes, a cluster): a closure cannot
+	// travel there, and running it in this process instead would silently
+	// defeat the backend. Register the function as a [Task] and [Call] it,
+	// or set Config.LocalClosures to run closures here on purpose.
+	ErrLocalClosure = errors.New("parallel: a closure cannot run on the executor's backend (register a Task and use Call, or set Config.LocalClosures)")
+
 	// ErrPermanent marks an error that retrying cannot fix (a corrupt
 	// input, a task that does not exist). Backends that retry (the cluster
 	// backend) give up at once on it. Wrap an error with [Permanent].

@@ -49,6 +49,14 @@ type Config struct {
 	// does not close the Backend: whoever made it does, after the
 	// executor's Close.
 	Backend Backend
+
+	// LocalClosures lets closures given to [Submit], [TrySubmit] and the
+	// Map functions run in this process, on the executor's workers, when
+	// Backend is set; named tasks still go to the Backend. By default such
+	// closures are refused with [ErrLocalClosure]: a closure cannot run
+	// where the Backend runs tasks, and running it here unasked would
+	// give none of the isolation or scale the Backend was chosen for.
+	LocalClosures bool
 }
 
 // Executor runs tasks on a fixed set of worker goroutines fed by a bounded
@@ -304,7 +312,9 @@ func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 // context.Cause(ctx).
 //
 // Submit never panics and never returns nil: a refused task gets a future
-// that has already completed, with [ErrClosed] if ex is shut down, with
+// that has already completed, with [ErrLocalClosure] if ex's Backend runs
+// tasks elsewhere (see Config.LocalClosures), with [ErrClosed] if ex is
+// shut down, with
 // context.Cause(ctx) if ctx ended while Submit waited for room, or with an
 // error saying that ex or f is nil. A panic in f becomes a [*PanicError] on
 // the future.
@@ -312,14 +322,30 @@ func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 // Cost: one allocation (the future) and one channel send per task; see
 // BENCH-executor.md in the bench module for figures.
 func Submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) *Future[T] {
+	if err := ex.closureErr(); err != nil {
+		return failed[T](err, Failed)
+	}
 	fut, _ := submit(ctx, ex, f, false, nil)
 	return fut
 }
 
+// closureErr returns ErrLocalClosure if ex has a Backend and does not
+// allow closures to run in this process.
+func (ex *Executor) closureErr() error {
+	if ex != nil && ex.cfg.Backend != nil && !ex.cfg.LocalClosures {
+		return ErrLocalClosure
+	}
+	return nil
+}
+
 // TrySubmit is [Submit] without waiting: if the queue has no free slot it
-// returns [ErrQueueFull] at once, and after a shutdown [ErrClosed]. On
+// returns [ErrQueueFull] at once, after a shutdown [ErrClosed], and
+// [ErrLocalClosure] as Submit does. On
 // error the future is nil and f is never run.
 func TrySubmit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) (*Future[T], error) {
+	if err := ex.closureErr(); err != nil {
+		return nil, err
+	}
 	fut, err := submit(ctx, ex, f, true, nil)
 	if err != nil {
 		return nil, err
@@ -340,7 +366,8 @@ func Call[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], in I
 		return failed[Out](errNilTask, Failed)
 	}
 	fn := taskFunc(ex, t)
-	return Submit(ctx, ex, func(ctx context.Context) (Out, error) { return fn(ctx, in) })
+	fut, _ := submit(ctx, ex, func(ctx context.Context) (Out, error) { return fn(ctx, in) }, false, nil)
+	return fut
 }
 
 // MapCall is [MapWith] for a named task: it runs t on every element of
@@ -352,7 +379,7 @@ func MapCall[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], i
 			yield(failed[Out](errNilTask, Failed))
 		}
 	}
-	return MapWith(ctx, ex, inputs, taskFunc(ex, t), cfg)
+	return mapWith(ctx, ex, inputs, taskFunc(ex, t), cfg)
 }
 
 var errNilTask = errors.New("parallel: call: nil task")

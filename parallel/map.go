@@ -60,7 +60,20 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 // goroutine is left behind. If ctx ends, the map stops reading inputs and
 // yields the futures in flight, which fail with ctx's cause unless they
 // finish anyway.
+//
+// On an executor whose Backend runs tasks elsewhere, a closure is refused
+// (unless Config.LocalClosures): the map yields one future failed with
+// [ErrLocalClosure], reads no input, and ends. [MapCall] runs a named
+// task there.
 func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
+	if err := ex.closureErr(); err != nil {
+		return func(yield func(*Future[Out]) bool) { yield(failed[Out](err, Failed)) }
+	}
+	return mapWith(ctx, ex, inputs, fn, cfg)
+}
+
+// mapWith is MapWith for any function, closure or named task.
+func mapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
 	return func(yield func(*Future[Out]) bool) {
 		parent := ctx
 		if parent == nil {

@@ -94,8 +94,17 @@ type Config struct {
 	Stderr io.Writer
 }
 
+// ErrNotServing is wrapped by the error of [New] and [Start] called in a
+// process that was started as a worker but did not call [ServeIfWorker]
+// first: it would start workers of its own, each of which would do the
+// same, a process tree growing without end.
+var ErrNotServing = errors.New("proc: this process was started as a worker, and main starts workers before calling proc.ServeIfWorker: call proc.ServeIfWorker(registry) at the top of main")
+
 // normalize returns cfg with its defaults filled in.
 func (cfg Config) normalize() (Config, error) {
+	if _, ok := os.LookupEnv(envWorker); ok {
+		return cfg, ErrNotServing
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}

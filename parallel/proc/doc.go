@@ -29,7 +29,11 @@
 // binary tell each other apart, not configuration: it is set only by this
 // package, read only by [ServeIfWorker], and removed by the worker at once.
 // Tests start workers the same way: the test binary is re-executed, and its
-// TestMain calls ServeIfWorker before m.Run.
+// TestMain calls ServeIfWorker before m.Run. A program that forgets the
+// call would have every worker run main again and start workers of its
+// own: [New] and [Start] refuse to run in a process started as a worker
+// that has not called ServeIfWorker, with [ErrNotServing], which says so,
+// so the task fails at once and no process tree grows.
 //
 // # Protocol
 //

@@ -1,0 +1,84 @@
+package proc_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/proc"
+)
+
+// TestClosureOnProcExecutorRefused checks that a closure given to an
+// executor whose backend is worker processes is refused with
+// ErrLocalClosure (Submit, TrySubmit, Map), never run in this process
+// unseen, while named tasks go to the workers; with LocalClosures the
+// closure runs here on purpose.
+func TestClosureOnProcExecutorRefused(t *testing.T) {
+	b := newTestBackend(t, proc.Config{Workers: 1})
+	ex := parallel.New(parallel.Config{Workers: 1, Backend: b})
+	defer ex.Close()
+	ctx := t.Context()
+	ran := false
+	closure := func(context.Context) (int, error) { ran = true; return 1, nil }
+	if _, err := parallel.Submit(ctx, ex, closure).Result(ctx); !errors.Is(err, parallel.ErrLocalClosure) {
+		t.Errorf("Submit: %v, want ErrLocalClosure", err)
+	}
+	if f, err := parallel.TrySubmit(ctx, ex, closure); f != nil || !errors.Is(err, parallel.ErrLocalClosure) {
+		t.Errorf("TrySubmit: %v, %v; want nil, ErrLocalClosure", f, err)
+	}
+	var errs []error
+	for f := range parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), func(context.Context, int) (int, error) { ran = true; return 0, nil }) {
+		errs = append(errs, f.Err())
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], parallel.ErrLocalClosure) {
+		t.Errorf("Map: errors %v, want one ErrLocalClosure", errs)
+	}
+	if ran {
+		t.Error("a refused closure ran")
+	}
+	if n, err := parallel.Call(ctx, ex, tasks.square, 7).Result(ctx); err != nil || n != 49 {
+		t.Errorf("Call(square, 7) = %d, %v; want 49 from a worker", n, err)
+	}
+	local := parallel.New(parallel.Config{Workers: 1, Backend: b, LocalClosures: true})
+	defer local.Close()
+	if n, err := parallel.Submit(ctx, local, closure).Result(ctx); err != nil || n != 1 || !ran {
+		t.Errorf("Submit with LocalClosures = %d, %v (ran %v); want 1 run here", n, err, ran)
+	}
+}
+
+// TestForgottenServeIfWorker builds and runs a real program that forgets
+// proc.ServeIfWorker: its worker runs main, whose proc.New refuses with
+// ErrNotServing instead of starting workers of its own, so the task fails
+// at once with an error that says what to do, and no process tree grows
+// (the worker's own start timeout of 20 s is never reached).
+func TestForgottenServeIfWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("needs the go command to build the test program: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "forgetful")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "./testdata/forgetful").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	start := time.Now()
+	out, err := exec.Command(bin).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1 (the task failed); output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "call proc.ServeIfWorker(registry) at the top of main") {
+		t.Errorf("the error does not say what to do:\n%s", out)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v: the worker was waited for, not refused", d)
+	}
+}
