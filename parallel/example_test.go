@@ -273,3 +273,22 @@ func ExampleTrySubmit() {
 	// <nil>
 	// parallel: queue full
 }
+
+// Collect is list(executor.map(f, xs)): the values in order, or the first
+// error, which cancels the tasks still outstanding.
+func ExampleCollect() {
+	ex := parallel.New(parallel.Config{})
+	defer ex.Close()
+	ctx := context.Background()
+	double := func(_ context.Context, n int) (int, error) {
+		if n < 0 {
+			return 0, fmt.Errorf("negative input %d", n)
+		}
+		return 2 * n, nil
+	}
+	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), double)))
+	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, -2, 3}), double)))
+	// Output:
+	// [2 4 6] <nil>
+	// [2] negative input -2
+}

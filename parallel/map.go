@@ -204,3 +204,20 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 		}
 	}
 }
+
+// Collect waits for the futures of seq (a Map's, say) in the order it
+// yields them and returns their values, or stops at the first error and
+// returns the values before it with that error. Stopping early ends the
+// loop over seq, so a Map cancels its outstanding tasks, as Python's
+// list(executor.map(f, xs)) raises the first exception.
+func Collect[T any](ctx context.Context, seq iter.Seq[*Future[T]]) ([]T, error) {
+	var out []T
+	for f := range seq {
+		v, err := f.Result(ctx)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -83,3 +83,17 @@ func ExampleStart() {
 	// result "hello", err <nil>, exit code 0
 	// stderr "to stderr: hello\n"
 }
+
+// A registered task in a child process of its own, with typed input and
+// output: Python's multiprocessing.Process(target=square, args=(12,)).
+func ExampleStartTask() {
+	ctx := context.Background()
+	p, err := proc.StartTask(ctx, proc.Config{}, tasks.square, 12)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	n, err := p.Join(ctx)
+	fmt.Println(n, err, p.ExitCode())
+	// Output: 144 <nil> 0
+}

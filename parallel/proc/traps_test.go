@@ -82,3 +82,44 @@ func TestForgottenServeIfWorker(t *testing.T) {
 		t.Errorf("took %v: the worker was waited for, not refused", d)
 	}
 }
+
+// TestStartTask runs a registered task in a child process of its own with
+// typed input and output, and a failing one whose error comes back.
+func TestStartTask(t *testing.T) {
+	p, err := proc.StartTask(t.Context(), proc.Config{}, tasks.square, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.Join(t.Context()); err != nil || n != 144 {
+		t.Errorf("Join = %d, %v; want 144", n, err)
+	}
+	if p.Pid() <= 0 || p.Alive() || p.ExitCode() != 0 {
+		t.Errorf("pid %d, alive %v, exit %d; want a child that exited 0", p.Pid(), p.Alive(), p.ExitCode())
+	}
+	q, err := proc.StartTask(t.Context(), proc.Config{}, tasks.exit, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crash *proc.CrashError
+	if _, err := q.Join(t.Context()); !errors.As(err, &crash) || crash.ExitCode != 3 {
+		t.Errorf("Join of a task that exits 3: %v, want a CrashError with exit status 3", err)
+	}
+}
+
+// TestCollect gathers a Map over worker processes in order, and stops at
+// the first error.
+func TestCollect(t *testing.T) {
+	b := newTestBackend(t, proc.Config{Workers: 2})
+	ex := parallel.New(parallel.Config{Workers: 2, Backend: b})
+	defer ex.Close()
+	ctx := t.Context()
+	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{1, 2, 3, 4}), parallel.MapConfig{}))
+	if err != nil || !slices.Equal(got, []int{1, 4, 9, 16}) {
+		t.Errorf("Collect = %v, %v; want [1 4 9 16]", got, err)
+	}
+	got, err = parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.exit, slices.Values([]int{0, 5}), parallel.MapConfig{}))
+	var crash *proc.CrashError
+	if !errors.As(err, &crash) {
+		t.Errorf("Collect over failing tasks = %v, %v; want the first CrashError", got, err)
+	}
+}
