@@ -101,9 +101,22 @@ type RemoteError struct {
 // Error returns the remote error's text as it was.
 func (e *RemoteError) Error() string { return e.Msg }
 
+// InitError is the error of tasks that could not run because the
+// registry's initializer (see [Registry.Init]) failed where they were to
+// run: the worker's failure, not the task's. It is permanent: another try
+// on the same worker would meet the same failure.
+type InitError struct {
+	Err error // the initializer's error
+}
+
+func (e *InitError) Error() string { return "parallel: worker initializer failed: " + e.Err.Error() }
+
+// Unwrap returns the initializer's error and [ErrPermanent].
+func (e *InitError) Unwrap() []error { return []error{e.Err, ErrPermanent} }
+
 // wireError is the portable form of a task's error.
 type wireError struct {
-	Kind    string        `json:"kind"` // "", "panic", "timeout", "unknown", "cancelled"
+	Kind    string        `json:"kind"` // "", "panic", "timeout", "unknown", "cancelled", "init"
 	Msg     string        `json:"msg"`
 	Stack   string        `json:"stack,omitempty"`
 	Timeout time.Duration `json:"timeout,omitempty"`
@@ -118,7 +131,10 @@ func MarshalError(err error) []byte {
 	w := wireError{Msg: err.Error(), Perm: errors.Is(err, ErrPermanent)}
 	var pe *PanicError
 	var te *TimeoutError
+	var ie *InitError
 	switch {
+	case errors.As(err, &ie):
+		w.Kind, w.Msg = "init", ie.Err.Error()
 	case errors.As(err, &pe):
 		w.Kind, w.Msg, w.Stack = "panic", fmt.Sprint(pe.Value), string(pe.Stack)
 	case errors.As(err, &te):
@@ -149,6 +165,8 @@ func UnmarshalError(data []byte) error {
 		err = &sentinelError{w.Msg, ErrUnknownTask}
 	case "cancelled":
 		err = &sentinelError{w.Msg, context.Canceled}
+	case "init":
+		return &InitError{Err: &RemoteError{Msg: w.Msg}}
 	default:
 		err = &RemoteError{Msg: w.Msg}
 	}

@@ -387,7 +387,16 @@ var errNilTask = errors.New("parallel: call: nil task")
 // taskFunc returns the function that runs t the way ex runs named tasks.
 func taskFunc[In, Out any](ex *Executor, t *Task[In, Out]) func(context.Context, In) (Out, error) {
 	if ex == nil || ex.cfg.Backend == nil {
-		return t.fn
+		if t.reg == nil {
+			return t.fn
+		}
+		return func(ctx context.Context, in In) (Out, error) {
+			if err := t.reg.Start(ctx); err != nil {
+				var out Out
+				return out, err
+			}
+			return t.fn(ctx, in)
+		}
 	}
 	b := ex.cfg.Backend
 	return func(ctx context.Context, in In) (Out, error) {

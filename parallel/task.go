@@ -61,6 +61,51 @@ func (gobCodec) Unmarshal(data []byte, v any) error {
 type Registry struct {
 	mu    sync.RWMutex
 	tasks map[string]invoker // guarded by mu
+	init  func(context.Context) error
+
+	started sync.Once
+	initErr error // of init, once started has run
+}
+
+// Init sets fn as the registry's initializer, Python's
+// ProcessPoolExecutor(initializer=...): it runs once per worker process
+// and per cluster worker before the first task there (to load a model or
+// open a connection once, not per task), and once in this process before
+// the first task [Call] runs here. If it fails, no task runs where it
+// failed: they get an [*InitError] holding its error, the worker's
+// failure, not theirs. Init panics if fn is nil or an initializer is
+// already set: both are programming errors. Set it before the first task
+// runs.
+func (r *Registry) Init(fn func(context.Context) error) {
+	if fn == nil {
+		panic("parallel: Init with nil function")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.init != nil {
+		panic("parallel: Init called twice")
+	}
+	r.init = fn
+}
+
+// Start runs the registry's initializer (see [Registry.Init]) if it has one
+// and it has not run in this process, and returns its error, wrapped in an
+// [*InitError], now and on every later call. A panic in it is a
+// [*PanicError] inside the InitError. Workers call it before their first
+// task.
+func (r *Registry) Start(ctx context.Context) error {
+	r.started.Do(func() {
+		r.mu.RLock()
+		fn := r.init
+		r.mu.RUnlock()
+		if fn == nil {
+			return
+		}
+		if _, err := Protect(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }); err != nil {
+			r.initErr = &InitError{Err: err}
+		}
+	})
+	return r.initErr
 }
 
 // invoker runs a task on encoded input and returns encoded output.
@@ -74,6 +119,7 @@ type Task[In, Out any] struct {
 	name  string
 	fn    func(context.Context, In) (Out, error)
 	codec Codec
+	reg   *Registry
 }
 
 // Register adds fn to r under name and returns the typed handle that call
@@ -90,7 +136,7 @@ func Register[In, Out any](r *Registry, name string, codec Codec, fn func(contex
 	if codec == nil {
 		codec = JSON
 	}
-	t := &Task[In, Out]{name: name, fn: fn, codec: codec}
+	t := &Task[In, Out]{name: name, fn: fn, codec: codec, reg: r}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.tasks[name]; dup {

@@ -3,6 +3,8 @@ package parallel_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/fanout-dev/fanout/parallel"
@@ -33,5 +35,43 @@ func TestInvokeCodecPanics(t *testing.T) {
 		if !errors.As(err, &pe) || !errors.Is(err, parallel.ErrPermanent) {
 			t.Errorf("Invoke(%s) = %v, want a permanent *PanicError", tc.task, err)
 		}
+	}
+}
+
+// TestRegistryInit checks the initializer in this process: it runs once,
+// before the first task Call runs here, however many tasks follow; a
+// failing one fails every task with a permanent InitError and runs once.
+func TestRegistryInit(t *testing.T) {
+	ctx := t.Context()
+	reg := new(parallel.Registry)
+	inits := 0
+	reg.Init(func(context.Context) error { inits++; return nil })
+	double := parallel.Register(reg, "double", nil, func(_ context.Context, n int) (int, error) { return 2 * n, nil })
+	ex := parallel.New(parallel.Config{Workers: 4})
+	defer ex.Close()
+	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, double, slices.Values([]int{1, 2, 3, 4, 5}), parallel.MapConfig{}))
+	if err != nil || !slices.Equal(got, []int{2, 4, 6, 8, 10}) || inits != 1 {
+		t.Errorf("got %v, %v after %d initializer runs; want [2 4 6 8 10], one run", got, err, inits)
+	}
+
+	bad := new(parallel.Registry)
+	tries := 0
+	bad.Init(func(context.Context) error { tries++; return errors.New("no database") })
+	task := parallel.Register(bad, "task", nil, func(context.Context, int) (int, error) { t.Error("a task ran"); return 0, nil })
+	for range 3 {
+		_, err := parallel.Call(ctx, ex, task, 1).Result(ctx)
+		var ie *parallel.InitError
+		if !errors.As(err, &ie) || !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), "no database") {
+			t.Errorf("Call: %v, want a permanent InitError saying no database", err)
+		}
+	}
+	if tries != 1 {
+		t.Errorf("failing initializer ran %d times, want once", tries)
+	}
+	// The error crosses a process boundary as an InitError too.
+	back := parallel.UnmarshalError(parallel.MarshalError(&parallel.InitError{Err: errors.New("no database")}))
+	var ie *parallel.InitError
+	if !errors.As(back, &ie) || !errors.Is(back, parallel.ErrPermanent) || back.Error() != "parallel: worker initializer failed: no database" {
+		t.Errorf("round trip: %v", back)
 	}
 }

@@ -117,8 +117,10 @@ type worker struct {
 // Run serves tasks until ctx is done, then stops fetching, hands back the
 // tasks fetched but not started (so that other workers take them at once),
 // lets the running tasks finish and report, and returns nil. It returns an
-// error if the Worker is misconfigured, if the cluster's streams or
-// consumers cannot be created, or if the server stops the consumer.
+// error if the Worker is misconfigured, if the registry's initializer
+// fails (an [*parallel.InitError], before any task is taken), if the
+// cluster's streams or consumers cannot be created, or if the server stops
+// the consumer.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.JS == nil {
 		return errors.New("natsjs: worker: nil JS")
@@ -138,6 +140,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	cfg, err := w.Config.withDefaults()
 	if err != nil {
 		return err
+	}
+	// The registry's initializer, before the worker takes any task: one
+	// that fails leaves the tasks to workers that can run them.
+	if err := w.Registry.Start(ctx); err != nil {
+		return fmt.Errorf("natsjs: worker: %w", err)
 	}
 	c, err := setup(ctx, w.JS, cfg)
 	if err != nil {

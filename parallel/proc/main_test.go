@@ -32,6 +32,23 @@ type testTasks struct {
 func newTestRegistry() (*parallel.Registry, *testTasks) {
 	r := new(parallel.Registry)
 	paralleltest.Register(r)
+	// The initializer does what the environment the parent gives its
+	// workers says: fail, or log the worker's pid (TestInit).
+	r.Init(func(context.Context) error {
+		if os.Getenv("PROC_TEST_INIT") == "fail" {
+			return errors.New("model file not found")
+		}
+		if p := os.Getenv("PROC_TEST_INIT_LOG"); p != "" {
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = fmt.Fprintln(f, os.Getpid())
+			return err
+		}
+		return nil
+	})
 	return r, &testTasks{
 		square: parallel.Register(r, "square", nil, func(_ context.Context, n int) (int, error) {
 			return n * n, nil

@@ -84,6 +84,14 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 		}
 	}()
 
+	// The initializer runs before the hello: a worker that cannot start
+	// says why instead, and its parent fails the task with that.
+	if err := reg.Start(ctx); err != nil {
+		if _, werr := out.Write(appendFrame(nil, frame{kind: kindError, payload: parallel.MarshalError(err)})); werr != nil {
+			fmt.Fprintf(os.Stderr, "proc: worker: %v\n", err)
+		}
+		return 0
+	}
 	if _, err := out.Write(appendFrame(nil, frame{kind: kindHello, version: protocolVersion})); err != nil {
 		fmt.Fprintf(os.Stderr, "proc: worker: write hello: %v\n", err)
 		return 2

@@ -3,9 +3,11 @@ package proc_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,52 @@ func TestCollect(t *testing.T) {
 	var crash *proc.CrashError
 	if !errors.As(err, &crash) {
 		t.Errorf("Collect over failing tasks = %v, %v; want the first CrashError", got, err)
+	}
+}
+
+// TestInit checks the registry's initializer in worker processes: it runs
+// once in each worker, before its first task (the pids it logs are those
+// of the workers that ran tasks, each once).
+func TestInit(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "init.log")
+	b := newTestBackend(t, proc.Config{Workers: 2, Env: append(os.Environ(), "PROC_TEST_INIT_LOG="+log)})
+	ex := parallel.New(parallel.Config{Workers: 2, Backend: b})
+	defer ex.Close()
+	ctx := t.Context()
+	pids, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.pid, slices.Values(make([]int, 12)), parallel.MapConfig{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inits := strings.Fields(string(data))
+	workers := map[string]bool{}
+	for _, p := range pids {
+		workers[strconv.Itoa(p)] = true
+	}
+	if len(inits) != len(workers) {
+		t.Errorf("initializer ran %d times (%v) for %d workers (%v)", len(inits), inits, len(workers), workers)
+	}
+	for _, p := range inits {
+		if !workers[p] {
+			t.Errorf("initializer ran in %s, which ran no task", p)
+		}
+	}
+}
+
+// TestInitFails checks that when the initializer fails in a worker, the
+// task gets an InitError with the initializer's message, permanent, at
+// once.
+func TestInitFails(t *testing.T) {
+	ctx := t.Context()
+	bad := newTestBackend(t, proc.Config{Workers: 1, Env: append(os.Environ(), "PROC_TEST_INIT=fail")})
+	exBad := parallel.New(parallel.Config{Workers: 1, Backend: bad})
+	defer exBad.Close()
+	_, err := parallel.Call(ctx, exBad, tasks.square, 2).Result(ctx)
+	var ie *parallel.InitError
+	if !errors.As(err, &ie) || !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), "model file not found") {
+		t.Errorf("Call on a worker whose initializer fails: %v, want a permanent InitError naming the cause", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/fanout-dev/fanout/parallel"
 )
 
 // envWorker is how a re-executed binary learns that it is a worker: the
@@ -123,13 +125,17 @@ func startWorker(ctx, life context.Context, cfg *Config, gentle bool, stdout io.
 	// Wait for the hello, bounded by StartTimeout and by ctx.
 	rr.SetReadDeadline(time.Now().Add(cfg.StartTimeout))
 	stop := context.AfterFunc(ctx, func() { rr.SetReadDeadline(time.Now()) })
-	f, err := readFrame(w.br, 16)
+	f, err := readFrame(w.br, 1<<20) // a hello, or the initializer's error
 	if !stop() {
 		w.signal(syscall.SIGKILL)
 		w.reap()
 		return nil, fmt.Errorf("proc: start worker: %w", context.Cause(ctx))
 	}
 	rr.SetReadDeadline(time.Time{})
+	if err == nil && f.kind == kindError {
+		w.reap()
+		return nil, fmt.Errorf("proc: start worker %s: %w", cfg.Command, parallel.UnmarshalError(f.payload))
+	}
 	if err == nil && (f.kind != kindHello || f.version != protocolVersion) {
 		err = fmt.Errorf("proc: worker said %q version %d, want hello version %d", f.kind, f.version, protocolVersion)
 	}
