@@ -379,6 +379,9 @@ func MapCall[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], i
 			yield(failed[Out](errNilTask, Failed))
 		}
 	}
+	if c, ok := backendOf(ex).(interface{ RunsChunks() bool }); ok && c.RunsChunks() && cfg.Chunk != 1 && !cfg.Unordered {
+		return mapChunked(ctx, ex, t, inputs, cfg)
+	}
 	return mapWith(ctx, ex, inputs, taskFunc(ex, t), cfg)
 }
 

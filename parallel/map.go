@@ -18,6 +18,17 @@ type MapConfig struct {
 	// Unordered yields futures in completion order instead of input
 	// order, as [MapUnordered] does.
 	Unordered bool
+
+	// Chunk is how many inputs of a [MapCall] in input order travel to the
+	// executor's Backend in one round trip, when the Backend runs chunks
+	// (it has a RunsChunks method that says so, as proc's Backend does),
+	// as Python's chunksize: each member still gets its own future, output
+	// and error, in input order. Zero means automatic: one input a trip to
+	// start with, doubled while the tasks take under 2 ms each, up to 512,
+	// so tiny tasks do not pay a round trip each and slow ones stay spread
+	// over the workers. 1 sends each input alone. With it, Window counts
+	// chunks. It does nothing in-process or with Unordered.
+	Chunk int
 }
 
 // maxWindow is the largest window of tasks in flight that a map keeps (see

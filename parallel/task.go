@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -127,8 +128,8 @@ type Task[In, Out any] struct {
 // boundary; nil means [JSON]. Register panics if name is empty or already
 // registered: both are programming errors.
 func Register[In, Out any](r *Registry, name string, codec Codec, fn func(context.Context, In) (Out, error)) *Task[In, Out] {
-	if name == "" {
-		panic("parallel: Register with empty task name")
+	if name == "" || strings.HasPrefix(name, chunkPrefix) {
+		panic("parallel: Register with empty task name, or one starting with " + chunkPrefix)
 	}
 	if fn == nil {
 		panic("parallel: Register " + name + " with nil function")
@@ -189,6 +190,9 @@ func (t *Task[In, Out]) invoke(ctx context.Context, input []byte) ([]byte, error
 // is returned as a [*PanicError]. It returns an error wrapping
 // [ErrUnknownTask] if name is not registered.
 func (r *Registry) Invoke(ctx context.Context, name string, input []byte) ([]byte, error) {
+	if task, ok := isChunkName(name); ok {
+		return r.invokeChunk(ctx, task, input)
+	}
 	r.mu.RLock()
 	t, ok := r.tasks[name]
 	r.mu.RUnlock()

@@ -7,6 +7,9 @@
 //
 //	seq    one task at a time on one warm worker: submit, wait for the result
 //	batch  n tasks submitted at once to a pool of -workers, then all awaited
+//	map    -map-n tasks through a map on -workers workers: parallel.MapCall
+//	       with automatic chunks against Python's ex.map(chunksize=500);
+//	       seconds for the whole map
 //
 // Run it from the bench folder:
 //
@@ -38,16 +41,17 @@ func main() {
 	n := flag.Int("n", 2000, "tasks per round")
 	rounds := flag.Int("rounds", 7, "rounds per side")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "workers for the batch mode")
+	mapN := flag.Int("map-n", 20000, "tasks of the map mode")
 	python := flag.String("python", "python3", "the Python interpreter")
 	script := flag.String("script", "procpool.py", "the Python side")
 	flag.Parse()
-	if err := run(tiny, *n, *rounds, *workers, *python, *script); err != nil {
+	if err := run(tiny, *n, *mapN, *rounds, *workers, *python, *script); err != nil {
 		fmt.Fprintln(os.Stderr, "proc bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(tiny *parallel.Task[int, int], n, rounds, workers int, python, script string) error {
+func run(tiny *parallel.Task[int, int], n, mapN, rounds, workers int, python, script string) error {
 	ctx := context.Background()
 	seqB, err := proc.New(proc.Config{Workers: 1})
 	if err != nil {
@@ -75,7 +79,16 @@ func run(tiny *parallel.Task[int, int], n, rounds, workers int, python, script s
 		}
 	}
 
-	var goSeq, goBatch, pySeq, pyBatch []float64
+	var goSeq, goBatch, goMap, pySeq, pyBatch, pyMap []float64
+	mapEx := parallel.New(parallel.Config{Workers: workers, Backend: batchB})
+	defer mapEx.Close()
+	inputs := func(yield func(int) bool) {
+		for i := range mapN {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 	var pyVersion string
 	for range rounds {
 		// Go, seq.
@@ -100,16 +113,24 @@ func run(tiny *parallel.Task[int, int], n, rounds, workers int, python, script s
 		}
 		goBatch = append(goBatch, time.Since(start).Seconds()/float64(n))
 
+		// Go, map with automatic chunks.
+		start = time.Now()
+		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, parallel.MapConfig{}))
+		if err != nil || len(got) != mapN {
+			return fmt.Errorf("map: %d results, %v", len(got), err)
+		}
+		goMap = append(goMap, time.Since(start).Seconds())
+
 		// Python, one round of each.
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, python, script, "--n", fmt.Sprint(n), "--rounds", "1", "--workers", fmt.Sprint(workers))
+		cmd := exec.CommandContext(ctx, python, script, "--n", fmt.Sprint(n), "--rounds", "1", "--workers", fmt.Sprint(workers), "--map-n", fmt.Sprint(mapN))
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("run %s %s: %w", python, script, err)
 		}
 		var py struct {
-			Python     string
-			Seq, Batch []float64
+			Python          string
+			Seq, Batch, Map []float64
 		}
 		if err := json.Unmarshal(out.Bytes(), &py); err != nil {
 			return fmt.Errorf("read %s output %q: %w", script, out.String(), err)
@@ -117,6 +138,7 @@ func run(tiny *parallel.Task[int, int], n, rounds, workers int, python, script s
 		pyVersion = py.Python
 		pySeq = append(pySeq, py.Seq...)
 		pyBatch = append(pyBatch, py.Batch...)
+		pyMap = append(pyMap, py.Map...)
 	}
 
 	abs, _ := filepath.Abs(script)
@@ -131,6 +153,8 @@ func run(tiny *parallel.Task[int, int], n, rounds, workers int, python, script s
 		g, p := median(m.goS), median(m.pyS)
 		fmt.Printf("%-6s %13.1f µs %13.1f µs %8.3f\n", m.name, g*1e6, p*1e6, g/p)
 	}
+	g, p := median(goMap), median(pyMap)
+	fmt.Printf("%-6s %14.3f s %14.3f s %8.3f   (%d tasks; fanout: automatic chunks, Python: chunksize=500)\n", "map", g, p, g/p, mapN)
 	fmt.Println("\nratio = fanout median / Python median (lower is better; target <= 0.5)")
 	return nil
 }

@@ -205,6 +205,11 @@ func New(cfg Config) (*Backend, error) {
 	return b, nil
 }
 
+// RunsChunks reports that the Backend's workers run chunks of a named task
+// in one round trip (see parallel.MapConfig.Chunk): they call
+// parallel.Registry.Invoke with the names they are given.
+func (b *Backend) RunsChunks() bool { return true }
+
 // Run runs the task registered as name in a worker process and returns its
 // encoded output. It blocks until a worker is free (at most
 // [Config.Workers] tasks run at once), then until the task is done.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/paralleltest"
 	"github.com/fanout-dev/fanout/parallel/proc"
 )
 
@@ -170,5 +171,62 @@ func TestInitFails(t *testing.T) {
 	var ie *parallel.InitError
 	if !errors.As(err, &ie) || !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), "model file not found") {
 		t.Errorf("Call on a worker whose initializer fails: %v, want a permanent InitError naming the cause", err)
+	}
+}
+
+// TestMapChunks checks MapCall's chunks over worker processes: every
+// input's own output, in input order, with explicit chunks of 7 and
+// automatic ones; a failing member fails alone; breaking out of the loop
+// stops the chunks in flight.
+func TestMapChunks(t *testing.T) {
+	b := newTestBackend(t, proc.Config{Workers: 2})
+	ex := parallel.New(parallel.Config{Workers: 2, Backend: b})
+	defer ex.Close()
+	ctx := t.Context()
+	in := make([]int, 1000)
+	for i := range in {
+		in[i] = i
+	}
+	for _, tc := range []struct{ chunk, minTrips, maxTrips int }{{7, 143, 143}, {0, 2, 100}, {1, 1000, 1000}} {
+		chunk := tc.chunk
+		before := ex.Stats().Submitted
+		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), parallel.MapConfig{Chunk: chunk}))
+		if err != nil || len(got) != len(in) {
+			t.Fatalf("chunk %d: %d results, %v", chunk, len(got), err)
+		}
+		if trips := int(ex.Stats().Submitted - before); trips < tc.minTrips || trips > tc.maxTrips {
+			t.Errorf("chunk %d: %d round trips for %d inputs, want %d to %d", chunk, trips, len(in), tc.minTrips, tc.maxTrips)
+		} else {
+			t.Logf("chunk %d: %d round trips for %d inputs", chunk, trips, len(in))
+		}
+		for i, v := range got {
+			if v != i*i {
+				t.Fatalf("chunk %d: result %d is %d, want %d", chunk, i, v, i*i)
+			}
+		}
+	}
+	// Members that fail: each gets its own error, in order.
+	fail := parallel.Register(new(parallel.Registry), paralleltest.Fail, nil, func(context.Context, string) (string, error) { return "", nil })
+	var msgs []string
+	for f := range parallel.MapCall(ctx, ex, fail, slices.Values([]string{"a", "b", "c", "d", "e"}), parallel.MapConfig{Chunk: 2}) {
+		if err := f.Err(); err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	if !slices.Equal(msgs, []string{"a", "b", "c", "d", "e"}) {
+		t.Errorf("member errors %q, want each input's own, in order", msgs)
+	}
+	// Breaking out: the map stops and leaves no task running.
+	n := 0
+	for f := range parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), parallel.MapConfig{Chunk: 10}) {
+		if _, err := f.Result(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 25 {
+			break
+		}
+	}
+	if s := ex.Stats(); s.Running != 0 {
+		t.Errorf("%d tasks running after the loop ended", s.Running)
 	}
 }
