@@ -2,8 +2,6 @@ package parallel
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -18,63 +16,67 @@ import (
 const chunkPrefix = "parallel.chunk:"
 
 // Automatic chunking (MapConfig.Chunk 0 on a Backend) starts with one
-// input a round trip and doubles the chunk while its tasks take under
-// autoChunkTask each, up to maxAutoChunk: tiny tasks travel hundreds at a
-// time, slow ones one at a time, so that the workers stay balanced.
+// input a round trip and makes the chunk autoChunkGrowth times larger
+// while its tasks take under autoChunkTask each, up to maxAutoChunk: tiny
+// tasks travel hundreds at a time, slow ones one at a time, so that the
+// workers stay balanced.
 const (
-	autoChunkTask = 2 * time.Millisecond
-	maxAutoChunk  = 512
+	autoChunkTask   = 2 * time.Millisecond
+	autoChunkGrowth = 4
+	maxAutoChunk    = 512
 )
 
-// appendChunkItem appends a length-prefixed item to a chunk's encoding.
-func appendChunkItem(dst []byte, kind byte, item []byte) []byte {
-	dst = append(dst, kind)
-	dst = binary.AppendUvarint(dst, uint64(len(item)))
-	return append(dst, item...)
+// chunkReply is a chunk's outcomes: the members' outputs in order, and the
+// errors of those that failed (MarshalError's text) by index. Outputs in
+// one slice decode much faster than a record a member.
+type chunkReply[Out any] struct {
+	Outs []Out          `json:"o"`
+	Errs map[int]string `json:"e,omitempty"`
 }
 
-// chunkItems splits a chunk's encoding into its items and their kinds.
-func chunkItems(b []byte) (kinds []byte, items [][]byte, err error) {
-	for len(b) > 0 {
-		kind := b[0]
-		n, k := binary.Uvarint(b[1:])
-		if k <= 0 || n > uint64(len(b)-1-k) {
-			return nil, nil, errors.New("parallel: malformed chunk")
-		}
-		kinds = append(kinds, kind)
-		items = append(items, b[1+k:1+k+int(n)])
-		b = b[1+k+int(n):]
-	}
-	return kinds, items, nil
-}
-
-// Kinds of chunk items: an input, an output, an error.
-const (
-	itemInput  = 'i'
-	itemOutput = 'o'
-	itemError  = 'e'
-)
-
-// invokeChunk runs every input of a chunk with the task name, one after
-// the other, and encodes each output or error: a failed input does not
-// stop the others; once ctx is done the rest fail with its cause.
-func (r *Registry) invokeChunk(ctx context.Context, name string, input []byte) ([]byte, error) {
-	_, items, err := chunkItems(input)
+// invokeChunk runs every input of a chunk (the task's codec's encoding of
+// a []In) with the task, one after the other, and encodes their outcomes
+// as a chunkReply: a failed input does not stop the others; once ctx is
+// done the rest fail with its cause. The whole chunk is decoded and
+// encoded in one call of the codec each way.
+func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, error) {
+	ins, err := Protect(ctx, func(context.Context) ([]In, error) {
+		var ins []In
+		return ins, t.codec.Unmarshal(input, &ins)
+	})
 	if err != nil {
-		return nil, Permanent(err)
+		return nil, Permanent(fmt.Errorf("parallel: task %s: decode chunk: %w", t.name, err))
 	}
-	var out []byte
-	for _, in := range items {
-		res, err := r.Invoke(ctx, name, in)
+	res := chunkReply[Out]{Outs: make([]Out, len(ins))}
+	for i, in := range ins {
+		err := context.Cause(ctx)
 		if err == nil {
-			if err = context.Cause(ctx); err == nil {
-				out = appendChunkItem(out, itemOutput, res)
-				continue
-			}
+			res.Outs[i], err = t.call(ctx, in)
 		}
-		out = appendChunkItem(out, itemError, MarshalError(err))
+		if err != nil {
+			if res.Errs == nil {
+				res.Errs = make(map[int]string)
+			}
+			res.Errs[i] = string(MarshalError(err))
+		}
 	}
-	return out, nil
+	b, err := Protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(res) })
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("parallel: task %s: encode chunk: %w", t.name, err))
+	}
+	return b, nil
+}
+
+// call runs the task's function on in, a panic in it returned as a
+// [*PanicError]: Protect without a closure to allocate, for the members of
+// a chunk.
+func (t *Task[In, Out]) call(ctx context.Context, in In) (out Out, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = newPanicError(p)
+		}
+	}()
+	return t.fn(ctx, in)
 }
 
 // chunk is a run of a MapCall's inputs that travels to the Backend in one
@@ -82,14 +84,6 @@ func (r *Registry) invokeChunk(ctx context.Context, name string, input []byte) (
 type chunk[In, Out any] struct {
 	ins  []In
 	outs []*Future[Out]
-}
-
-// completed returns a future that has already succeeded with v.
-func completed[T any](v T) *Future[T] {
-	f := &Future[T]{val: v}
-	f.state.Store(int32(Succeeded))
-	f.done = closedChan
-	return f
 }
 
 // mapChunked is MapCall in input order on an executor with a Backend,
@@ -129,7 +123,7 @@ func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out]
 			start := time.Now()
 			c.outs = runChunk(ctx, b, t, c.ins)
 			if n := size.Load(); auto && n < maxAutoChunk && time.Since(start) < autoChunkTask*time.Duration(len(c.ins)) {
-				size.CompareAndSwap(n, min(2*n, maxAutoChunk))
+				size.CompareAndSwap(n, min(autoChunkGrowth*n, maxAutoChunk))
 			}
 			return c, nil
 		}
@@ -165,53 +159,38 @@ func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out]
 // own error for every member if the trip failed).
 func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins []In) []*Future[Out] {
 	outs := make([]*Future[Out], len(ins))
-	var payload []byte
-	for i, in := range ins {
-		data, err := t.codec.Marshal(in)
-		if err != nil {
-			outs[i] = failed[Out](Permanent(fmt.Errorf("parallel: task %s: encode input: %w", t.name, err)), Failed)
-			continue
-		}
-		payload = appendChunkItem(payload, itemInput, data)
-	}
-	fail := func(err error) {
+	fail := func(err error) []*Future[Out] {
 		for i := range outs {
-			if outs[i] == nil {
-				outs[i] = failed[Out](err, Failed)
-			}
+			outs[i] = failed[Out](err, Failed)
 		}
-	}
-	res, err := b.Run(ctx, chunkPrefix+t.name, payload)
-	if err != nil {
-		fail(err)
 		return outs
 	}
-	kinds, items, err := chunkItems(res)
+	payload, err := t.codec.Marshal(ins)
 	if err != nil {
-		fail(Permanent(err))
-		return outs
+		return fail(Permanent(fmt.Errorf("parallel: task %s: encode chunk: %w", t.name, err)))
 	}
-	k := 0
-	for i := range outs {
-		if outs[i] != nil {
-			continue // failed to encode: not sent
-		}
-		if k >= len(items) {
-			outs[i] = failed[Out](Permanent(fmt.Errorf("parallel: task %s: chunk of %d results for %d inputs", t.name, len(items), len(ins))), Failed)
+	reply, err := b.Run(ctx, chunkPrefix+t.name, payload)
+	if err != nil {
+		return fail(err)
+	}
+	var res chunkReply[Out]
+	if err := t.codec.Unmarshal(reply, &res); err != nil {
+		return fail(Permanent(fmt.Errorf("parallel: task %s: decode chunk: %w", t.name, err)))
+	}
+	if len(res.Outs) != len(ins) {
+		return fail(Permanent(fmt.Errorf("parallel: task %s: chunk of %d results for %d inputs", t.name, len(res.Outs), len(ins))))
+	}
+	done := make([]Future[Out], len(ins)) // one allocation for the chunk's futures
+	for i, v := range res.Outs {
+		if msg, ok := res.Errs[i]; ok {
+			outs[i] = failed[Out](UnmarshalError([]byte(msg)), Failed)
 			continue
 		}
-		switch kinds[k] {
-		case itemOutput:
-			var out Out
-			if err := t.codec.Unmarshal(items[k], &out); err != nil {
-				outs[i] = failed[Out](Permanent(fmt.Errorf("parallel: task %s: decode output: %w", t.name, err)), Failed)
-			} else {
-				outs[i] = completed(out)
-			}
-		default:
-			outs[i] = failed[Out](UnmarshalError(items[k]), Failed)
-		}
-		k++
+		f := &done[i]
+		f.val = v
+		f.state.Store(int32(Succeeded))
+		f.done = closedChan
+		outs[i] = f
 	}
 	return outs
 }

@@ -24,7 +24,8 @@ type MapConfig struct {
 	// (it has a RunsChunks method that says so, as proc's Backend does),
 	// as Python's chunksize: each member still gets its own future, output
 	// and error, in input order. Zero means automatic: one input a trip to
-	// start with, doubled while the tasks take under 2 ms each, up to 512,
+	// start with, four times more while the tasks take under 2 ms each, up
+	// to 512,
 	// so tiny tasks do not pay a round trip each and slow ones stay spread
 	// over the workers. 1 sends each input alone. With it, Window counts
 	// chunks. It does nothing in-process or with Unordered.

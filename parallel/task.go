@@ -109,9 +109,11 @@ func (r *Registry) Start(ctx context.Context) error {
 	return r.initErr
 }
 
-// invoker runs a task on encoded input and returns encoded output.
+// invoker runs a task on encoded input and returns encoded output, or a
+// chunk of inputs (see MapConfig.Chunk).
 type invoker interface {
 	invoke(ctx context.Context, input []byte) ([]byte, error)
+	invokeChunk(ctx context.Context, input []byte) ([]byte, error)
 }
 
 // Task is a named function registered in a [Registry]. Run it with [Call],
@@ -190,14 +192,18 @@ func (t *Task[In, Out]) invoke(ctx context.Context, input []byte) ([]byte, error
 // is returned as a [*PanicError]. It returns an error wrapping
 // [ErrUnknownTask] if name is not registered.
 func (r *Registry) Invoke(ctx context.Context, name string, input []byte) ([]byte, error) {
-	if task, ok := isChunkName(name); ok {
-		return r.invokeChunk(ctx, task, input)
+	task, chunked := isChunkName(name)
+	if !chunked {
+		task = name
 	}
 	r.mu.RLock()
-	t, ok := r.tasks[name]
+	t, ok := r.tasks[task]
 	r.mu.RUnlock()
 	if !ok {
-		return nil, Permanent(fmt.Errorf("%w: %q", ErrUnknownTask, name))
+		return nil, Permanent(fmt.Errorf("%w: %q", ErrUnknownTask, task))
+	}
+	if chunked {
+		return t.invokeChunk(ctx, input)
 	}
 	return t.invoke(ctx, input)
 }
