@@ -216,6 +216,17 @@ func TestMapChunks(t *testing.T) {
 	if !slices.Equal(msgs, []string{"a", "b", "c", "d", "e"}) {
 		t.Errorf("member errors %q, want each input's own, in order", msgs)
 	}
+	// A member that panics fails alone, with a PanicError; the worker lives.
+	boom := parallel.Register(new(parallel.Registry), paralleltest.Panic, nil, func(context.Context, string) (string, error) { return "", nil })
+	for f := range parallel.MapCall(ctx, ex, boom, slices.Values([]string{"x", "y"}), parallel.MapConfig{Chunk: 2}) {
+		var pe *parallel.PanicError
+		if err := f.Err(); !errors.As(err, &pe) {
+			t.Errorf("panicking member: %v, want a PanicError", err)
+		}
+	}
+	if got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{3}), parallel.MapConfig{Chunk: 2})); err != nil || !slices.Equal(got, []int{9}) {
+		t.Errorf("after the panics: %v, %v", got, err)
+	}
 	// Breaking out: the map stops and leaves no task running.
 	n := 0
 	for f := range parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), parallel.MapConfig{Chunk: 10}) {
