@@ -418,6 +418,15 @@ func TestTaskOnBackend(t *testing.T) {
 	}
 }
 
+// Run is the tutorial's image job, done right:
+//
+//	with concurrent.futures.ProcessPoolExecutor() as executor:
+//	    image_names = executor.map(download_image, image_urls)
+//	    executor.map(process_image, image_names)   # GaussianBlur(15), save processed_<name>
+//
+// Every source is downloaded (or read) with many in flight, processed on
+// every core, and written whole as processed_<name>; a broken one is
+// reported, and the batch goes on.
 func ExampleRun() {
 	out, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(out)

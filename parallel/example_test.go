@@ -23,7 +23,15 @@ func doSomething(ctx context.Context, seconds int) (string, error) {
 }
 
 // Two one-second tasks take about two seconds one after the other, and
-// about one second on an executor.
+// about one second on an executor: the tutorial's first program,
+//
+//	do_something(1)
+//	do_something(1)                       # about 2 seconds
+//	p1 = multiprocessing.Process(target=do_something, args=[1])
+//	p2 = multiprocessing.Process(target=do_something, args=[1])
+//	p1.start(); p2.start(); p1.join(); p2.join()   # about 1 second
+//
+// (with separate processes: proc.StartTask).
 func Example() {
 	ctx := context.Background()
 
