@@ -165,31 +165,31 @@ func toSRGB(img image.Image, icc []byte, o SRGBOptions) (image.Image, error) {
 		if grey {
 			return c.grey8(m, icc)
 		}
-		return c.rgba8(toNRGBA(m), icc)
+		return c.rgba(toNRGBA(m), icc)
 	case *image.Gray16:
 		if grey {
 			return c.grey16(m, icc)
 		}
-		return c.rgba16(toNRGBA64(m), icc)
+		return c.rgba(toNRGBA64(m), icc)
 	case *image.YCbCr:
 		if m.Rect.Min == (image.Point{}) {
-			return c.rgba8(jpegRGB(m), icc)
+			return c.rgba(jpegRGB(m), icc)
 		}
-		return c.rgba8(toNRGBA(m), icc)
+		return c.rgba(toNRGBA(m), icc)
 	case *image.RGBA:
 		if m.Opaque() {
-			return c.rgba8(m, icc)
+			return c.rgba(m, icc)
 		}
-		return c.rgba8(toNRGBA(m), icc)
+		return c.rgba(toNRGBA(m), icc)
 	case *image.NRGBA:
-		return c.rgba8(m, icc)
+		return c.rgba(m, icc)
 	case *image.NRGBA64:
-		return c.rgba16(m, icc)
+		return c.rgba(m, icc)
 	case *image.RGBA64:
 		if m.Opaque() {
-			return c.rgba16(m, icc)
+			return c.rgba(m, icc)
 		}
-		return c.rgba16(toNRGBA64(m), icc)
+		return c.rgba(toNRGBA64(m), icc)
 	case *image.Paletted:
 		return c.paletted(m, icc)
 	case *image.CMYK:
@@ -201,59 +201,35 @@ func toSRGB(img image.Image, icc []byte, o SRGBOptions) (image.Image, error) {
 		}
 		return out, nil
 	}
-	return c.rgba8(toNRGBA(img), icc)
+	return c.rgba(toNRGBA(img), icc)
 }
 
-// rgba8 converts an *image.NRGBA or opaque *image.RGBA into a new image
-// of the same type.
-func (c *cms) rgba8(img image.Image, icc []byte) (image.Image, error) {
-	var pix []byte
-	var stride int
-	var out image.Image
-	var outPix []byte
-	var outStride int
+// rgba converts an *image.NRGBA, *image.NRGBA64 or opaque *image.RGBA or
+// *image.RGBA64 into a new image of the same type, alpha untouched.
+func (c *cms) rgba(img image.Image, icc []byte) (image.Image, error) {
 	b := img.Bounds()
 	r := image.Rect(0, 0, b.Dx(), b.Dy())
+	var src, dst lcms.Pixels
+	var out image.Image
+	pixels := func(pix []byte, stride int, f lcms.PixelFormat) lcms.Pixels {
+		return lcms.Pixels{Pix: pix, Stride: stride, Format: f}
+	}
 	switch m := img.(type) {
 	case *image.NRGBA:
-		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
 		o := image.NewNRGBA(r)
-		out, outPix, outStride = o, o.Pix, o.Stride
+		src, dst, out = pixels(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, lcms.RGBA8), pixels(o.Pix, o.Stride, lcms.RGBA8), o
 	case *image.RGBA:
-		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
 		o := image.NewRGBA(r)
-		out, outPix, outStride = o, o.Pix, o.Stride
-	}
-	src := lcms.Pixels{Pix: pix, Stride: stride, Format: lcms.RGBA8}
-	dst := lcms.Pixels{Pix: outPix, Stride: outStride, Format: lcms.RGBA8}
-	if err := c.convert(dst, src, r.Dx(), r.Dy(), icc); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// rgba16 converts an *image.NRGBA64 or opaque *image.RGBA64 into a new
-// image of the same type.
-func (c *cms) rgba16(img image.Image, icc []byte) (image.Image, error) {
-	var pix []byte
-	var stride int
-	var out image.Image
-	var outPix []byte
-	var outStride int
-	b := img.Bounds()
-	r := image.Rect(0, 0, b.Dx(), b.Dy())
-	switch m := img.(type) {
+		src, dst, out = pixels(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, lcms.RGBA8), pixels(o.Pix, o.Stride, lcms.RGBA8), o
 	case *image.NRGBA64:
-		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
 		o := image.NewNRGBA64(r)
-		out, outPix, outStride = o, o.Pix, o.Stride
+		src, dst, out = pixels(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, lcms.RGBA16), pixels(o.Pix, o.Stride, lcms.RGBA16), o
 	case *image.RGBA64:
-		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
 		o := image.NewRGBA64(r)
-		out, outPix, outStride = o, o.Pix, o.Stride
+		src, dst, out = pixels(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, lcms.RGBA16), pixels(o.Pix, o.Stride, lcms.RGBA16), o
+	default:
+		return nil, fmt.Errorf("imgproc: to sRGB: image type %T", img)
 	}
-	src := lcms.Pixels{Pix: pix, Stride: stride, Format: lcms.RGBA16}
-	dst := lcms.Pixels{Pix: outPix, Stride: outStride, Format: lcms.RGBA16}
 	if err := c.convert(dst, src, r.Dx(), r.Dy(), icc); err != nil {
 		return nil, err
 	}
