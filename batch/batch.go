@@ -474,7 +474,7 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src st
 		Quality:         r.cfg.Quality,
 		Lossless:        r.cfg.Lossless,
 		FirstFrame:      r.cfg.FirstFrame,
-		KeepEXIF:        r.cfg.KeepEXIF || r.cfg.KeepMetadata,
+		KeepEXIF:        r.cfg.KeepEXIF,
 		KeepMetadata:    r.cfg.KeepMetadata,
 		DropICC:         r.cfg.DropICC,
 		SRGB:            r.cfg.SRGB,

@@ -30,7 +30,7 @@ type Job struct {
 	Lossless        bool              // WebP: lossless
 	FirstFrame      bool              // an animation keeps only its first frame
 	KeepEXIF        bool              // write the source's EXIF (orientation reset)
-	KeepMetadata    bool              // write the source's XMP and IPTC as well
+	KeepMetadata    bool              // write the source's EXIF, XMP and IPTC (orientation reset)
 	DropICC         bool              // leave the ICC profile out
 	SRGB            bool              // convert to sRGB through the ICC profile, before the operations
 	Background      *color.NRGBA      // what transparency is flattened on for JPEG; nil: white
@@ -167,7 +167,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 	buf.Grow(len(job.Data))
 	if err := imgproc.Encode(&buf, pic, &imgproc.EncodeOptions{
 		Format: job.Format, Quality: job.Quality, Lossless: job.Lossless, JPEG: job.JPEG,
-		KeepEXIF: job.KeepEXIF, KeepXMP: job.KeepMetadata, KeepIPTC: job.KeepMetadata,
+		KeepEXIF: job.KeepEXIF || job.KeepMetadata, KeepXMP: job.KeepMetadata, KeepIPTC: job.KeepMetadata,
 		DropICC: job.DropICC, Background: background(job.Background),
 	}); err != nil {
 		return Output{}, parallel.Permanent(err) // imgproc's error says it was the encoding
