@@ -113,6 +113,13 @@ func gifNormalize(data []byte) ([]byte, error) {
 		if im.codeSize <= 8 {
 			continue
 		}
+		// A frame may not reach past the logical screen (image/gif refuses
+		// it too), whose size the pixel budget has checked: the indices
+		// are allocated before image/gif sees the frame.
+		x, y := int(data[im.start+1])|int(data[im.start+2])<<8, int(data[im.start+3])|int(data[im.start+4])<<8
+		if sw, sh := int(data[6])|int(data[7])<<8, int(data[8])|int(data[9])<<8; x+im.width > sw || y+im.height > sh {
+			return nil, fmt.Errorf("frame at byte %d: %dx%d at (%d, %d) is outside the %dx%d screen", im.start, im.width, im.height, x, y, sw, sh)
+		}
 		idx, err := gifLZW(subBlocks(data[im.data:im.end]), im.codeSize, im.width*im.height)
 		if err != nil {
 			return nil, fmt.Errorf("frame at byte %d: %w", im.start, err)

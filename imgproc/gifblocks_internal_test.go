@@ -41,3 +41,15 @@ func TestGIFLZWMatchesCompressLZW(t *testing.T) {
 		t.Error("minimum code size 12 accepted")
 	}
 }
+
+// TestGIFNormalizeFrameOutsideScreen checks that a frame coded with a
+// large LZW code size and a descriptor far larger than the logical screen
+// is refused before its indices are allocated.
+func TestGIFNormalizeFrameOutsideScreen(t *testing.T) {
+	data := []byte("GIF89a\x04\x00\x04\x00\x00\x00\x00" + // 4x4 screen, no colour table
+		",\x00\x00\x00\x00\xff\xff\xff\xff\x00" + // a 65535x65535 frame
+		"\x09\x02\x00\x00\x00;") // code size 9, a little data
+	if _, err := gifNormalize(data); err == nil {
+		t.Fatal("a frame of 65535x65535 on a 4x4 screen was decoded")
+	}
+}
