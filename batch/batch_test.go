@@ -25,6 +25,7 @@ import (
 	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 	"github.com/fanout-dev/fanout/report"
 )
 
@@ -401,7 +402,7 @@ func TestProcessCancelledIsNotPermanent(t *testing.T) {
 func TestTaskOnBackend(t *testing.T) {
 	reg := new(parallel.Registry)
 	task := batch.Register(reg, batch.Limits{})
-	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+	ex := parallel.New(parallel.Config{Backend: &backend.Local{Registry: reg}})
 	defer ex.Close()
 	job := batch.Job{Data: readTestdata(t, "imgproc/skimage-chelsea.jpg"), Ops: "blur=5"}
 	got, err := parallel.Call(t.Context(), ex, task, job).Result(t.Context())
@@ -526,7 +527,7 @@ func TestRegisterCapsBudget(t *testing.T) {
 	for _, asked := range []int64{0, -1, 20_000_000_000} {
 		reg := new(parallel.Registry)
 		task := batch.Register(reg, batch.Limits{MaxPixels: 1_000_000})
-		ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+		ex := parallel.New(parallel.Config{Backend: &backend.Local{Registry: reg}})
 		_, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: bomb, MaxPixels: asked}).Result(t.Context())
 		ex.Close()
 		if !errors.Is(err, imgproc.ErrTooLarge) || !strings.Contains(err.Error(), "limit of 1000000") {
@@ -548,7 +549,7 @@ func TestRegisterCapsBytes(t *testing.T) {
 	} {
 		reg := new(parallel.Registry)
 		task := batch.Register(reg, tc.lim)
-		ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+		ex := parallel.New(parallel.Config{Backend: &backend.Local{Registry: reg}})
 		_, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: photo, Ops: "blur=2"}).Result(t.Context())
 		ex.Close()
 		if !errors.Is(err, batch.ErrJobTooLarge) || !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), tc.want) {
@@ -558,7 +559,7 @@ func TestRegisterCapsBytes(t *testing.T) {
 	// Within the limits the job runs.
 	reg := new(parallel.Registry)
 	task := batch.Register(reg, batch.Limits{MaxInput: int64(len(photo)), MaxOutput: 1 << 20})
-	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: reg}})
+	ex := parallel.New(parallel.Config{Backend: &backend.Local{Registry: reg}})
 	defer ex.Close()
 	if _, err := parallel.Call(t.Context(), ex, task, batch.Job{Data: photo, Ops: "blur=2"}).Result(t.Context()); err != nil {
 		t.Errorf("a job within the limits: %v", err)

@@ -2,7 +2,8 @@ package parallel
 
 import (
 	"context"
-	"errors"
+
+	"github.com/fanout-dev/fanout/parallel/internal/plumbing"
 )
 
 // Backend runs named tasks somewhere other than the caller's goroutine: in
@@ -23,7 +24,8 @@ type Backend interface {
 	//
 	// Errors from the task keep their kind across the boundary: a panic
 	// is a [*PanicError], a timeout a [*TimeoutError], an unknown name
-	// wraps [ErrUnknownTask] (see [MarshalError] and [UnmarshalError]).
+	// wraps [ErrUnknownTask] (package backend has the wire form of errors
+	// that keeps them: backend.MarshalError and backend.UnmarshalError).
 	// Failures of the backend itself (a worker that died, a lost
 	// connection) are the backend's own error types.
 	Run(ctx context.Context, name string, input []byte) ([]byte, error)
@@ -33,31 +35,14 @@ type Backend interface {
 	Close() error
 }
 
-// Local is the in-process [Backend]: it runs tasks from its Registry on the
-// calling goroutine, through the same encode and decode steps as a remote
-// backend. The conformance suite uses it as the reference; an [Executor]
-// without a Backend calls task functions directly and skips the encoding.
-type Local struct {
-	Registry *Registry // the tasks Run can run; must not be nil
-}
-
-var _ Backend = (*Local)(nil)
-
-// Run runs the named task on the calling goroutine. If ctx ends while the
-// task runs and the task returns ctx.Err(), Run returns
-// context.Cause(ctx) instead, as the Backend contract asks.
-func (l *Local) Run(ctx context.Context, name string, input []byte) ([]byte, error) {
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
+// Package backend exports the worker side of named tasks and the wire form
+// of errors to backend authors; they live here, unexported, because the
+// executor needs them too (a chunk of tasks carries its members' errors),
+// and package backend imports this one. See internal/plumbing.
+func init() {
+	plumbing.Invoke = func(ctx context.Context, r any, name string, input []byte) ([]byte, error) {
+		return r.(*Registry).invoke(ctx, name, input)
 	}
-	out, err := l.Registry.Invoke(ctx, name, input)
-	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		if cause := context.Cause(ctx); !errors.Is(err, cause) {
-			return nil, cause
-		}
-	}
-	return out, err
+	plumbing.MarshalError = marshalError
+	plumbing.UnmarshalError = unmarshalError
 }
-
-// Close does nothing and returns nil.
-func (l *Local) Close() error { return nil }

@@ -40,7 +40,7 @@ type chunkReply[Out any] struct {
 // done the rest fail with its cause. The whole chunk is decoded and
 // encoded in one call of the codec each way.
 func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, error) {
-	ins, err := Protect(ctx, func(context.Context) ([]In, error) {
+	ins, err := protect(ctx, func(context.Context) ([]In, error) {
 		var ins []In
 		return ins, t.codec.Unmarshal(input, &ins)
 	})
@@ -57,10 +57,10 @@ func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, 
 			if res.Errs == nil {
 				res.Errs = make(map[int]string)
 			}
-			res.Errs[i] = string(MarshalError(err))
+			res.Errs[i] = string(marshalError(err))
 		}
 	}
-	b, err := Protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(res) })
+	b, err := protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(res) })
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: encode chunk: %w", t.name, err))
 	}
@@ -68,7 +68,7 @@ func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, 
 }
 
 // call runs the task's function on in, a panic in it returned as a
-// [*PanicError]: Protect without a closure to allocate, for the members of
+// [*PanicError]: protect without a closure to allocate, for the members of
 // a chunk.
 func (t *Task[In, Out]) call(ctx context.Context, in In) (out Out, err error) {
 	defer func() {
@@ -183,7 +183,7 @@ func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins
 	done := make([]Future[Out], len(ins)) // one allocation for the chunk's futures
 	for i, v := range res.Outs {
 		if msg, ok := res.Errs[i]; ok {
-			outs[i] = failed[Out](UnmarshalError([]byte(msg)), Failed)
+			outs[i] = failed[Out](unmarshalError([]byte(msg)), Failed)
 			continue
 		}
 		f := &done[i]

@@ -123,11 +123,9 @@ type wireError struct {
 	Perm    bool          `json:"permanent,omitempty"`
 }
 
-// MarshalError encodes err for transport to another process. It keeps what
-// callers branch on: a [*PanicError] (value text and stack), a
-// [*TimeoutError], [ErrUnknownTask], [ErrPermanent] and cancellation; any
-// other error travels as its text. Backends use it with [UnmarshalError].
-func MarshalError(err error) []byte {
+// marshalError encodes err for transport to another process: the wire form
+// that package backend exports as MarshalError (see its doc).
+func marshalError(err error) []byte {
 	w := wireError{Msg: err.Error(), Perm: errors.Is(err, ErrPermanent)}
 	var pe *PanicError
 	var te *TimeoutError
@@ -148,9 +146,9 @@ func MarshalError(err error) []byte {
 	return b
 }
 
-// UnmarshalError decodes an error written by [MarshalError]. Malformed
-// input yields a [*RemoteError] holding the raw text, never a panic.
-func UnmarshalError(data []byte) error {
+// unmarshalError decodes an error written by marshalError: package
+// backend's UnmarshalError.
+func unmarshalError(data []byte) error {
 	var w wireError
 	if err := json.Unmarshal(data, &w); err != nil {
 		return &RemoteError{Msg: string(data)}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // doSomething is the tutorial's task: sleep for some seconds, honouring
@@ -172,7 +173,7 @@ func ExampleCall() {
 		return strings.ToUpper(s), nil
 	})
 
-	ex := parallel.New(parallel.Config{Backend: &parallel.Local{Registry: &r}})
+	ex := parallel.New(parallel.Config{Backend: &backend.Local{Registry: &r}})
 	defer ex.Close()
 	ctx := context.Background()
 	v, err := parallel.Call(ctx, ex, upper, "fanout").Result(ctx)

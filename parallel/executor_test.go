@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 	"github.com/fanout-dev/fanout/parallel/paralleltest"
 )
 
@@ -41,7 +42,7 @@ func TestConformanceLocal(t *testing.T) {
 	paralleltest.TestBackend(t, func(t *testing.T) parallel.Backend {
 		r := new(parallel.Registry)
 		paralleltest.Register(r)
-		return &parallel.Local{Registry: r}
+		return &backend.Local{Registry: r}
 	})
 }
 
@@ -661,7 +662,7 @@ func TestCallInProcessSkipsEncoding(t *testing.T) {
 		t.Errorf("Call in-process = %v, %v; want the same channel", got, err)
 	}
 	// Through a Backend the input must be encoded, and that fails clearly.
-	ex2 := newTestExecutor(t, parallel.Config{Backend: &parallel.Local{Registry: &r}})
+	ex2 := newTestExecutor(t, parallel.Config{Backend: &backend.Local{Registry: &r}})
 	_, err = parallel.Call(t.Context(), ex2, task, c).Result(t.Context())
 	if !errors.Is(err, parallel.ErrPermanent) || !strings.Contains(err.Error(), "task chan: encode input") {
 		t.Errorf("Call of an unencodable input through a Backend: %v, want a permanent encode error", err)

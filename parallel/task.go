@@ -102,7 +102,7 @@ func (r *Registry) Start(ctx context.Context) error {
 		if fn == nil {
 			return
 		}
-		if _, err := Protect(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }); err != nil {
+		if _, err := protect(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }); err != nil {
 			r.initErr = &InitError{Err: err}
 		}
 	})
@@ -155,9 +155,6 @@ func Register[In, Out any](r *Registry, name string, codec Codec, fn func(contex
 // Name returns the name the task was registered under.
 func (t *Task[In, Out]) Name() string { return t.name }
 
-// Func returns the task's function, to call it directly in-process.
-func (t *Task[In, Out]) Func() func(context.Context, In) (Out, error) { return t.fn }
-
 // Codec returns the codec that encodes the task's input and output.
 func (t *Task[In, Out]) Codec() Codec { return t.codec }
 
@@ -168,30 +165,28 @@ func (t *Task[In, Out]) invoke(ctx context.Context, input []byte) ([]byte, error
 	// The codec runs user code too (a custom Codec, a MarshalJSON method):
 	// a panic there is a *PanicError like one in the task, not the death
 	// of a worker process.
-	in, err := Protect(ctx, func(context.Context) (In, error) {
+	in, err := protect(ctx, func(context.Context) (In, error) {
 		var in In
 		return in, t.codec.Unmarshal(input, &in)
 	})
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: decode input: %w", t.name, err))
 	}
-	out, err := Protect(ctx, func(ctx context.Context) (Out, error) { return t.fn(ctx, in) })
+	out, err := protect(ctx, func(ctx context.Context) (Out, error) { return t.fn(ctx, in) })
 	if err != nil {
 		return nil, err
 	}
-	b, err := Protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(out) })
+	b, err := protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(out) })
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: encode output: %w", t.name, err))
 	}
 	return b, nil
 }
 
-// Invoke runs the task registered as name on encoded input and returns its
-// encoded output. It is the worker side of every [Backend]: the process and
-// cluster workers call it for each task they receive. A panic in the task
-// is returned as a [*PanicError]. It returns an error wrapping
-// [ErrUnknownTask] if name is not registered.
-func (r *Registry) Invoke(ctx context.Context, name string, input []byte) ([]byte, error) {
+// invoke runs the task registered as name on encoded input and returns its
+// encoded output: the worker side of every [Backend], which package backend
+// exports as Invoke (see its doc).
+func (r *Registry) invoke(ctx context.Context, name string, input []byte) ([]byte, error) {
 	task, chunked := isChunkName(name)
 	if !chunked {
 		task = name
@@ -228,9 +223,9 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// Protect calls f and turns a panic in it into a [*PanicError] holding the
-// panic value and the stack. Every backend runs task code through it.
-func Protect[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
+// protect calls f and turns a panic in it into a [*PanicError] holding the
+// panic value and the stack. Every task's code runs through it.
+func protect[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = newPanicError(p)

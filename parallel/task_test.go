@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // panicky is a type whose JSON encoding and decoding panic, as a buggy
@@ -30,7 +31,7 @@ func TestInvokeCodecPanics(t *testing.T) {
 		{"out", `"x"`},
 		{"in", `{}`},
 	} {
-		_, err := reg.Invoke(t.Context(), tc.task, []byte(tc.input))
+		_, err := backend.Invoke(t.Context(), reg, tc.task, []byte(tc.input))
 		var pe *parallel.PanicError
 		if !errors.As(err, &pe) || !errors.Is(err, parallel.ErrPermanent) {
 			t.Errorf("Invoke(%s) = %v, want a permanent *PanicError", tc.task, err)
@@ -69,7 +70,7 @@ func TestRegistryInit(t *testing.T) {
 		t.Errorf("failing initializer ran %d times, want once", tries)
 	}
 	// The error crosses a process boundary as an InitError too.
-	back := parallel.UnmarshalError(parallel.MarshalError(&parallel.InitError{Err: errors.New("no database")}))
+	back := backend.UnmarshalError(backend.MarshalError(&parallel.InitError{Err: errors.New("no database")}))
 	var ie *parallel.InitError
 	if !errors.As(back, &ie) || !errors.Is(back, parallel.ErrPermanent) || back.Error() != "parallel: worker initializer failed: no database" {
 		t.Errorf("round trip: %v", back)

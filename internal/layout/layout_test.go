@@ -45,11 +45,12 @@ func listPackages(t *testing.T) []pkg {
 // of the executor.
 func TestDeps(t *testing.T) {
 	forbidden := map[string][]string{
-		"github.com/fanout-dev/fanout/parallel":      {"github.com/nats-io/", "github.com/fanout-dev/fanout/imgproc", "github.com/fanout-dev/fanout/download"},
-		"github.com/fanout-dev/fanout/imgproc":       {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/download"},
-		"github.com/fanout-dev/fanout/download":      {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/imgproc"},
-		"github.com/fanout-dev/fanout/report":        {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel"},
-		"github.com/fanout-dev/fanout/parallel/proc": {"github.com/nats-io/"},
+		"github.com/fanout-dev/fanout/parallel":         {"github.com/nats-io/", "github.com/fanout-dev/fanout/imgproc", "github.com/fanout-dev/fanout/download"},
+		"github.com/fanout-dev/fanout/imgproc":          {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/download"},
+		"github.com/fanout-dev/fanout/download":         {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/imgproc"},
+		"github.com/fanout-dev/fanout/report":           {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel"},
+		"github.com/fanout-dev/fanout/parallel/proc":    {"github.com/nats-io/"},
+		"github.com/fanout-dev/fanout/parallel/backend": {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel/proc", "github.com/fanout-dev/fanout/imgproc"},
 	}
 	for path, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", path).Output()

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // Sentinel errors of the backend.
@@ -167,7 +168,7 @@ func (b *Backend) deliver(m jetstream.Msg) {
 
 // Run runs the task registered as name on a worker and returns its encoded
 // output, or the task's error with its kind kept (see
-// [parallel.UnmarshalError]). It blocks until the result arrives, ctx is
+// [backend.UnmarshalError]). It blocks until the result arrives, ctx is
 // done, [Config.ResultWait] passes or the Backend is closed.
 //
 // An input larger than [Config.MaxInline] goes through the object store
@@ -271,7 +272,7 @@ func (b *Backend) result(ctx context.Context, name string, m jetstream.Msg) ([]b
 		b.deleteObject(obj)
 	}
 	if m.Headers().Get(hdrStatus) == statusError {
-		return nil, parallel.UnmarshalError(data)
+		return nil, backend.UnmarshalError(data)
 	}
 	return data, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fanout-dev/fanout/internal/natsserver"
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}{
 		{"executor", func(*testing.B) parallel.Config { return parallel.Config{} }},
 		{"executor+local-backend", func(*testing.B) parallel.Config {
-			return parallel.Config{Backend: &parallel.Local{Registry: r}}
+			return parallel.Config{Backend: &backend.Local{Registry: r}}
 		}},
 		{"natsjs", func(b *testing.B) parallel.Config {
 			s := newTestServer(b)

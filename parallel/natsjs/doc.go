@@ -54,7 +54,7 @@
 // (InProgress) every AckWait/3 while a task runs. Keep AckWait short (the
 // default is 30s): it is the time to notice a dead worker.
 //
-// Errors keep their kind across the cluster ([parallel.MarshalError]): a
+// Errors keep their kind across the cluster ([backend.MarshalError]): a
 // panic is a [parallel.PanicError] on the submitter's side, an unknown task
 // wraps [parallel.ErrUnknownTask]. Errors matching [parallel.ErrPermanent]
 // are not retried; others are, after [Config.Backoff], up to MaxDeliver

@@ -2,7 +2,7 @@ package natsjs
 
 // Headers of task, result and dead-letter messages. The payload of a task
 // is its encoded input, of a result the encoded output or, with
-// hdrStatus = statusError, an error written by parallel.MarshalError.
+// hdrStatus = statusError, an error written by backend.MarshalError.
 const (
 	hdrTask       = "Fanout-Task"       // task name
 	hdrID         = "Fanout-Id"         // task id, unique per Run

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // pullExpiry is how long a worker's pull request waits on the server. A
@@ -37,7 +38,7 @@ var (
 // same tasks share one durable pull consumer, which is how the server
 // balances work between them.
 //
-// Each task runs under [parallel.Registry.Invoke] (a panic becomes a
+// Each task runs under [backend.Invoke] (a panic becomes a
 // [parallel.PanicError]) with a heartbeat that tells the server every
 // AckWait/3 that the task is alive. Then:
 //   - success: the result is published, then the task is acknowledged
@@ -348,7 +349,7 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 	w.mu.Unlock()
 	// An unknown name fails here, permanently: the consumer of a worker
 	// that serves every task receives names it may not have.
-	out, err := w.Registry.Invoke(tctx, name, input)
+	out, err := backend.Invoke(tctx, w.Registry, name, input)
 	stopBeat()
 	w.mu.Lock()
 	delete(w.running, id)
@@ -429,7 +430,7 @@ func (w *worker) fetch(ctx context.Context, obj string) ([]byte, error) {
 // its input any more: the submitter may delete a claim-checked input
 // rather than keep it for ResultTTL.
 func (w *worker) fail(ctx context.Context, log *slog.Logger, reply, id string, err error, dropped bool) {
-	if perr := w.publishResult(ctx, reply, id, parallel.MarshalError(err), true, dropped); perr != nil {
+	if perr := w.publishResult(ctx, reply, id, backend.MarshalError(err), true, dropped); perr != nil {
 		log.Warn("natsjs: worker: publish failure result", "err", perr)
 	}
 }

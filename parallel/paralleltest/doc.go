@@ -8,7 +8,7 @@
 //		paralleltest.TestBackend(t, func(t *testing.T) parallel.Backend {
 //			r := new(parallel.Registry)
 //			paralleltest.Register(r)
-//			return &parallel.Local{Registry: r}
+//			return &backend.Local{Registry: r}
 //		})
 //	}
 //

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 	"github.com/fanout-dev/fanout/parallel/paralleltest"
 )
 
@@ -11,6 +12,6 @@ func TestLocal(t *testing.T) {
 	paralleltest.TestBackend(t, func(t *testing.T) parallel.Backend {
 		r := new(parallel.Registry)
 		paralleltest.Register(r)
-		return &parallel.Local{Registry: r}
+		return &backend.Local{Registry: r}
 	})
 }

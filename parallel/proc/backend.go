@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // Config configures a [Backend] or a [Process]. The zero Config is ready to
@@ -207,14 +208,14 @@ func New(cfg Config) (*Backend, error) {
 
 // RunsChunks reports that the Backend's workers run chunks of a named task
 // in one round trip (see parallel.MapConfig.Chunk): they call
-// parallel.Registry.Invoke with the names they are given.
+// backend.Invoke with the names they are given.
 func (b *Backend) RunsChunks() bool { return true }
 
 // Run runs the task registered as name in a worker process and returns its
 // encoded output. It blocks until a worker is free (at most
 // [Config.Workers] tasks run at once), then until the task is done.
 //
-// The task's own error is returned as [parallel.UnmarshalError] rebuilds
+// The task's own error is returned as [backend.UnmarshalError] rebuilds
 // it: a panic is a [*parallel.PanicError], and the worker lives on. If the worker
 // dies or breaks the protocol, Run returns a [*CrashError] (after
 // [Config.Retries] more tries on other workers). If ctx is done while the
@@ -263,7 +264,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		case replied:
 			b.put(w)
 			if f.kind == kindError {
-				return nil, parallel.UnmarshalError(f.payload)
+				return nil, backend.UnmarshalError(f.payload)
 			}
 			return f.payload, nil
 		case interrupted:

@@ -41,7 +41,7 @@
 // a pipe at file descriptor 4, so a task that prints to stdout cannot
 // corrupt them. Each message is a length-prefixed frame: a task carries an
 // id, the task's name and the encoded input; a reply carries the id and
-// either the encoded output or the task's error as [parallel.MarshalError]
+// either the encoded output or the task's error as [backend.MarshalError]
 // writes it. The parent refuses a reply frame longer than
 // [Config.MaxFrame] before allocating it, and kills the worker that sent
 // it. A worker runs one task at a time.

@@ -15,7 +15,7 @@ import (
 //	'H' hello   version (2 bytes)                    worker -> parent, once, first
 //	'T' task    id (8), name length (2), name, input parent -> worker
 //	'R' result  id (8), output                        worker -> parent
-//	'E' error   id (8), parallel.MarshalError bytes  worker -> parent
+//	'E' error   id (8), backend.MarshalError bytes  worker -> parent
 //
 // A worker runs one task at a time and answers each task with exactly one
 // 'R' or 'E' frame carrying the task's id.

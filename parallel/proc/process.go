@@ -8,7 +8,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // Process is one named task running in a child process of its own: the
@@ -81,7 +81,7 @@ func (p *Process) run(ctx context.Context, input []byte) {
 	case ok && f.kind == kindResult:
 		p.out = f.payload
 	case ok:
-		p.err = parallel.UnmarshalError(f.payload)
+		p.err = backend.UnmarshalError(f.payload)
 	case ctx.Err() != nil:
 		p.err = fmt.Errorf("proc: process %d running task %s stopped: %w", w.pid, p.name, context.Cause(ctx))
 	default:
@@ -97,7 +97,7 @@ func (p *Process) Pid() int { return p.w.pid }
 func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Join waits for the child to exit and returns the task's encoded output or
-// its error: the task's own error as [parallel.UnmarshalError] rebuilds it,
+// its error: the task's own error as [backend.UnmarshalError] rebuilds it,
 // a [*CrashError] if the child died without replying (including after
 // [Process.Terminate] or [Process.Kill] of a task that did not return), or
 // an error wrapping the cause of Start's ctx if that stopped the child.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // errTerminated is the cause of a worker task's context when the worker is
@@ -33,7 +34,7 @@ var errTerminated = fmt.Errorf("proc: worker terminated: %w", context.Canceled)
 //
 // In an ordinary run it returns at once. In a process started as a worker
 // (the parent marks it so in the environment; see the package doc) it never
-// returns: it serves tasks with [parallel.Registry.Invoke] until its task
+// returns: it serves tasks with [backend.Invoke] until its task
 // pipe reaches end of file (the parent closed it, or died), then exits 0.
 // On SIGTERM the running task's context is cancelled, and once the task has
 // returned the worker dies of SIGTERM.
@@ -87,7 +88,7 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 	// The initializer runs before the hello: a worker that cannot start
 	// says why instead, and its parent fails the task with that.
 	if err := reg.Start(ctx); err != nil {
-		if _, werr := out.Write(appendFrame(nil, frame{kind: kindError, payload: parallel.MarshalError(err)})); werr != nil {
+		if _, werr := out.Write(appendFrame(nil, frame{kind: kindError, payload: backend.MarshalError(err)})); werr != nil {
 			fmt.Fprintf(os.Stderr, "proc: worker: %v\n", err)
 		}
 		return 0
@@ -114,13 +115,13 @@ func serve(reg *parallel.Registry, in io.Reader, out io.Writer, term <-chan os.S
 		if ctx.Err() != nil {
 			die()
 		}
-		res, err := reg.Invoke(ctx, f.name, f.payload)
+		res, err := backend.Invoke(ctx, reg, f.name, f.payload)
 		if err == nil && len(res) > maxFrame-1-idSize {
 			err = parallel.Permanent(fmt.Errorf("proc: task %s: output of %d bytes is over the protocol's frame limit of %d bytes", f.name, len(res), maxFrame))
 		}
 		reply := frame{kind: kindResult, id: f.id, payload: res}
 		if err != nil {
-			reply = frame{kind: kindError, id: f.id, payload: parallel.MarshalError(err)}
+			reply = frame{kind: kindError, id: f.id, payload: backend.MarshalError(err)}
 		}
 		buf = appendFrame(buf[:0], reply)
 		if _, err := out.Write(buf); err != nil {

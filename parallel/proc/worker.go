@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 // envWorker is how a re-executed binary learns that it is a worker: the
@@ -134,7 +134,7 @@ func startWorker(ctx, life context.Context, cfg *Config, gentle bool, stdout io.
 	rr.SetReadDeadline(time.Time{})
 	if err == nil && f.kind == kindError {
 		w.reap()
-		return nil, fmt.Errorf("proc: start worker %s: %w", cfg.Command, parallel.UnmarshalError(f.payload))
+		return nil, fmt.Errorf("proc: start worker %s: %w", cfg.Command, backend.UnmarshalError(f.payload))
 	}
 	if err == nil && (f.kind != kindHello || f.version != protocolVersion) {
 		err = fmt.Errorf("proc: worker said %q version %d, want hello version %d", f.kind, f.version, protocolVersion)

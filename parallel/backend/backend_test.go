@@ -1,4 +1,4 @@
-package parallel_test
+package backend_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/parallel"
+	"github.com/fanout-dev/fanout/parallel/backend"
 )
 
 func TestMarshalErrorRoundTrip(t *testing.T) {
@@ -40,9 +41,9 @@ func TestMarshalErrorRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := parallel.UnmarshalError(parallel.MarshalError(tc.err))
+			got := backend.UnmarshalError(backend.MarshalError(tc.err))
 			if !tc.check(got) {
-				t.Errorf("UnmarshalError(MarshalError(%v)) = %v (%T), which lost what callers branch on", tc.err, got, got)
+				t.Errorf("unmarshalError(marshalError(%v)) = %v (%T), which lost what callers branch on", tc.err, got, got)
 			}
 		})
 	}
@@ -57,20 +58,20 @@ func FuzzUnmarshalError(f *testing.F) {
 		&parallel.PanicError{Value: "boom"}, &parallel.TimeoutError{Timeout: time.Second},
 		parallel.ErrUnknownTask, parallel.ErrCancelled, parallel.Permanent(errors.New("x")), errors.New("plain"),
 	} {
-		f.Add(parallel.MarshalError(err))
+		f.Add(backend.MarshalError(err))
 	}
 	f.Add([]byte("not json"))
 	f.Add([]byte(`{"kind":"panic"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := parallel.UnmarshalError(data)
+		err := backend.UnmarshalError(data)
 		if err == nil {
-			t.Fatalf("UnmarshalError(%q) = nil", data)
+			t.Fatalf("unmarshalError(%q) = nil", data)
 		}
-		again := parallel.UnmarshalError(parallel.MarshalError(err))
+		again := backend.UnmarshalError(backend.MarshalError(err))
 		if utf8.ValidString(err.Error()) && again.Error() != err.Error() {
 			t.Errorf("round trip of %q changed the text: %q, then %q", data, err, again)
 		}
-		if third := parallel.UnmarshalError(parallel.MarshalError(again)); third.Error() != again.Error() {
+		if third := backend.UnmarshalError(backend.MarshalError(again)); third.Error() != again.Error() {
 			t.Errorf("second round trip of %q changed the text: %q, then %q", data, again, third)
 		}
 	})
@@ -90,7 +91,7 @@ func FuzzInvoke(f *testing.F) {
 	f.Add("gob", []byte{0xff, 0x00})
 	f.Add("nope", []byte("1"))
 	f.Fuzz(func(t *testing.T, name string, input []byte) {
-		out, err := r.Invoke(context.Background(), name, input)
+		out, err := backend.Invoke(context.Background(), &r, name, input)
 		if err != nil {
 			if !errors.Is(err, parallel.ErrPermanent) {
 				t.Errorf("Invoke(%q, %q) error %v is not permanent", name, input, err)
