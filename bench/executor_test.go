@@ -206,9 +206,9 @@ func BenchmarkMapStream(b *testing.B) {
 					runtime.ReadMemStats(&ms)
 					before := ms.TotalAlloc
 					i := 0
-					for f := range parallel.MapWith(ctx, ex, counting(n), func(_ context.Context, v int) (int, error) {
+					for f := range parallel.Map(ctx, ex, counting(n), func(_ context.Context, v int) (int, error) {
 						return v * 2, nil
-					}, parallel.MapConfig{Unordered: unordered}) {
+					}, &parallel.MapOptions{Unordered: unordered}) {
 						v, _ := f.Result(ctx)
 						sink += v
 						if i++; i%(n/50) == 0 {

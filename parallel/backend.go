@@ -45,4 +45,5 @@ func init() {
 	}
 	plumbing.MarshalError = marshalError
 	plumbing.UnmarshalError = unmarshalError
+	plumbing.ChunkOf = isChunkName
 }

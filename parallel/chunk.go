@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -15,7 +14,7 @@ import (
 // prefix and returns every result. Task names may not start with it.
 const chunkPrefix = "parallel.chunk:"
 
-// Automatic chunking (MapConfig.Chunk 0 on a Backend) starts with one
+// Automatic chunking (MapOptions.Chunk 0 on a Backend) starts with one
 // input a round trip and makes the chunk autoChunkGrowth times larger
 // while its tasks take under autoChunkTask each, up to maxAutoChunk: tiny
 // tasks travel hundreds at a time, slow ones one at a time, so that the
@@ -86,25 +85,25 @@ type chunk[In, Out any] struct {
 	outs []*Future[Out]
 }
 
-// mapChunked is MapCall in input order on an executor with a Backend,
-// its inputs sent in chunks of cfg.Chunk (adaptive when 0). Each chunk
+// mapChunked is MapCall on an executor whose Backend runs chunks: its
+// inputs are sent in chunks of opts.Chunk (adaptive when 0). Each chunk
 // holds one of ex's workers while it runs; each member gets a future of
-// its own, with its own output or error.
-func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], inputs iter.Seq[In], cfg MapConfig) iter.Seq[*Future[Out]] {
+// its own, with its own output or error, yielded in input order or, if
+// opts.Unordered, with its chunk's other members when the chunk completes.
+func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], inputs iter.Seq[In], opts *MapOptions) iter.Seq[*Future[Out]] {
+	var o MapOptions
+	if opts != nil {
+		o = *opts
+	}
 	return func(yield func(*Future[Out]) bool) {
-		auto := cfg.Chunk <= 0
-		var size atomic.Int64
-		size.Store(int64(max(cfg.Chunk, 1)))
-		var mu sync.Mutex
-		var pulled []*chunk[In, Out] // in input order, until yielded
+		auto := o.Chunk <= 0
+		var size atomic.Int64 // written by the workers, read by chunks
+		size.Store(int64(max(o.Chunk, 1)))
 		chunks := func(yieldChunk func(*chunk[In, Out]) bool) {
 			c := &chunk[In, Out]{}
 			for in := range inputs {
 				c.ins = append(c.ins, in)
 				if int64(len(c.ins)) >= size.Load() {
-					mu.Lock()
-					pulled = append(pulled, c)
-					mu.Unlock()
 					if !yieldChunk(c) {
 						return
 					}
@@ -112,31 +111,19 @@ func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out]
 				}
 			}
 			if len(c.ins) > 0 {
-				mu.Lock()
-				pulled = append(pulled, c)
-				mu.Unlock()
 				yieldChunk(c)
 			}
 		}
 		b := ex.cfg.Backend
-		run := func(ctx context.Context, c *chunk[In, Out]) (*chunk[In, Out], error) {
+		run := func(ctx context.Context, c *chunk[In, Out]) (struct{}, error) {
 			start := time.Now()
 			c.outs = runChunk(ctx, b, t, c.ins)
 			if n := size.Load(); auto && n < maxAutoChunk && time.Since(start) < autoChunkTask*time.Duration(len(c.ins)) {
 				size.CompareAndSwap(n, min(autoChunkGrowth*n, maxAutoChunk))
 			}
-			return c, nil
+			return struct{}{}, nil
 		}
-		window := cfg.Window
-		if window <= 0 {
-			ex.init()
-			window = 2 * min(ex.workers, maxWindow)
-		}
-		for cf := range mapWith(ctx, ex, chunks, run, MapConfig{Window: window}) {
-			mu.Lock()
-			c := pulled[0]
-			pulled = pulled[1:]
-			mu.Unlock()
+		for c, cf := range mapRun(ctx, ex, chunks, run, &MapOptions{Window: o.Window, Unordered: o.Unordered}) {
 			if err := cf.Err(); err != nil { // the chunk never ran: the map is stopping
 				for range c.ins {
 					if !yield(failed[Out](err, cf.State())) {
@@ -197,11 +184,3 @@ func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins
 
 // isChunkName reports whether name is the wire name of a chunk.
 func isChunkName(name string) (task string, ok bool) { return strings.CutPrefix(name, chunkPrefix) }
-
-// backendOf returns ex's Backend, or nil.
-func backendOf(ex *Executor) Backend {
-	if ex == nil {
-		return nil
-	}
-	return ex.cfg.Backend
-}

@@ -7,14 +7,17 @@
 // it with [Future.Result] (ctx bounds the wait only), select on
 // [Future.Done], cancel it with [Future.Cancel], or react with
 // [Future.OnDone]. [AsCompleted] yields futures as they finish, [Wait]
-// implements Python's wait(return_when=...), and [Map], [MapUnordered]
-// and [MapWith] stream an iter.Seq through the executor with a bounded
-// window of tasks in flight.
+// implements Python's wait(return_when=...), and [Map] streams an
+// iter.Seq through the executor with a bounded window of tasks in flight,
+// in input or completion order ([MapOptions]); [Collect] gathers its
+// values or stops at the first error.
 //
 // Named tasks cross process and machine boundaries: a [Registry] maps a
-// name to a function and a [Codec], and [Call] runs a registered [Task]
+// name to a function and a [Codec], and [Call] and [MapCall] (with chunks
+// of inputs a round trip, as Python's chunksize) run a registered [Task]
 // either in-process or on the executor's [Backend] (worker processes in
-// package proc, a NATS JetStream cluster in package natsjs). The executor
+// package proc, a NATS JetStream cluster in package natsjs). Package
+// backend holds what a Backend's author needs. The executor
 // keeps the queue, limits, timeouts, cancellation and counters for every
 // backend; a backend only carries the work.
 //
@@ -24,8 +27,12 @@
 // holding the value and stack; it never crashes the program and is never
 // swallowed. A run timeout (Config.RunTimeout) cancels the task's ctx with
 // a [*TimeoutError] as cause, and [Future.Cancel] with [ErrCancelled].
-// Submitting to a closed executor yields [ErrClosed], and [TrySubmit] on a
-// full queue [ErrQueueFull].
+// A refusal is an error in the future too, never a second convention:
+// submitting to a closed executor yields a future failed with [ErrClosed],
+// [TrySubmit] on a full queue one failed with [ErrQueueFull] (known at
+// once: its Err is set when TrySubmit returns). A nil context, executor,
+// function or task is a programming error, and panics, as a nil context
+// does in the standard library.
 //
 // # Goroutines and lifetime
 //

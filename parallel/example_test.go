@@ -118,7 +118,7 @@ func ExampleMap() {
 	names := slices.Values([]string{"a.jpg", "b.png", "c.gif"})
 	for f := range parallel.Map(ctx, ex, names, func(ctx context.Context, name string) (string, error) {
 		return "processed_" + name, nil
-	}) {
+	}, nil) {
 		out, err := f.Result(ctx)
 		fmt.Println(out, err)
 	}
@@ -139,7 +139,7 @@ func ExampleMap_endless() {
 	}
 	for f := range parallel.Map(ctx, ex, naturals, func(ctx context.Context, n int) (int, error) {
 		return n * n, nil
-	}) {
+	}, nil) {
 		v, _ := f.Result(ctx)
 		if v > 50 {
 			break
@@ -150,14 +150,14 @@ func ExampleMap_endless() {
 	// Output: 1 4 9 16 25 36 49
 }
 
-func ExampleMapUnordered() {
+func ExampleMap_unordered() {
 	ex := parallel.New(parallel.Config{})
 	defer ex.Close()
 	ctx := context.Background()
 	sum := 0
-	for f := range parallel.MapUnordered(ctx, ex, slices.Values([]int{1, 2, 3, 4}), func(ctx context.Context, n int) (int, error) {
+	for f := range parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3, 4}), func(ctx context.Context, n int) (int, error) {
 		return n * n, nil
-	}) {
+	}, &parallel.MapOptions{Unordered: true}) {
 		v, _ := f.Result(ctx) // futures come in completion order
 		sum += v
 	}
@@ -273,10 +273,12 @@ func ExampleTrySubmit() {
 	started, release := make(chan struct{}), make(chan struct{})
 	parallel.Submit(ctx, ex, func(ctx context.Context) (int, error) { close(started); <-release; return 0, nil })
 	<-started
-	_, err1 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 1, nil })
-	_, err2 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 2, nil })
-	fmt.Println(err1)
-	fmt.Println(err2)
+	// The queue holds one task: the first TrySubmit is queued, the second
+	// is refused at once, its future already failed.
+	f1 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 1, nil })
+	f2 := parallel.TrySubmit(ctx, ex, func(ctx context.Context) (int, error) { return 2, nil })
+	fmt.Println(f1.Err())
+	fmt.Println(f2.Err())
 	close(release)
 	// Output:
 	// <nil>
@@ -295,8 +297,8 @@ func ExampleCollect() {
 		}
 		return 2 * n, nil
 	}
-	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), double)))
-	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, -2, 3}), double)))
+	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), double, nil)))
+	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{1, -2, 3}), double, nil)))
 	// Output:
 	// [2 4 6] <nil>
 	// [2] negative input -2

@@ -147,8 +147,6 @@ var (
 	errShutdownRunning = fmt.Errorf("%w while the task was running: %w", ErrClosed, context.Canceled)
 )
 
-var errNilExecutor = errors.New("parallel: nil executor")
-
 // init applies the defaults and starts the workers, once.
 func (ex *Executor) init() {
 	ex.once.Do(func() {
@@ -265,15 +263,6 @@ func (ex *Executor) doneSending() {
 // A non-nil notify receives the future when it completes (it must have
 // room); a refused future is not sent.
 func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error), try bool, notify chan<- runner) (*Future[T], error) {
-	switch {
-	case ex == nil:
-		return failed[T](errNilExecutor, Failed), errNilExecutor
-	case f == nil:
-		err := errors.New("parallel: submit: nil task function")
-		return failed[T](err, Failed), err
-	case ctx == nil:
-		ctx = context.Background()
-	}
 	ex.init()
 	fut := &Future[T]{fn: f}
 	fut.tc.ex = ex
@@ -311,17 +300,18 @@ func submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 // task, the task never runs and its future is [Cancelled] with
 // context.Cause(ctx).
 //
-// Submit never panics and never returns nil: a refused task gets a future
-// that has already completed, with [ErrLocalClosure] if ex's Backend runs
-// tasks elsewhere (see Config.LocalClosures), with [ErrClosed] if ex is
-// shut down, with
-// context.Cause(ctx) if ctx ended while Submit waited for room, or with an
-// error saying that ex or f is nil. A panic in f becomes a [*PanicError] on
-// the future.
+// Submit never returns nil, and a refusal is in the future, as every
+// error is: a refused task gets a future that has already completed, with
+// [ErrLocalClosure] if ex's Backend runs tasks elsewhere (see
+// Config.LocalClosures), with [ErrClosed] if ex is shut down, or with
+// context.Cause(ctx) if ctx ended while Submit waited for room. A panic in
+// f becomes a [*PanicError] on the future. Submit panics if ctx, ex or f
+// is nil: those are programming errors, not conditions to handle.
 //
 // Cost: one allocation (the future) and one channel send per task; see
 // BENCH-executor.md in the bench module for figures.
 func Submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) *Future[T] {
+	mustHaveFunc(ctx, ex, f, "Submit")
 	if err := ex.closureErr(); err != nil {
 		return failed[T](err, Failed)
 	}
@@ -332,25 +322,31 @@ func Submit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T
 // closureErr returns ErrLocalClosure if ex has a Backend and does not
 // allow closures to run in this process.
 func (ex *Executor) closureErr() error {
-	if ex != nil && ex.cfg.Backend != nil && !ex.cfg.LocalClosures {
+	if ex.cfg.Backend != nil && !ex.cfg.LocalClosures {
 		return ErrLocalClosure
 	}
 	return nil
 }
 
-// TrySubmit is [Submit] without waiting: if the queue has no free slot it
-// returns [ErrQueueFull] at once, after a shutdown [ErrClosed], and
-// [ErrLocalClosure] as Submit does. On
-// error the future is nil and f is never run.
-func TrySubmit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) (*Future[T], error) {
+// TrySubmit is [Submit] without waiting: if the queue has no free slot,
+// the future it returns has already failed with [ErrQueueFull] and f never
+// runs. Other refusals are Submit's. A refusal is known at once: the
+// future's Err is non-nil as soon as TrySubmit returns.
+func TrySubmit[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error)) *Future[T] {
+	mustHaveFunc(ctx, ex, f, "TrySubmit")
 	if err := ex.closureErr(); err != nil {
-		return nil, err
+		return failed[T](err, Failed)
 	}
-	fut, err := submit(ctx, ex, f, true, nil)
-	if err != nil {
-		return nil, err
+	fut, _ := submit(ctx, ex, f, true, nil)
+	return fut
+}
+
+// mustHaveFunc is mustHave for the functions that take a closure.
+func mustHaveFunc[T any](ctx context.Context, ex *Executor, f func(context.Context) (T, error), fn string) {
+	mustHave(ctx, ex, fn)
+	if f == nil {
+		panic("parallel: " + fn + " with a nil function")
 	}
-	return fut, nil
 }
 
 // Call queues the named task t with input in, and returns its future. With
@@ -362,34 +358,50 @@ func TrySubmit[T any](ctx context.Context, ex *Executor, f func(context.Context)
 // work. Errors are as for [Submit], plus encode and decode errors (which
 // wrap [ErrPermanent]) and the backend's own.
 func Call[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], in In) *Future[Out] {
+	mustHave(ctx, ex, "Call")
 	if t == nil {
-		return failed[Out](errNilTask, Failed)
+		panic("parallel: Call with a nil task")
 	}
 	fn := taskFunc(ex, t)
 	fut, _ := submit(ctx, ex, func(ctx context.Context) (Out, error) { return fn(ctx, in) }, false, nil)
 	return fut
 }
 
-// MapCall is [MapWith] for a named task: it runs t on every element of
+// MapCall is [Map] for a named task: it runs t on every element of
 // inputs as [Call] does (on ex's Backend, if it has one), and yields one
-// finished future per input as cfg says.
-func MapCall[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], inputs iter.Seq[In], cfg MapConfig) iter.Seq[*Future[Out]] {
+// finished future per input as opts says. On a Backend that runs chunks
+// (see MapOptions.Chunk), inputs travel in chunks. It panics if ctx, ex
+// or t is nil.
+func MapCall[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out], inputs iter.Seq[In], opts *MapOptions) iter.Seq[*Future[Out]] {
+	mustHave(ctx, ex, "MapCall")
 	if t == nil {
-		return func(yield func(*Future[Out]) bool) {
-			yield(failed[Out](errNilTask, Failed))
-		}
+		panic("parallel: MapCall with a nil task")
 	}
-	if c, ok := backendOf(ex).(interface{ RunsChunks() bool }); ok && c.RunsChunks() && cfg.Chunk != 1 && !cfg.Unordered {
-		return mapChunked(ctx, ex, t, inputs, cfg)
+	if c, ok := ex.cfg.Backend.(interface{ RunsChunks() bool }); ok && c.RunsChunks() && (opts == nil || opts.Chunk != 1) {
+		return mapChunked(ctx, ex, t, inputs, opts)
 	}
-	return mapWith(ctx, ex, inputs, taskFunc(ex, t), cfg)
+	return futures(mapRun(ctx, ex, inputs, taskFunc(ex, t), opts))
 }
 
-var errNilTask = errors.New("parallel: call: nil task")
+// errNilContext is the panic value of an entry point given a nil context.
+func errNilContext(fn string) string {
+	return "parallel: " + fn + " with a nil context (use context.Background or context.TODO)"
+}
+
+// mustHave panics if ctx or ex is nil: the programming errors that every
+// entry point refuses, as the standard library refuses a nil context.
+func mustHave(ctx context.Context, ex *Executor, fn string) {
+	if ctx == nil {
+		panic(errNilContext(fn))
+	}
+	if ex == nil {
+		panic("parallel: " + fn + " with a nil *Executor")
+	}
+}
 
 // taskFunc returns the function that runs t the way ex runs named tasks.
 func taskFunc[In, Out any](ex *Executor, t *Task[In, Out]) func(context.Context, In) (Out, error) {
-	if ex == nil || ex.cfg.Backend == nil {
+	if ex.cfg.Backend == nil {
 		if t.reg == nil {
 			return t.fn
 		}
@@ -466,9 +478,7 @@ func (m ShutdownMode) String() string {
 // whole run must stop returns an error the owner acts on, or starts the
 // Shutdown in a new goroutine without waiting for it.
 func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
-	if ex == nil {
-		return errNilExecutor
-	}
+	mustHave(ctx, ex, "Shutdown")
 	ex.init()
 	if mode >= CancelQueued {
 		ex.dropQueued.Store(true)
@@ -500,9 +510,6 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 		return nil
 	default:
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	select {
 	case <-ex.stopped:
 		return nil
@@ -522,9 +529,6 @@ func (ex *Executor) Shutdown(ctx context.Context, mode ShutdownMode) error {
 // workers, and always returns nil; calling it again is harmless. Like
 // Shutdown, it must not be called from one of ex's own tasks.
 func (ex *Executor) Close() error {
-	if ex == nil {
-		return nil
-	}
 	_ = ex.Shutdown(context.Background(), Drain) // cannot fail: the ctx never ends
 	ex.wg.Wait()
 	ex.cancelLife(ErrClosed)

@@ -154,9 +154,6 @@ func (c *core) wait(ctx context.Context) error {
 	if State(c.state.Load()).done() {
 		return nil
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ex := c.tc.ex
 	w, _ := ex.waiters.Get().(*waiter)
 	if w == nil {
@@ -273,7 +270,11 @@ type Future[T any] struct {
 //   - a task refused by a closed executor fails with [ErrClosed].
 //
 // Result returns quickly, with no allocation, once the task has finished.
+// It panics if ctx is nil.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic(errNilContext("Result"))
+	}
 	if err := f.wait(ctx); err != nil {
 		var zero T
 		return zero, err

@@ -6,8 +6,9 @@ import (
 	"iter"
 )
 
-// MapConfig configures [MapWith]. The zero MapConfig is [Map]'s behaviour.
-type MapConfig struct {
+// MapOptions configures [Map] and [MapCall]. A nil *MapOptions means the
+// zero value's defaults.
+type MapOptions struct {
 	// Window is the most tasks in flight (queued, running, or finished
 	// but not yet yielded) at once. Zero means twice the executor's
 	// workers, enough to keep every worker busy while the loop body runs.
@@ -16,24 +17,27 @@ type MapConfig struct {
 	Window int
 
 	// Unordered yields futures in completion order instead of input
-	// order, as [MapUnordered] does.
+	// order, so that a slow task does not hold back the results behind
+	// it (Python's as_completed over submitted futures, without holding
+	// them all).
 	Unordered bool
 
-	// Chunk is how many inputs of a [MapCall] in input order travel to the
-	// executor's Backend in one round trip, when the Backend runs chunks
-	// (it has a RunsChunks method that says so, as proc's Backend does),
-	// as Python's chunksize: each member still gets its own future, output
-	// and error, in input order. Zero means automatic: one input a trip to
-	// start with, four times more while the tasks take under 2 ms each, up
-	// to 512,
-	// so tiny tasks do not pay a round trip each and slow ones stay spread
-	// over the workers. 1 sends each input alone. With it, Window counts
-	// chunks. It does nothing in-process or with Unordered.
+	// Chunk is how many inputs of a [MapCall] travel to the executor's
+	// Backend in one round trip, when the Backend runs chunks (it has a
+	// RunsChunks method that says so, as the process and cluster backends
+	// do), as Python's chunksize: each member still gets its own future,
+	// output and error, in the order the map yields. Zero means automatic:
+	// one input a trip to start with, four times more while the tasks take
+	// under 2 ms each, up to 512, so tiny tasks do not pay a round trip
+	// each and slow ones stay spread over the workers. 1 sends each input
+	// alone. With chunks, Window counts chunks, and an Unordered map yields
+	// a chunk's members together when the chunk completes. Chunk does
+	// nothing for closures or in-process tasks, which pay no round trip.
 	Chunk int
 }
 
 // maxWindow is the largest window of tasks in flight that a map keeps (see
-// MapConfig.Window): a few MiB of slots, and more tasks in flight than an
+// MapOptions.Window): a few MiB of slots, and more tasks in flight than an
 // executor usefully runs.
 const maxWindow = 1 << 20
 
@@ -41,30 +45,19 @@ const maxWindow = 1 << 20
 // whose loop stopped early.
 var errMapStopped = fmt.Errorf("parallel: map loop stopped before the task finished: %w", context.Canceled)
 
-// Map runs fn on every element of inputs on ex, and yields one finished
-// future per input, in input order. It is [MapWith] with a zero
-// [MapConfig].
-func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error)) iter.Seq[*Future[Out]] {
-	return MapWith(ctx, ex, inputs, fn, MapConfig{})
-}
-
-// MapUnordered is [Map] yielding futures in completion order, so that a
-// slow task does not hold back the results behind it.
-func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error)) iter.Seq[*Future[Out]] {
-	return MapWith(ctx, ex, inputs, fn, MapConfig{Unordered: true})
-}
-
-// MapWith runs fn on every element of inputs on ex and yields one finished
+// Map runs fn on every element of inputs on ex and yields one finished
 // future per input: in input order, or in completion order if
-// cfg.Unordered is set.
+// opts.Unordered is set. A nil opts means the defaults (see [MapOptions]).
+// It is Python's executor.map, lazy and with every error kept.
 //
-// Inputs are read lazily, as the loop consumes futures: at most cfg.Window
-// tasks are in flight, so an endless inputs works and memory does not grow
-// with the number of inputs. Nothing runs until the loop starts; each run
-// of the loop reads inputs afresh.
+// Inputs are read lazily, as the loop consumes futures: at most
+// opts.Window tasks are in flight, so an endless inputs works and memory
+// does not grow with the number of inputs. Nothing runs until the loop
+// starts; each run of the loop reads inputs afresh.
 //
 // Errors ride in the futures: a failed task does not stop the map, and the
-// loop body decides what an error means (break to stop at the first one).
+// loop body decides what an error means (break to stop at the first one,
+// or use [Collect]).
 //
 // Breaking out of the loop cancels every outstanding task (queued ones
 // never run; running ones see their ctx cancelled) and waits for them, so
@@ -77,35 +70,48 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 // (unless Config.LocalClosures): the map yields one future failed with
 // [ErrLocalClosure], reads no input, and ends. [MapCall] runs a named
 // task there.
-func MapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
+//
+// Map panics if ctx or ex is nil, as the standard library does with a nil
+// context: both are programming errors, not conditions to handle.
+func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts *MapOptions) iter.Seq[*Future[Out]] {
+	mustHave(ctx, ex, "Map")
 	if err := ex.closureErr(); err != nil {
 		return func(yield func(*Future[Out]) bool) { yield(failed[Out](err, Failed)) }
 	}
-	return mapWith(ctx, ex, inputs, fn, cfg)
+	return futures(mapRun(ctx, ex, inputs, fn, opts))
 }
 
-// mapWith is MapWith for any function, closure or named task.
-func mapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), cfg MapConfig) iter.Seq[*Future[Out]] {
+// futures drops the inputs of seq.
+func futures[In, Out any](seq iter.Seq2[In, *Future[Out]]) iter.Seq[*Future[Out]] {
 	return func(yield func(*Future[Out]) bool) {
-		parent := ctx
-		if parent == nil {
-			parent = context.Background()
-		}
-		ctx, cancel := context.WithCancelCause(parent)
-		defer cancel(errMapStopped)
-		window := cfg.Window
-		if window <= 0 {
-			window = 2
-			if ex != nil {
-				ex.init()
-				window = 2 * min(ex.workers, maxWindow)
+		for _, f := range seq {
+			if !yield(f) {
+				return
 			}
+		}
+	}
+}
+
+// mapRun is Map for any function, closure or named task, yielding each
+// future with its input.
+func mapRun[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts *MapOptions) iter.Seq2[In, *Future[Out]] {
+	var o MapOptions
+	if opts != nil {
+		o = *opts
+	}
+	return func(yield func(In, *Future[Out]) bool) {
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(errMapStopped)
+		window := o.Window
+		if window <= 0 {
+			ex.init()
+			window = 2 * min(ex.workers, maxWindow)
 		}
 		window = min(window, maxWindow)
 		task := func(in In) func(context.Context) (Out, error) {
 			return func(ctx context.Context) (Out, error) { return fn(ctx, in) }
 		}
-		if cfg.Unordered {
+		if o.Unordered {
 			mapUnordered(ctx, cancel, ex, inputs, task, window, yield)
 			return
 		}
@@ -113,27 +119,33 @@ func mapWith[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In]
 	}
 }
 
+// slot is a future in flight with its input.
+type slot[In, Out any] struct {
+	in In
+	f  *Future[Out]
+}
+
 func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc, ex *Executor, inputs iter.Seq[In],
-	task func(In) func(context.Context) (Out, error), window int, yield func(*Future[Out]) bool) {
+	task func(In) func(context.Context) (Out, error), window int, yield func(In, *Future[Out]) bool) {
 	// pending is a FIFO ring of the futures in flight, oldest at head.
-	pending := make([]*Future[Out], window)
+	pending := make([]slot[In, Out], window)
 	head, n := 0, 0
 	stop := func() {
 		cancel(errMapStopped)
 		for i := range n {
-			pending[(head+i)%window].Cancel()
+			pending[(head+i)%window].f.Cancel()
 		}
 		for i := range n {
-			pending[(head+i)%window].wait(context.Background())
+			pending[(head+i)%window].f.wait(context.Background())
 		}
 	}
-	pop := func() *Future[Out] {
-		f := pending[head]
-		pending[head] = nil
+	pop := func() slot[In, Out] {
+		s := pending[head]
+		pending[head] = slot[In, Out]{}
 		head = (head + 1) % window
 		n--
-		f.wait(context.Background()) // no allocation, unlike Done
-		return f
+		s.f.wait(context.Background()) // no allocation, unlike Done
+		return s
 	}
 	done := ctx.Done()
 	for in := range inputs {
@@ -141,12 +153,12 @@ func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc
 		case <-done:
 		default:
 			f, _ := submit(ctx, ex, task(in), false, nil)
-			pending[(head+n)%window] = f
+			pending[(head+n)%window] = slot[In, Out]{in, f}
 			n++
 			if n < window {
 				continue
 			}
-			if yield(pop()) {
+			if s := pop(); yield(s.in, s.f) {
 				continue
 			}
 			stop()
@@ -155,7 +167,7 @@ func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc
 		break // ctx ended: stop reading inputs
 	}
 	for n > 0 {
-		if !yield(pop()) {
+		if s := pop(); !yield(s.in, s.f) {
 			stop()
 			return
 		}
@@ -163,14 +175,14 @@ func mapOrdered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc
 }
 
 func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFunc, ex *Executor, inputs iter.Seq[In],
-	task func(In) func(context.Context) (Out, error), window int, yield func(*Future[Out]) bool) {
+	task func(In) func(context.Context) (Out, error), window int, yield func(In, *Future[Out]) bool) {
 	// Every future in flight sends itself to finished when it completes;
 	// the channel has room for all of them, so completion never blocks.
 	finished := make(chan runner, window)
-	// live holds the futures in flight, so that stopping can cancel those
-	// still queued at once: on an executor shared with slow tasks, waiting
-	// for a worker to reach them could take long.
-	live := make(map[*Future[Out]]struct{}, min(window, 1024))
+	// live holds the futures in flight and their inputs, so that stopping
+	// can cancel those still queued at once: on an executor shared with
+	// slow tasks, waiting for a worker to reach them could take long.
+	live := make(map[*Future[Out]]In, min(window, 1024))
 	n := 0
 	stop := func() {
 		cancel(errMapStopped)
@@ -181,11 +193,12 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 			<-finished
 		}
 	}
-	next := func() *Future[Out] {
+	next := func() (In, *Future[Out]) {
 		n--
 		f := (<-finished).(*Future[Out])
+		in := live[f]
 		delete(live, f)
-		return f
+		return in, f
 	}
 	done := ctx.Done()
 	for in := range inputs {
@@ -196,7 +209,7 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 			if err != nil {
 				finished <- f // refused: complete already, never notified
 			}
-			live[f] = struct{}{}
+			live[f] = in
 			n++
 			if n < window {
 				continue
@@ -223,6 +236,9 @@ func mapUnordered[In, Out any](ctx context.Context, cancel context.CancelCauseFu
 // loop over seq, so a Map cancels its outstanding tasks, as Python's
 // list(executor.map(f, xs)) raises the first exception.
 func Collect[T any](ctx context.Context, seq iter.Seq[*Future[T]]) ([]T, error) {
+	if ctx == nil {
+		panic(errNilContext("Collect"))
+	}
 	var out []T
 	for f := range seq {
 		v, err := f.Result(ctx)

@@ -42,10 +42,10 @@ func TestMapOrder(t *testing.T) {
 					in[i] = i
 				}
 				var got []int
-				for f := range parallel.MapWith(ctx, ex, slices.Values(in), func(ctx context.Context, i int) (int, error) {
+				for f := range parallel.Map(ctx, ex, slices.Values(in), func(ctx context.Context, i int) (int, error) {
 					time.Sleep(time.Duration((i*7)%11) * time.Millisecond) // finish out of order
 					return i * 10, nil
-				}, parallel.MapConfig{Window: tc.window}) {
+				}, &parallel.MapOptions{Window: tc.window}) {
 					v, err := f.Result(ctx)
 					if err != nil {
 						t.Fatal(err)
@@ -73,15 +73,15 @@ func TestMapUnorderedCompletionOrder(t *testing.T) {
 		// Input i sleeps (4-i) seconds: with all four in flight they
 		// finish in reverse order.
 		var got []int
-		for f := range parallel.MapUnordered(ctx, ex, slices.Values([]int{0, 1, 2, 3}), func(ctx context.Context, i int) (int, error) {
+		for f := range parallel.Map(ctx, ex, slices.Values([]int{0, 1, 2, 3}), func(ctx context.Context, i int) (int, error) {
 			time.Sleep(time.Duration(4-i) * time.Second)
 			return i, nil
-		}) {
+		}, &parallel.MapOptions{Unordered: true}) {
 			v, _ := f.Result(ctx)
 			got = append(got, v)
 		}
 		if want := []int{3, 2, 1, 0}; !slices.Equal(got, want) {
-			t.Errorf("MapUnordered yielded %v, want completion order %v", got, want)
+			t.Errorf("Map (Unordered) yielded %v, want completion order %v", got, want)
 		}
 	})
 }
@@ -92,7 +92,7 @@ func TestMapErrorsDoNotStop(t *testing.T) {
 			ex := newTestExecutor(t, parallel.Config{Workers: 2})
 			ctx := t.Context()
 			var failed, ok int
-			for f := range parallel.MapWith(ctx, ex, slices.Values([]int{1, 2, 3, 4, 5, 6}), func(ctx context.Context, i int) (int, error) {
+			for f := range parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3, 4, 5, 6}), func(ctx context.Context, i int) (int, error) {
 				if i%2 == 0 {
 					return 0, fmt.Errorf("even %d", i)
 				}
@@ -100,7 +100,7 @@ func TestMapErrorsDoNotStop(t *testing.T) {
 					panic("five")
 				}
 				return i, nil
-			}, parallel.MapConfig{Unordered: unordered}) {
+			}, &parallel.MapOptions{Unordered: unordered}) {
 				if _, err := f.Result(ctx); err != nil {
 					failed++
 				} else {
@@ -126,7 +126,7 @@ func TestMapEndlessBreak(t *testing.T) {
 				var read, running, maxRunning atomic.Int64
 				const window = 5
 				n := 0
-				for f := range parallel.MapWith(ctx, ex, naturals(&read), func(ctx context.Context, i int) (int, error) {
+				for f := range parallel.Map(ctx, ex, naturals(&read), func(ctx context.Context, i int) (int, error) {
 					r := running.Add(1)
 					defer running.Add(-1)
 					for m := maxRunning.Load(); r > m && !maxRunning.CompareAndSwap(m, r); m = maxRunning.Load() {
@@ -137,7 +137,7 @@ func TestMapEndlessBreak(t *testing.T) {
 					case <-ctx.Done():
 						return 0, ctx.Err()
 					}
-				}, parallel.MapConfig{Window: window, Unordered: unordered}) {
+				}, &parallel.MapOptions{Window: window, Unordered: unordered}) {
 					if _, err := f.Result(ctx); err != nil {
 						t.Fatalf("item: %v", err)
 					}
@@ -178,7 +178,7 @@ func TestMapBreakCancelsOutstanding(t *testing.T) {
 			<-ctx.Done() // the others run until cancelled
 			cancelled.Add(1)
 			return 0, ctx.Err()
-		}) {
+		}, nil) {
 			f.Result(ctx)
 			break
 		}
@@ -202,7 +202,7 @@ func TestMapCtxCancelStopsEndlessInput(t *testing.T) {
 		for f := range parallel.Map(ctx, ex, naturals(&read), func(ctx context.Context, i int) (int, error) {
 			time.Sleep(time.Millisecond)
 			return i, nil
-		}) {
+		}, nil) {
 			n++
 			if _, err := f.Result(t.Context()); err != nil {
 				errs++
@@ -223,9 +223,9 @@ func TestMapCtxCancelStopsEndlessInput(t *testing.T) {
 func TestMapOnClosedExecutor(t *testing.T) {
 	ex := parallel.New(parallel.Config{})
 	ex.Close()
-	for f := range parallel.MapUnordered(t.Context(), ex, slices.Values([]int{1, 2}), func(ctx context.Context, i int) (int, error) {
+	for f := range parallel.Map(t.Context(), ex, slices.Values([]int{1, 2}), func(ctx context.Context, i int) (int, error) {
 		return i, nil
-	}) {
+	}, &parallel.MapOptions{Unordered: true}) {
 		if _, err := f.Result(t.Context()); !errors.Is(err, parallel.ErrClosed) {
 			t.Errorf("Map on a closed executor: %v, want ErrClosed", err)
 		}
@@ -239,27 +239,27 @@ func TestMapHugeWindow(t *testing.T) {
 	tests := []struct {
 		name    string
 		workers int
-		cfg     parallel.MapConfig
+		cfg     *parallel.MapOptions
 	}{
-		{"window", 2, parallel.MapConfig{Window: math.MaxInt}},
-		{"window-unordered", 2, parallel.MapConfig{Window: math.MaxInt, Unordered: true}},
-		{"workers", math.MaxInt, parallel.MapConfig{}},
-		{"workers-unordered", math.MaxInt, parallel.MapConfig{Unordered: true}},
+		{"window", 2, &parallel.MapOptions{Window: math.MaxInt}},
+		{"window-unordered", 2, &parallel.MapOptions{Window: math.MaxInt, Unordered: true}},
+		{"workers", math.MaxInt, nil},
+		{"workers-unordered", math.MaxInt, &parallel.MapOptions{Unordered: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := newTestExecutor(t, parallel.Config{Workers: tc.workers})
 			sum := 0
 			square := func(_ context.Context, n int) (int, error) { return n * n, nil }
-			for f := range parallel.MapWith(t.Context(), ex, slices.Values([]int{1, 2, 3}), square, tc.cfg) {
+			for f := range parallel.Map(t.Context(), ex, slices.Values([]int{1, 2, 3}), square, tc.cfg) {
 				v, err := f.Result(t.Context())
 				if err != nil {
-					t.Fatalf("MapWith(%+v) yielded error %v", tc.cfg, err)
+					t.Fatalf("Map(%+v) yielded error %v", tc.cfg, err)
 				}
 				sum += v
 			}
 			if sum != 14 {
-				t.Errorf("MapWith(%+v) of squares of 1, 2, 3 sums to %d, want 14", tc.cfg, sum)
+				t.Errorf("Map(%+v) of squares of 1, 2, 3 sums to %d, want 14", tc.cfg, sum)
 			}
 		})
 	}

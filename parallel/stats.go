@@ -50,9 +50,6 @@ type Latency struct {
 // blocks the workers.
 func (ex *Executor) Stats() Stats {
 	var s Stats
-	if ex == nil {
-		return s
-	}
 	if !ex.ready.Load() { // no task yet
 		s.Workers = ex.cfg.workers()
 		return s

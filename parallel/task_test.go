@@ -50,7 +50,7 @@ func TestRegistryInit(t *testing.T) {
 	double := parallel.Register(reg, "double", nil, func(_ context.Context, n int) (int, error) { return 2 * n, nil })
 	ex := parallel.New(parallel.Config{Workers: 4})
 	defer ex.Close()
-	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, double, slices.Values([]int{1, 2, 3, 4, 5}), parallel.MapConfig{}))
+	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, double, slices.Values([]int{1, 2, 3, 4, 5}), nil))
 	if err != nil || !slices.Equal(got, []int{2, 4, 6, 8, 10}) || inits != 1 {
 		t.Errorf("got %v, %v after %d initializer runs; want [2 4 6 8 10], one run", got, err, inits)
 	}

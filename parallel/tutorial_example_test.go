@@ -76,7 +76,7 @@ func Example_asCompleted() {
 //
 // (in tenths of a second here). Collect gathers them as list(...) would;
 // on an executor whose backend is worker processes, MapCall runs a
-// registered task there, in chunks (MapConfig.Chunk).
+// registered task there, in chunks (MapOptions.Chunk).
 func Example_map() {
 	ex := parallel.New(parallel.Config{Workers: 3})
 	defer ex.Close()
@@ -89,10 +89,10 @@ func Example_map() {
 			return "", ctx.Err()
 		}
 	}
-	for f := range parallel.Map(ctx, ex, slices.Values([]int{3, 1, 2}), tenths) {
+	for f := range parallel.Map(ctx, ex, slices.Values([]int{3, 1, 2}), tenths, nil) {
 		fmt.Println(f.Result(ctx))
 	}
-	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{2, 1}), tenths)))
+	fmt.Println(parallel.Collect(ctx, parallel.Map(ctx, ex, slices.Values([]int{2, 1}), tenths, nil)))
 	// Output:
 	// Done sleeping...3 <nil>
 	// Done sleeping...1 <nil>

@@ -13,11 +13,11 @@ import (
 // without cancelling them. Breaking out of the loop leaves the futures
 // untouched too. Each run of the loop starts afresh.
 func AsCompleted[T any](ctx context.Context, fs []*Future[T]) iter.Seq[*Future[T]] {
+	if ctx == nil {
+		panic(errNilContext("AsCompleted"))
+	}
 	return func(yield func(*Future[T]) bool) {
-		var ctxDone <-chan struct{} // nil, never ready, for a nil ctx
-		if ctx != nil {
-			ctxDone = ctx.Done()
-		}
+		ctxDone := ctx.Done()
 		ch, n, stop := notifyAll(fs)
 		defer stop()
 		for range n {
@@ -94,7 +94,7 @@ func (m WaitMode) String() string {
 // and context.Cause(ctx). Wait never cancels a future.
 func Wait[T any](ctx context.Context, fs []*Future[T], mode WaitMode) (done, pending []*Future[T], err error) {
 	if ctx == nil {
-		ctx = context.Background()
+		panic(errNilContext("Wait"))
 	}
 	ch, n, stop := notifyAll(fs)
 	defer stop()

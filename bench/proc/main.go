@@ -115,7 +115,7 @@ func run(tiny *parallel.Task[int, int], n, mapN, rounds, workers int, python, sc
 
 		// Go, map with automatic chunks.
 		start = time.Now()
-		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, parallel.MapConfig{}))
+		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, nil))
 		if err != nil || len(got) != mapN {
 			return fmt.Errorf("map: %d results, %v", len(got), err)
 		}
@@ -123,7 +123,7 @@ func run(tiny *parallel.Task[int, int], n, mapN, rounds, workers int, python, sc
 
 		// Go, map with chunks of 500, as the Python side.
 		start = time.Now()
-		got, err = parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, parallel.MapConfig{Chunk: 500}))
+		got, err = parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, &parallel.MapOptions{Chunk: 500}))
 		if err != nil || len(got) != mapN {
 			return fmt.Errorf("map: %d results, %v", len(got), err)
 		}

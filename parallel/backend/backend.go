@@ -45,6 +45,15 @@ func MarshalError(err error) []byte { return plumbing.MarshalError(err) }
 // input yields a *parallel.RemoteError holding the raw text, never a panic.
 func UnmarshalError(data []byte) error { return plumbing.UnmarshalError(data) }
 
+// ChunkOf reports whether name, as given to Backend.Run, is the wire name
+// of a chunk of the task named task: several inputs of that task in one
+// round trip, which a Backend with a RunsChunks method that returns true
+// receives from parallel.MapCall (see parallel.MapOptions.Chunk). The
+// worker's [Invoke] runs a chunk like any task; a backend that routes
+// tasks by name (a queue or subject per task) routes a chunk as its task,
+// so that the workers serving the task receive it.
+func ChunkOf(name string) (task string, ok bool) { return plumbing.ChunkOf(name) }
+
 // Local is the in-process [parallel.Backend]: it runs tasks from its
 // Registry on the calling goroutine, through the same encode and decode
 // steps as a remote backend. The conformance suite (package paralleltest)

@@ -43,6 +43,12 @@ func transferTimeout(n int) time.Duration {
 // Backend is the submitting side of a fanout cluster: a [parallel.Backend]
 // that runs named tasks on [Worker]s anywhere on a NATS JetStream cluster.
 //
+// RunsChunks reports that the cluster's workers run chunks of a named
+// task in one message (see parallel.MapOptions.Chunk): a chunk travels on
+// its task's subject, so the workers that serve the task take it, and is
+// retried, dead-lettered and cancelled as one task.
+func (b *Backend) RunsChunks() bool { return true }
+
 // Run publishes the task to the work-queue stream and waits for its result
 // on the results stream, which one ordered consumer per Backend reads and
 // hands to the waiting Runs. Delivery is at least once: a task whose worker
@@ -201,7 +207,11 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	defer b.forget(id)
 
 	var keepInput bool // the task is in the dead-letter stream, which names its input object
-	msg := nats.NewMsg(b.cfg.taskSubject(name))
+	subject := b.cfg.taskSubject(name)
+	if task, ok := backend.ChunkOf(name); ok {
+		subject = b.cfg.taskSubject(task) // the workers serving the task run its chunks
+	}
+	msg := nats.NewMsg(subject)
 	msg.Header.Set(hdrTask, name)
 	msg.Header.Set(hdrID, id)
 	msg.Header.Set(hdrReply, b.cfg.resultPrefix()+b.id+"."+id)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -508,6 +509,14 @@ func TestWorkerTasks(t *testing.T) {
 	startWorker(t, s, &natsjs.Worker{Registry: r, Config: cfg, Tasks: []string{ts.echo.Name()}})
 	if got, err := call(t.Context(), b, ts.echo, "only echo"); err != nil || got != "only echo" {
 		t.Errorf("echo through a worker serving only echo = %q, %v", got, err)
+	}
+	// Chunks of echo travel on echo's subject, so this worker takes them.
+	ex := parallel.New(parallel.Config{Backend: b})
+	defer ex.Close()
+	words := []string{"a", "b", "c", "d", "e", "f", "g"}
+	got, err := parallel.Collect(t.Context(), parallel.MapCall(t.Context(), ex, ts.echo, slices.Values(words), &parallel.MapOptions{Chunk: 3}))
+	if err != nil || !slices.Equal(got, words) {
+		t.Errorf("chunks of echo through a worker serving only echo = %q, %v", got, err)
 	}
 
 	tests := []struct {

@@ -14,6 +14,6 @@
 //
 // The suite drives the backend through a real [parallel.Executor] with
 // Config.Backend set, and checks results under concurrency, Map's order,
-// error text, panics, unknown task names, run timeouts, cancellation of a
+// chunks of inputs (MapOptions.Chunk), error text, panics, unknown task names, run timeouts, cancellation of a
 // running task, and payloads of several MiB. It takes a few seconds.
 package paralleltest

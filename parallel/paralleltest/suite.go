@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,6 +34,7 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) parallel.Backend) {
 	}{
 		{"results", parallel.Config{Workers: 8}, testResults},
 		{"map-order", parallel.Config{Workers: 4}, testMapOrder},
+		{"chunks", parallel.Config{Workers: 2}, testChunks},
 		{"error-text", parallel.Config{}, testErrorText},
 		{"panic", parallel.Config{}, testPanic},
 		{"unknown-task", parallel.Config{}, testUnknown},
@@ -91,7 +94,7 @@ func testMapOrder(t *testing.T, ex *parallel.Executor, ts *tasks, _ parallel.Bac
 		delays[i] = rng.IntN(20)
 	}
 	i := 0
-	for f := range parallel.MapCall(ctx, ex, ts.sleep, seq(delays), parallel.MapConfig{Window: 8}) {
+	for f := range parallel.MapCall(ctx, ex, ts.sleep, seq(delays), &parallel.MapOptions{Window: 8}) {
 		got, err := f.Result(ctx)
 		if err != nil || got != delays[i] {
 			t.Errorf("Map item %d = %d, %v; want %d, nil", i, got, err, delays[i])
@@ -102,7 +105,7 @@ func testMapOrder(t *testing.T, ex *parallel.Executor, ts *tasks, _ parallel.Bac
 		t.Errorf("Map yielded %d futures, want %d", i, n)
 	}
 	var total, count int
-	for f := range parallel.MapCall(ctx, ex, ts.square, seq([]int{1, 2, 3, 4, 5}), parallel.MapConfig{Unordered: true, Window: 2}) {
+	for f := range parallel.MapCall(ctx, ex, ts.square, seq([]int{1, 2, 3, 4, 5}), &parallel.MapOptions{Unordered: true, Window: 2}) {
 		v, err := f.Result(ctx)
 		if err != nil {
 			t.Errorf("unordered Map: %v", err)
@@ -113,6 +116,86 @@ func testMapOrder(t *testing.T, ex *parallel.Executor, ts *tasks, _ parallel.Bac
 	if count != 5 || total != 55 {
 		t.Errorf("unordered Map of squares of 1..5: %d results summing to %d, want 5 summing to 55", count, total)
 	}
+}
+
+// testChunks maps over chunks of a few sizes, in input order and in
+// completion order: every member its own output or error, none lost or
+// repeated, and on a backend that runs chunks, fewer round trips than
+// inputs. Breaking out of the loop leaves no task running.
+func testChunks(t *testing.T, ex *parallel.Executor, ts *tasks, b parallel.Backend) {
+	ctx := t.Context()
+	c, ok := b.(interface{ RunsChunks() bool })
+	chunked := ok && c.RunsChunks()
+	const n = 300
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	for _, unordered := range []bool{false, true} {
+		for _, chunk := range []int{0, 1, 7} {
+			before := ex.Stats().Submitted
+			seen := make([]bool, n)
+			i := 0
+			for f := range parallel.MapCall(ctx, ex, ts.square, seq(in), &parallel.MapOptions{Chunk: chunk, Unordered: unordered}) {
+				v, err := f.Result(ctx)
+				if err != nil {
+					t.Fatalf("chunk %d, unordered %v: %v", chunk, unordered, err)
+				}
+				root := intSqrt(v)
+				switch {
+				case root*root != v || root >= n || seen[root]:
+					t.Fatalf("chunk %d, unordered %v: unexpected or repeated result %d", chunk, unordered, v)
+				case !unordered && root != i:
+					t.Fatalf("chunk %d: result %d is %d, want %d (input order)", chunk, i, v, i*i)
+				}
+				seen[root] = true
+				i++
+			}
+			if i != n {
+				t.Errorf("chunk %d, unordered %v: %d results for %d inputs", chunk, unordered, i, n)
+			}
+			trips := int(ex.Stats().Submitted - before)
+			if want := (n + 6) / 7; chunked && chunk == 7 && trips != want {
+				t.Errorf("chunk 7, unordered %v: %d round trips for %d inputs, want %d", unordered, trips, n, want)
+			}
+			if chunked && chunk == 0 && trips >= n {
+				t.Errorf("automatic chunks, unordered %v: %d round trips for %d tiny tasks", unordered, trips, n)
+			}
+		}
+		// Members that fail: each its own error.
+		var msgs []string
+		for f := range parallel.MapCall(ctx, ex, ts.fail, seq([]string{"a", "b", "c", "d", "e"}), &parallel.MapOptions{Chunk: 2, Unordered: unordered}) {
+			if err := f.Err(); err != nil {
+				msgs = append(msgs, err.Error())
+			}
+		}
+		if !unordered && !slices.Equal(msgs, []string{"a", "b", "c", "d", "e"}) {
+			t.Errorf("member errors %q, want each input's own, in order", msgs)
+		}
+		if slices.Sort(msgs); !slices.Equal(msgs, []string{"a", "b", "c", "d", "e"}) {
+			t.Errorf("member errors %q (unordered %v), want each input's own", msgs, unordered)
+		}
+		// Breaking out of the loop: nothing is left running.
+		count := 0
+		for range parallel.MapCall(ctx, ex, ts.square, seq(in), &parallel.MapOptions{Chunk: 5, Unordered: unordered}) {
+			if count++; count == 12 {
+				break
+			}
+		}
+		if s := ex.Stats(); s.Running != 0 || s.Queued != 0 {
+			t.Errorf("unordered %v: %d tasks running and %d queued after the loop ended", unordered, s.Running, s.Queued)
+		}
+	}
+}
+
+// intSqrt returns the integer square root of a perfect square v >= 0 (or
+// a number whose square is not v).
+func intSqrt(v int) int {
+	r := int(math.Sqrt(float64(v)))
+	for r*r > v {
+		r--
+	}
+	return r
 }
 
 func testErrorText(t *testing.T, ex *parallel.Executor, ts *tasks, _ parallel.Backend) {

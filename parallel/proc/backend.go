@@ -207,7 +207,7 @@ func New(cfg Config) (*Backend, error) {
 }
 
 // RunsChunks reports that the Backend's workers run chunks of a named task
-// in one round trip (see parallel.MapConfig.Chunk): they call
+// in one round trip (see parallel.MapOptions.Chunk): they call
 // backend.Invoke with the names they are given.
 func (b *Backend) RunsChunks() bool { return true }
 

@@ -32,11 +32,11 @@ func TestClosureOnProcExecutorRefused(t *testing.T) {
 	if _, err := parallel.Submit(ctx, ex, closure).Result(ctx); !errors.Is(err, parallel.ErrLocalClosure) {
 		t.Errorf("Submit: %v, want ErrLocalClosure", err)
 	}
-	if f, err := parallel.TrySubmit(ctx, ex, closure); f != nil || !errors.Is(err, parallel.ErrLocalClosure) {
-		t.Errorf("TrySubmit: %v, %v; want nil, ErrLocalClosure", f, err)
+	if err := parallel.TrySubmit(ctx, ex, closure).Err(); !errors.Is(err, parallel.ErrLocalClosure) {
+		t.Errorf("TrySubmit: %v, want ErrLocalClosure", err)
 	}
 	var errs []error
-	for f := range parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), func(context.Context, int) (int, error) { ran = true; return 0, nil }) {
+	for f := range parallel.Map(ctx, ex, slices.Values([]int{1, 2, 3}), func(context.Context, int) (int, error) { ran = true; return 0, nil }, nil) {
 		errs = append(errs, f.Err())
 	}
 	if len(errs) != 1 || !errors.Is(errs[0], parallel.ErrLocalClosure) {
@@ -116,11 +116,11 @@ func TestCollect(t *testing.T) {
 	ex := parallel.New(parallel.Config{Workers: 2, Backend: b})
 	defer ex.Close()
 	ctx := t.Context()
-	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{1, 2, 3, 4}), parallel.MapConfig{}))
+	got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{1, 2, 3, 4}), nil))
 	if err != nil || !slices.Equal(got, []int{1, 4, 9, 16}) {
 		t.Errorf("Collect = %v, %v; want [1 4 9 16]", got, err)
 	}
-	got, err = parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.exit, slices.Values([]int{0, 5}), parallel.MapConfig{}))
+	got, err = parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.exit, slices.Values([]int{0, 5}), nil))
 	var crash *proc.CrashError
 	if !errors.As(err, &crash) {
 		t.Errorf("Collect over failing tasks = %v, %v; want the first CrashError", got, err)
@@ -136,7 +136,7 @@ func TestInit(t *testing.T) {
 	ex := parallel.New(parallel.Config{Workers: 2, Backend: b})
 	defer ex.Close()
 	ctx := t.Context()
-	pids, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.pid, slices.Values(make([]int, 12)), parallel.MapConfig{}))
+	pids, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.pid, slices.Values(make([]int, 12)), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestMapChunks(t *testing.T) {
 	for _, tc := range []struct{ chunk, minTrips, maxTrips int }{{7, 143, 143}, {0, 2, 100}, {1, 1000, 1000}} {
 		chunk := tc.chunk
 		before := ex.Stats().Submitted
-		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), parallel.MapConfig{Chunk: chunk}))
+		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), &parallel.MapOptions{Chunk: chunk}))
 		if err != nil || len(got) != len(in) {
 			t.Fatalf("chunk %d: %d results, %v", chunk, len(got), err)
 		}
@@ -208,7 +208,7 @@ func TestMapChunks(t *testing.T) {
 	// Members that fail: each gets its own error, in order.
 	fail := parallel.Register(new(parallel.Registry), paralleltest.Fail, nil, func(context.Context, string) (string, error) { return "", nil })
 	var msgs []string
-	for f := range parallel.MapCall(ctx, ex, fail, slices.Values([]string{"a", "b", "c", "d", "e"}), parallel.MapConfig{Chunk: 2}) {
+	for f := range parallel.MapCall(ctx, ex, fail, slices.Values([]string{"a", "b", "c", "d", "e"}), &parallel.MapOptions{Chunk: 2}) {
 		if err := f.Err(); err != nil {
 			msgs = append(msgs, err.Error())
 		}
@@ -218,18 +218,18 @@ func TestMapChunks(t *testing.T) {
 	}
 	// A member that panics fails alone, with a PanicError; the worker lives.
 	boom := parallel.Register(new(parallel.Registry), paralleltest.Panic, nil, func(context.Context, string) (string, error) { return "", nil })
-	for f := range parallel.MapCall(ctx, ex, boom, slices.Values([]string{"x", "y"}), parallel.MapConfig{Chunk: 2}) {
+	for f := range parallel.MapCall(ctx, ex, boom, slices.Values([]string{"x", "y"}), &parallel.MapOptions{Chunk: 2}) {
 		var pe *parallel.PanicError
 		if err := f.Err(); !errors.As(err, &pe) {
 			t.Errorf("panicking member: %v, want a PanicError", err)
 		}
 	}
-	if got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{3}), parallel.MapConfig{Chunk: 2})); err != nil || !slices.Equal(got, []int{9}) {
+	if got, err := parallel.Collect(ctx, parallel.MapCall(ctx, ex, tasks.square, slices.Values([]int{3}), &parallel.MapOptions{Chunk: 2})); err != nil || !slices.Equal(got, []int{9}) {
 		t.Errorf("after the panics: %v, %v", got, err)
 	}
 	// Breaking out: the map stops and leaves no task running.
 	n := 0
-	for f := range parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), parallel.MapConfig{Chunk: 10}) {
+	for f := range parallel.MapCall(ctx, ex, tasks.square, slices.Values(in), &parallel.MapOptions{Chunk: 10}) {
 		if _, err := f.Result(ctx); err != nil {
 			t.Fatal(err)
 		}

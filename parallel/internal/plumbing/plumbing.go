@@ -18,4 +18,8 @@ var (
 	// MarshalError and UnmarshalError are the wire form of a task's error.
 	MarshalError   func(error) []byte
 	UnmarshalError func([]byte) error
+
+	// ChunkOf reports whether a name given to Backend.Run is a chunk of
+	// a task, and which.
+	ChunkOf func(name string) (task string, ok bool)
 )
