@@ -107,6 +107,40 @@ func peers() []overhead {
 				return sum
 			}, func() { p.Release() }
 		}},
+		// ants with what a future gives: each task's own result, waited
+		// for by itself (a channel a task), and a recovered panic.
+		{"ants-result", func(workers int) (func(int) int, func()) {
+			p, err := ants.NewPool(workers)
+			if err != nil {
+				panic(err)
+			}
+			type result struct {
+				v   int
+				err error
+			}
+			cs := make([]chan result, 0, batch)
+			return func(n int) int {
+				cs = cs[:0]
+				for i := range n {
+					c := make(chan result, 1)
+					cs = append(cs, c)
+					_ = p.Submit(func() {
+						defer func() {
+							if r := recover(); r != nil {
+								c <- result{err: fmt.Errorf("panic: %v", r)}
+							}
+						}()
+						c <- result{v: i}
+					})
+				}
+				sum := 0
+				for _, c := range cs {
+					r := <-c
+					sum += r.v
+				}
+				return sum
+			}, func() { p.Release() }
+		}},
 		{"errgroup", func(workers int) (func(int) int, func()) {
 			rs := make([]int, batch)
 			return func(n int) int {
