@@ -14,23 +14,38 @@ import (
 // prefix and returns every result. Task names may not start with it.
 const chunkPrefix = "parallel.chunk:"
 
-// Automatic chunking (MapOptions.Chunk 0 on a Backend) starts with one
-// input a round trip and makes the chunk autoChunkGrowth times larger
-// while its tasks take under autoChunkTask each, up to maxAutoChunk: tiny
-// tasks travel hundreds at a time, slow ones one at a time, so that the
-// workers stay balanced.
+// Automatic chunking (MapOptions.Chunk 0 on a Backend that runs chunks)
+// starts with one input a round trip and then sizes each chunk so that its
+// work takes about autoChunkTarget, from the time per input that the
+// worker spent on the chunk that finished last (the round trip's own cost
+// left out), between 1 and maxAutoChunk inputs: tiny tasks travel hundreds
+// at a time, and a pipe's round trip of tens of microseconds is about one
+// percent of the work it carries; the last chunks of a map keep a worker
+// busy for about that time at most while others are idle; tasks slower
+// than autoChunkTarget travel one at a time.
 const (
-	autoChunkTask   = 2 * time.Millisecond
-	autoChunkGrowth = 4
+	autoChunkTarget = 5 * time.Millisecond
 	maxAutoChunk    = 512
 )
 
-// chunkReply is a chunk's outcomes: the members' outputs in order, and the
-// errors of those that failed (MarshalError's text) by index. Outputs in
-// one slice decode much faster than a record a member.
+// nextChunk returns the size of the next automatic chunk after one of n
+// inputs ran in d.
+func nextChunk(n int, d time.Duration) int64 {
+	if d <= 0 {
+		return maxAutoChunk
+	}
+	return min(max(int64(n)*int64(autoChunkTarget)/int64(d), 1), maxAutoChunk)
+}
+
+// chunkReply is a chunk's outcomes: the members' outputs in order, the
+// errors of those that failed (marshalError's text) by index, and the
+// time the worker spent running them, which sizes the next automatic
+// chunk without the round trip's own cost. Outputs in one slice decode
+// much faster than a record a member.
 type chunkReply[Out any] struct {
 	Outs []Out          `json:"o"`
 	Errs map[int]string `json:"e,omitempty"`
+	Took time.Duration  `json:"t,omitempty"`
 }
 
 // invokeChunk runs every input of a chunk (the task's codec's encoding of
@@ -47,6 +62,7 @@ func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, 
 		return nil, Permanent(fmt.Errorf("parallel: task %s: decode chunk: %w", t.name, err))
 	}
 	res := chunkReply[Out]{Outs: make([]Out, len(ins))}
+	start := time.Now()
 	for i, in := range ins {
 		err := context.Cause(ctx)
 		if err == nil {
@@ -59,6 +75,7 @@ func (t *Task[In, Out]) invokeChunk(ctx context.Context, input []byte) ([]byte, 
 			res.Errs[i] = string(marshalError(err))
 		}
 	}
+	res.Took = time.Since(start)
 	b, err := protect(ctx, func(context.Context) ([]byte, error) { return t.codec.Marshal(res) })
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("parallel: task %s: encode chunk: %w", t.name, err))
@@ -116,10 +133,10 @@ func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out]
 		}
 		b := ex.cfg.Backend
 		run := func(ctx context.Context, c *chunk[In, Out]) (struct{}, error) {
-			start := time.Now()
-			c.outs = runChunk(ctx, b, t, c.ins)
-			if n := size.Load(); auto && n < maxAutoChunk && time.Since(start) < autoChunkTask*time.Duration(len(c.ins)) {
-				size.CompareAndSwap(n, min(autoChunkGrowth*n, maxAutoChunk))
+			var took time.Duration
+			c.outs, took = runChunk(ctx, b, t, c.ins)
+			if auto && took >= 0 {
+				size.Store(nextChunk(len(c.ins), took))
 			}
 			return struct{}{}, nil
 		}
@@ -143,14 +160,15 @@ func mapChunked[In, Out any](ctx context.Context, ex *Executor, t *Task[In, Out]
 
 // runChunk runs the inputs on the Backend in one round trip and returns a
 // finished future for each: its output, or its error (the round trip's
-// own error for every member if the trip failed).
-func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins []In) []*Future[Out] {
+// own error for every member if the trip failed), and how long the worker
+// took to run them (-1 if unknown).
+func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins []In) ([]*Future[Out], time.Duration) {
 	outs := make([]*Future[Out], len(ins))
-	fail := func(err error) []*Future[Out] {
+	fail := func(err error) ([]*Future[Out], time.Duration) {
 		for i := range outs {
 			outs[i] = failed[Out](err, Failed)
 		}
-		return outs
+		return outs, -1
 	}
 	payload, err := t.codec.Marshal(ins)
 	if err != nil {
@@ -179,7 +197,7 @@ func runChunk[In, Out any](ctx context.Context, b Backend, t *Task[In, Out], ins
 		f.done = closedChan
 		outs[i] = f
 	}
-	return outs
+	return outs, res.Took
 }
 
 // isChunkName reports whether name is the wire name of a chunk.

@@ -27,10 +27,11 @@ type MapOptions struct {
 	// RunsChunks method that says so, as the process and cluster backends
 	// do), as Python's chunksize: each member still gets its own future,
 	// output and error, in the order the map yields. Zero means automatic:
-	// one input a trip to start with, four times more while the tasks take
-	// under 2 ms each, up to 512, so tiny tasks do not pay a round trip
-	// each and slow ones stay spread over the workers. 1 sends each input
-	// alone. With chunks, Window counts chunks, and an Unordered map yields
+	// one input a trip to start with, then as many as take about 5 ms by
+	// the time per input of the last chunk (1 to 512), so that tiny tasks
+	// do not pay a round trip each, slow ones stay spread over the
+	// workers, and the map's last chunks leave no worker idle for long.
+	// 1 sends each input alone. With chunks, Window counts chunks, and an Unordered map yields
 	// a chunk's members together when the chunk completes. Chunk does
 	// nothing for closures or in-process tasks, which pay no round trip.
 	Chunk int

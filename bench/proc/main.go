@@ -90,7 +90,7 @@ func run(tiny *parallel.Task[int, int], n, mapN, rounds, workers int, python, sc
 		}
 	}
 	var pyVersion string
-	for range rounds {
+	for r := range rounds {
 		// Go, seq.
 		start := time.Now()
 		for i := range n {
@@ -113,21 +113,25 @@ func run(tiny *parallel.Task[int, int], n, mapN, rounds, workers int, python, sc
 		}
 		goBatch = append(goBatch, time.Since(start).Seconds()/float64(n))
 
-		// Go, map with automatic chunks.
-		start = time.Now()
-		got, err := parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, nil))
-		if err != nil || len(got) != mapN {
-			return fmt.Errorf("map: %d results, %v", len(got), err)
+		// Go, map with automatic chunks and with chunks of 500 as the
+		// Python side, in turns first, so that neither always follows
+		// the batch mode's garbage.
+		for k := range 2 {
+			chunk := 0
+			if (k+r)%2 == 1 {
+				chunk = 500
+			}
+			start = time.Now()
+			got, err := parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, &parallel.MapOptions{Chunk: chunk}))
+			if err != nil || len(got) != mapN {
+				return fmt.Errorf("map (chunk %d): %d results, %v", chunk, len(got), err)
+			}
+			if chunk == 0 {
+				goMap = append(goMap, time.Since(start).Seconds())
+			} else {
+				goMap500 = append(goMap500, time.Since(start).Seconds())
+			}
 		}
-		goMap = append(goMap, time.Since(start).Seconds())
-
-		// Go, map with chunks of 500, as the Python side.
-		start = time.Now()
-		got, err = parallel.Collect(ctx, parallel.MapCall(ctx, mapEx, tiny, inputs, &parallel.MapOptions{Chunk: 500}))
-		if err != nil || len(got) != mapN {
-			return fmt.Errorf("map: %d results, %v", len(got), err)
-		}
-		goMap500 = append(goMap500, time.Since(start).Seconds())
 
 		// Python, one round of each.
 		var out bytes.Buffer
