@@ -41,13 +41,14 @@ func listPackages(t *testing.T) []pkg {
 }
 
 // TestDeps checks that imports point inward: the core packages never reach
-// NATS (only parallel/natsjs may), and imgproc and download know nothing
-// of the executor.
+// NATS (only parallel/natsjs may), imgproc and download know nothing
+// of the executor, and only store reaches the object stores' SDKs.
 func TestDeps(t *testing.T) {
 	forbidden := map[string][]string{
 		"github.com/fanout-dev/fanout/parallel":         {"github.com/nats-io/", "github.com/fanout-dev/fanout/imgproc", "github.com/fanout-dev/fanout/download"},
 		"github.com/fanout-dev/fanout/imgproc":          {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/download"},
-		"github.com/fanout-dev/fanout/download":         {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/imgproc"},
+		"github.com/fanout-dev/fanout/download":         {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/imgproc", "gocloud.dev/", "github.com/fanout-dev/fanout/store"},
+		"github.com/fanout-dev/fanout/store":            {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel", "github.com/fanout-dev/fanout/imgproc", "github.com/fanout-dev/fanout/download", "github.com/fanout-dev/fanout/batch"},
 		"github.com/fanout-dev/fanout/report":           {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel"},
 		"github.com/fanout-dev/fanout/parallel/proc":    {"github.com/nats-io/"},
 		"github.com/fanout-dev/fanout/parallel/backend": {"github.com/nats-io/", "github.com/fanout-dev/fanout/parallel/proc", "github.com/fanout-dev/fanout/imgproc"},
