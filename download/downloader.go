@@ -109,6 +109,13 @@ type Downloader struct {
 	// Accept is sent with every request. Empty means DefaultAccept.
 	Accept string
 
+	// Objects, if not nil, opens the sources whose URL scheme is neither
+	// http, https nor file: objects of a store (s3://bucket/key, gs://,
+	// azblob://). They are read under the same in-flight limits (the
+	// host being the bucket), size cap and checks as files; retries are
+	// the store client's own. Nil means such sources are unsupported.
+	Objects ObjectOpener
+
 	// Namer names results. Nil means a Namer of the Downloader's own.
 	// Share one Namer with anything else writing into the same directory.
 	Namer *Namer
@@ -277,7 +284,7 @@ func attemptsOf(err error) int {
 }
 
 func (d *Downloader) fetch(ctx context.Context, src string) (*Result, error) {
-	kind, u, err := classify(src)
+	kind, u, err := classify(src, d.Objects != nil)
 	if err != nil {
 		return nil, &Error{Op: "fetch", URL: src, Err: err}
 	}
@@ -300,6 +307,8 @@ func (d *Downloader) fetchKind(ctx, tctx context.Context, kind sourceKind, u *ur
 		err = d.get(ctx, tctx, u, res)
 	case fileURL:
 		err = d.readFile(ctx, tctx, filePath(u), res)
+	case objectURL:
+		err = d.readObject(ctx, tctx, u, res)
 	default:
 		err = d.readFile(ctx, tctx, src, res)
 	}
@@ -634,6 +643,67 @@ func (d *Downloader) readFile(ctx, tctx context.Context, path string, res *Resul
 	res.Data = buf.Bytes()
 	res.Format, err = checkImage(res.Data, "")
 	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// ObjectOpener opens objects of stores named by URL, for
+// [Downloader.Objects]: store.Buckets is one.
+type ObjectOpener interface {
+	// OpenObject opens the object src names for reading and returns its
+	// size (negative if unknown). The caller closes the reader.
+	OpenObject(ctx context.Context, src string) (io.ReadCloser, int64, error)
+}
+
+// readObject reads an object of a store under the in-flight limits, the
+// bucket counting as the host.
+func (d *Downloader) readObject(ctx, tctx context.Context, u *url.URL, res *Result) error {
+	fail := func(err error) error {
+		return &Error{Op: "read", URL: res.Src, Attempts: res.Attempts, Err: err}
+	}
+	t0 := time.Now()
+	release, err := d.lim.acquire(tctx, u.Scheme+"://"+u.Host)
+	res.Queued = time.Since(t0)
+	if err != nil {
+		return fail(ctxErr(ctx, tctx))
+	}
+	defer release()
+	res.Attempts = 1
+	d.emit(Event{Kind: Started, Src: res.Src, Attempt: 1})
+	start := time.Now()
+	r, size, err := d.Objects.OpenObject(tctx, res.Src)
+	if err != nil {
+		if tctx.Err() != nil {
+			err = ctxErr(ctx, tctx)
+		}
+		return fail(err)
+	}
+	defer r.Close()
+	limit := d.maxBytes()
+	if limit > 0 && size > limit {
+		return fail(fmt.Errorf("%w: %d bytes exceeds the limit of %d bytes", ErrTooLarge, size, limit))
+	}
+	bufSize := 64 << 10
+	if size >= 0 && size <= cmp.Or(limit, DefaultMaxBytes) {
+		bufSize = int(size) + bytes.MinRead
+	}
+	var lr io.Reader = r
+	if limit > 0 {
+		lr = io.LimitReader(r, limit+1)
+	}
+	data, err := readAll(lr, bufSize, limit)
+	res.Body = time.Since(start)
+	switch {
+	case err == errOverLimit:
+		return fail(fmt.Errorf("%w: object exceeds the limit of %d bytes", ErrTooLarge, limit))
+	case err != nil && tctx.Err() != nil:
+		return fail(ctxErr(ctx, tctx))
+	case err != nil:
+		return fail(err)
+	}
+	res.Data = data
+	if res.Format, err = checkImage(res.Data, ""); err != nil {
 		return fail(err)
 	}
 	return nil

@@ -203,7 +203,7 @@ func baseStem(src string) string {
 // rawBase returns the percent-decoded last element of the path in src, a
 // URL or a local path.
 func rawBase(src string) string {
-	kind, u, _ := classify(src)
+	kind, u, _ := classify(src, true)
 	if kind == localPath {
 		return filepath.Base(src)
 	}

@@ -16,12 +16,14 @@ const (
 	httpURL
 	fileURL
 	localPath
+	objectURL
 )
 
 // classify tells what src names: an http(s) URL, a file URL, or a local
-// path. Anything else that looks like a URL ("scheme://...") is
-// unsupported. A Windows path such as C:\x.jpg is a local path.
-func classify(src string) (sourceKind, *url.URL, error) {
+// path; with objects, any other URL ("scheme://...") is an object of a
+// store, for objects to open, and without, unsupported. A Windows path
+// such as C:\x.jpg is a local path.
+func classify(src string, objects bool) (sourceKind, *url.URL, error) {
 	scheme, _, isURL := strings.Cut(src, "://")
 	if !isURL || strings.ContainsAny(scheme, `/\.`) {
 		if src == "" {
@@ -44,6 +46,9 @@ func classify(src string) (sourceKind, *url.URL, error) {
 			return unsupported, u, fmt.Errorf("%w: file URL on host %q", ErrUnsupported, u.Host)
 		}
 		return fileURL, u, nil
+	}
+	if objects && u.Host != "" {
+		return objectURL, u, nil
 	}
 	return unsupported, u, fmt.Errorf("%w: scheme %q", ErrUnsupported, u.Scheme)
 }
