@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"image/color"
 	"iter"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -20,9 +20,9 @@ import (
 
 	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
-	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/report"
+	"github.com/fanout-dev/fanout/store"
 )
 
 // Defaults of [Config].
@@ -42,6 +42,24 @@ type Config struct {
 	// OutDir is the folder outputs are written to; it is created if
 	// needed. Empty means the current folder.
 	OutDir string
+
+	// Out, if not nil, is the store location outputs are written to
+	// instead of OutDir (file:///shared/out, s3://bucket/prefix, ...),
+	// with the same names and folders, each object written atomically;
+	// Config.SkipExisting asks the store. The caller opens it
+	// (store.Open) and closes it after Run.
+	Out *store.Bucket
+
+	// Refs sends items as references when Out is set and the item's
+	// source is an http(s) or object-store URL ([IsReference]): the task
+	// carries the source's URL, Out's URL and the output's key instead of
+	// the image, the machine that runs it fetches the source (with its
+	// own download.Downloader: the same retries and limits) and writes
+	// the output itself, and its result carries only the outcome. Set it
+	// when Executor's work runs on machines that reach the sources and
+	// Out (a cluster); the bytes then never pass through this process.
+	// Other items, and every item when Out is nil, travel as bytes.
+	Refs bool
 
 	// Name is the output name template. {name} is the source's file name
 	// (made safe and unique, with the extension of the output format),
@@ -225,14 +243,12 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if cfg.OutDir == "" {
 		cfg.OutDir = "."
 	}
-	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("batch: output folder: %w", err)
+	var out outputs = folder(cfg.OutDir)
+	if cfg.Out != nil {
+		out = bucket{cfg.Out}
 	}
-	// Leftover temporary files of an interrupted run are never outputs.
-	// Those modified in the last minute may belong to another run writing
-	// into the same folder, and stay.
-	if err := atomicfile.CleanTemp(cfg.OutDir, time.Minute); err != nil {
-		return nil, fmt.Errorf("batch: output folder: %w", err)
+	if err := out.prepare(ctx); err != nil {
+		return nil, err
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -240,7 +256,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if cfg.Downloads <= 0 {
 		cfg.Downloads = DefaultDownloads
 	}
-	r := &runner{cfg: cfg, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, namer: cfg.Namer}
+	r := &runner{cfg: cfg, out: out, fetcher: cfg.Fetcher, ex: cfg.Executor, task: cfg.Task, namer: cfg.Namer}
 	if r.namer == nil {
 		r.namer = new(download.Namer)
 	}
@@ -249,7 +265,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		defer d.CloseIdleConnections()
 		r.fetcher = d
 	}
-	if err := restoreClaims(r.namer, cfg.OutDir); err != nil {
+	if err := r.restoreClaims(ctx, r.namer, ""); err != nil {
 		return nil, err
 	}
 	if r.ex == nil {
@@ -300,7 +316,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		if err == nil {
 			// Names are reserved in input order, so they do not depend
 			// on which download finishes first.
-			out, err = r.outputPath(idx, src)
+			out, err = r.outputPath(ctx, idx, src)
 		}
 		r.started()
 		wg.Go(func() {
@@ -309,7 +325,7 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 		})
 	}
 	wg.Wait()
-	r.saveClaims()
+	r.saveClaims(context.WithoutCancel(ctx))
 	rep := r.rec.Report()
 	switch {
 	case urls && files:
@@ -338,6 +354,7 @@ func outputFull(err error) bool {
 // runner is the state of one Run.
 type runner struct {
 	cfg     Config
+	out     outputs
 	fetcher Fetcher
 	ex      *parallel.Executor
 	task    *parallel.Task[Job, Output]
@@ -363,9 +380,13 @@ func (r *runner) started() {
 
 // item runs one source through the pipeline and records its outcome.
 func (r *runner) item(ctx context.Context, id report.ItemID, src, out string, err error) {
-	res := report.Result{Output: out}
+	res := report.Result{Output: r.out.show(out)}
 	if err == nil {
-		err = r.process(ctx, id, src, &res)
+		if r.cfg.Refs && r.cfg.Out != nil && IsReference(src) {
+			err = r.processRef(ctx, id, src, out, &res)
+		} else {
+			err = r.process(ctx, id, src, out, &res)
+		}
 	}
 	var it report.Item
 	switch {
@@ -402,11 +423,9 @@ func (r *runner) item(ctx context.Context, id report.ItemID, src, out string, er
 
 // process fetches, processes and writes one item. The output file is
 // written atomically and only once everything before it succeeded.
-func (r *runner) process(ctx context.Context, id report.ItemID, src string, res *report.Result) error {
-	if r.cfg.SkipExisting {
-		if _, err := os.Stat(res.Output); err == nil {
-			return ErrExists
-		}
+func (r *runner) process(ctx context.Context, id report.ItemID, src, out string, res *report.Result) error {
+	if err := r.skip(ctx, out); err != nil {
+		return err
 	}
 
 	t0 := time.Now()
@@ -431,7 +450,7 @@ func (r *runner) process(ctx context.Context, id report.ItemID, src string, res 
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	o, t3, err := r.compute(ctx, id, lane, src, res, fr.Data, t1)
+	o, t3, err := r.compute(ctx, id, lane, src, res, ref{}, fr.Data, t1)
 	// Writing is disk work, not CPU work: the lane goes to the next item
 	// while this one is written (and fsynced).
 	r.lanes <- lane
@@ -441,14 +460,11 @@ func (r *runner) process(ctx context.Context, id report.ItemID, src string, res 
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
-	if err := os.MkdirAll(filepath.Dir(res.Output), 0o755); err != nil {
-		return fmt.Errorf("batch: output folder: %w", err)
-	}
-	if err := atomicfile.WriteFile(res.Output, o.Data, 0o644); err != nil {
+	if err := r.out.write(ctx, out, o.Data); err != nil {
 		if outputFull(err) {
 			r.stop(fmt.Errorf("%w (%w): the batch stops", ErrOutputFull, err))
 		}
-		return err // "atomicfile: write <output>: <cause>"
+		return err // "atomicfile: write <output>: <cause>", "store: write <URL>: <cause>"
 	}
 	r.rec.Phase(id, report.Writing, t3, time.Now())
 	res.BytesOut = int64(len(o.Data))
@@ -458,10 +474,50 @@ func (r *runner) process(ctx context.Context, id report.ItemID, src string, res 
 	return nil
 }
 
-// compute runs the image task on data, on the worker lane the caller
-// holds, and records its phases. It returns the task's output and when it
-// arrived.
-func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src string, res *report.Result, data []byte, t1 time.Time) (Output, time.Time, error) {
+// skip returns ErrExists when Config.SkipExisting is set and out exists.
+func (r *runner) skip(ctx context.Context, out string) error {
+	if !r.cfg.SkipExisting {
+		return nil
+	}
+	ok, err := r.out.exists(ctx, out)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		return ErrExists
+	}
+	return nil
+}
+
+// processRef sends one item as a reference job: the task fetches src and
+// writes out itself, and only the outcome comes back.
+func (r *runner) processRef(ctx context.Context, id report.ItemID, src, out string, res *report.Result) error {
+	t0 := time.Now()
+	if err := r.skip(ctx, out); err != nil {
+		return err
+	}
+	var lane int
+	select {
+	case lane = <-r.lanes:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { r.lanes <- lane }()
+	o, _, err := r.compute(ctx, id, lane, src, res, ref{output: r.cfg.Out.Location().String(), key: out}, nil, t0)
+	if err != nil {
+		return err
+	}
+	res.BytesIn, res.BytesOut = o.BytesIn, o.BytesOut
+	return nil
+}
+
+// ref is the output of a reference job: its store location's URL and key.
+type ref struct{ output, key string }
+
+// compute runs the image task on data (or, with a reference, on the
+// source the task fetches), on the worker lane the caller holds, and
+// records its phases. It returns the task's output and when it arrived.
+func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src string, res *report.Result, to ref, data []byte, t1 time.Time) (Output, time.Time, error) {
 	t2 := time.Now()
 	r.rec.Phase(id, report.Waiting, t1, t2)
 	r.rec.PinWorker(id, lane)
@@ -469,6 +525,8 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src st
 	job := Job{
 		Source:          src,
 		Data:            data,
+		Output:          to.output,
+		Key:             to.key,
 		Ops:             r.cfg.Ops.String(),
 		Format:          r.outFormat(src),
 		Quality:         r.cfg.Quality,
@@ -491,17 +549,30 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src st
 	}
 	// The phases are measured where the task ran; place them so that they
 	// end when its result arrived. What is left of the span (queueing,
-	// transport to a worker process or machine) counts as waiting.
-	enc := t3.Add(-o.Encode)
+	// transport to a worker process or machine) counts as waiting. A
+	// reference job also fetched its source first and wrote its output
+	// last.
+	wr := t3.Add(-o.Write)
+	enc := wr.Add(-o.Encode)
 	proc := enc.Add(-o.Process)
 	dec := proc.Add(-o.Decode)
-	if dec.Before(t2) {
-		dec = t2
+	fetch := dec.Add(-o.Fetch)
+	if fetch.Before(t2) {
+		fetch = t2
 	}
-	r.rec.Phase(id, report.Waiting, t2, dec)
+	if dec.Before(fetch) {
+		dec = fetch
+	}
+	r.rec.Phase(id, report.Waiting, t2, fetch)
+	if o.Fetch > 0 {
+		r.rec.Phase(id, report.Downloading, fetch, dec)
+	}
 	r.rec.Phase(id, report.Decoding, dec, proc)
 	r.rec.Phase(id, report.Processing, proc, enc)
-	r.rec.Phase(id, report.Encoding, enc, t3)
+	r.rec.Phase(id, report.Encoding, enc, wr)
+	if o.Write > 0 {
+		r.rec.Phase(id, report.Writing, wr, t3)
+	}
 	res.Path = o.Path
 	res.Width, res.Height = o.InWidth, o.InHeight
 	res.OutWidth, res.OutHeight = o.Width, o.Height
@@ -541,7 +612,7 @@ func (r *runner) outFormat(src string) imgproc.Format {
 
 // outputPath reserves the output file name of the item at idx: in OutDir,
 // or in the same place below it as src below one of Config.Roots.
-func (r *runner) outputPath(idx int, src string) (string, error) {
+func (r *runner) outputPath(ctx context.Context, idx int, src string) (string, error) {
 	sub := r.subdir(src)
 	namer := r.namer
 	if sub != "" {
@@ -551,7 +622,7 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 		if namer = r.namers[sub]; namer == nil {
 			namer = new(download.Namer)
 			r.namers[sub] = namer
-			if err := restoreClaims(namer, filepath.Join(r.cfg.OutDir, sub)); err != nil {
+			if err := r.restoreClaims(ctx, namer, sub); err != nil {
 				return "", err
 			}
 		}
@@ -579,7 +650,7 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 	if !filepath.IsLocal(out) || strings.ContainsAny(out, `/\`) {
 		return "", fmt.Errorf("batch: output name %q from template %q is not a plain file name", out, r.cfg.Name)
 	}
-	return filepath.Join(r.cfg.OutDir, sub, out), nil
+	return r.out.join(sub, out), nil
 }
 
 // ClaimsFile is the file, in an output folder, that keeps which source
@@ -589,18 +660,19 @@ func (r *runner) outputPath(idx int, src string) (string, error) {
 // Config.SkipExisting finds it. It is written only where names clashed.
 const ClaimsFile = ".fanout-names"
 
-// restoreClaims gives namer the claims of the folder dir, if it has any.
-func restoreClaims(namer *download.Namer, dir string) error {
-	f, err := os.Open(filepath.Join(dir, ClaimsFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+// restoreClaims gives namer the claims of the output folder sub, if it
+// has any.
+func (r *runner) restoreClaims(ctx context.Context, namer *download.Namer, sub string) error {
+	name := r.out.join(sub, ClaimsFile)
+	b, err := r.out.read(ctx, name)
 	if err != nil {
 		return fmt.Errorf("batch: output names: %w", err)
 	}
-	defer f.Close()
-	if err := namer.ReadClaims(f); err != nil {
-		return fmt.Errorf("batch: output names %s: %w", f.Name(), err)
+	if b == nil {
+		return nil
+	}
+	if err := namer.ReadClaims(bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("batch: output names %s: %w", r.out.show(name), err)
 	}
 	return nil
 }
@@ -609,18 +681,18 @@ func restoreClaims(namer *download.Namer, dir string) error {
 // depend on the order of the sources. It is an aid to a later run, not an
 // output: a folder where it cannot be written (full, say) keeps the one
 // it had.
-func (r *runner) saveClaims() {
-	save := func(namer *download.Namer, dir string) {
+func (r *runner) saveClaims(ctx context.Context) {
+	save := func(namer *download.Namer, sub string) {
 		if !namer.Clashed() {
 			return
 		}
 		var b strings.Builder
 		namer.WriteClaims(&b) // a strings.Builder does not fail
-		atomicfile.WriteFile(filepath.Join(dir, ClaimsFile), []byte(b.String()), 0o644)
+		r.out.write(ctx, r.out.join(sub, ClaimsFile), []byte(b.String()))
 	}
-	save(r.namer, r.cfg.OutDir)
+	save(r.namer, "")
 	for sub, namer := range r.namers {
-		save(namer, filepath.Join(r.cfg.OutDir, sub))
+		save(namer, sub)
 	}
 }
 

@@ -21,9 +21,15 @@ const TaskName = "fanout.image"
 // Job is the input of the image task: one image's bytes and what to do
 // with them. It crosses process and machine boundaries, so it holds only
 // data.
+//
+// A reference job (Output set) carries no bytes: the task fetches Source
+// (an http(s) or object-store URL) itself and writes the result as Key in
+// the store location Output, and its [Output] carries only the outcome.
 type Job struct {
-	Source          string            // where the bytes came from, for messages
-	Data            []byte            // the encoded image, in any supported format
+	Source          string            // where the bytes came from, for messages; of a reference job, what to fetch
+	Data            []byte            // the encoded image, in any supported format; empty in a reference job
+	Output          string            // reference job: the URL of the store location the result is written to (store.Parse)
+	Key             string            // reference job: the result's key in Output
 	Ops             string            // operation list, as parsed by imgproc.ParseOps
 	Format          imgproc.Format    // output format; empty means the input's own
 	Quality         int               // JPEG or WebP quality; 0 means the format's default
@@ -53,6 +59,12 @@ type Output struct {
 	Decode        time.Duration  // time spent decoding
 	Process       time.Duration  // time spent in the operations
 	Encode        time.Duration  // time spent encoding
+
+	// Of a reference job, whose Data stays empty: the sizes of the
+	// source and of the output written, and the time spent fetching and
+	// writing them.
+	BytesIn, BytesOut int64
+	Fetch, Write      time.Duration
 }
 
 // Limits are what a task allows any job, whatever the job asks: a worker
@@ -84,6 +96,13 @@ func Register(r *parallel.Registry, lim Limits) *parallel.Task[Job, Output] {
 // passes a function that sends the job there. The limits are applied
 // around run, in the calling process, so they hold whatever the child's
 // own registry says.
+//
+// Reference jobs are fetched and written in the calling process too, so
+// that run gets the bytes and returns them as for any job: sources with a
+// download.Downloader with its default retries and timeouts and
+// lim.MaxInput as its size cap (object-store sources through store), and
+// outputs through the store locations the jobs name, each opened once and
+// kept open for the life of the process.
 func RegisterWith(r *parallel.Registry, lim Limits, run func(context.Context, Job) (Output, error)) *parallel.Task[Job, Output] {
 	if lim != (Limits{}) {
 		process := run
@@ -106,7 +125,8 @@ func RegisterWith(r *parallel.Registry, lim Limits, run func(context.Context, Jo
 			return out, err
 		}
 	}
-	return parallel.Register(r, TaskName, parallel.Gob, run)
+	// Outermost, so that the limits hold the bytes of a reference job too.
+	return parallel.Register(r, TaskName, parallel.Gob, withRefs(lim, run))
 }
 
 // Process decodes job.Data, applies job.Ops and encodes the result. A
@@ -183,7 +203,7 @@ func Process(ctx context.Context, job Job) (Output, error) {
 		InWidth:  inw,
 		InHeight: inh,
 		Codec:    pic.Codec,
-		Path:     path(pic, img),
+		Path:     pixelPath(pic, img),
 		Decode:   t1.Sub(t0),
 		Process:  t2.Sub(t1),
 		Encode:   t3.Sub(t2),
@@ -250,9 +270,9 @@ func background(c *color.NRGBA) color.Color {
 	return *c
 }
 
-// path describes how pic was decoded and what the operations made of it:
+// pixelPath describes how pic was decoded and what the operations made of it:
 // the shrink-on-load scale, if any, and the pixels' representation.
-func path(pic *imgproc.Picture, out image.Image) string {
+func pixelPath(pic *imgproc.Picture, out image.Image) string {
 	var kind string
 	switch m := out.(type) {
 	case *image.YCbCr:
