@@ -23,6 +23,7 @@ import (
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 	"github.com/fanout-dev/fanout/report"
+	"github.com/fanout-dev/fanout/store"
 )
 
 const imagesUsage = `Usage: fanout images [flags] SOURCE...
@@ -32,13 +33,23 @@ processed_<name> into the output folder. Downloads and processing overlap:
 each image is processed as soon as its bytes arrive.
 
 A SOURCE is an http(s) URL, a file:// URL, a file, a folder (its image files),
-@FILE or --list FILE (one source per line), or - (sources on stdin).
-Flags may come before or after the sources.
+an object-store URL (s3://bucket/key.jpg, or s3://bucket/prefix for the
+images below it; gs://, azblob:// too), @FILE or --list FILE (one source per
+line), or - (sources on stdin). Flags may come before or after the sources.
+
+The output (-o) is a folder, or a URL of a folder every machine reaches
+(file:///shared/out) or of an object store (s3://bucket/prefix?region=R, with
+&endpoint=URL&use_path_style=true for S3-compatible servers; gs://bucket/prefix,
+azblob://container/prefix), credentials from the store's usual environment
+(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ...). Each object is written
+whole or not at all. With --nats and such an output, URL sources go to the
+workers as references: each worker downloads and writes its images itself.
 
 Examples:
   fanout images --blur 15 https://example.com/a.jpg https://example.com/b.jpg
   fanout images photos/ -o out --ops "resize=800x,blur=2" --format png
   fanout images --list urls.txt --blur 15 --skip-existing --report run.html
+  fanout images --list urls.txt --nats nats://host:4222 -o s3://bucket/out?region=eu-west-1
 
 Exit status: 0 all done, 1 some items failed, 2 bad usage, 130 interrupted
 (run again with --skip-existing to finish the batch).
@@ -77,8 +88,8 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func (f *imagesFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "o", ".", "output `folder`")
-	fs.StringVar(&f.out, "out", ".", "output `folder` (same as -o)")
+	fs.StringVar(&f.out, "o", ".", "output `folder`, or its URL: file:///shared/out, s3://bucket/prefix?region=..., gs://..., azblob://...")
+	fs.StringVar(&f.out, "out", ".", "output `folder` or URL (same as -o)")
 	fs.Float64Var(&f.blur, "blur", 0, "Gaussian blur of standard deviation `sigma`, as Pillow's GaussianBlur (applied first)")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated operation `list`, e.g. \"resize=800x,blur=2,grayscale\" (see Operations below)")
 	fs.StringVar(&f.name, "name", batch.DefaultName, "output name `template`: {name}, {base}, {ext}, {n} or {n:03} (zero-padded)")
@@ -160,6 +171,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := f.check(); err != nil {
 		return cmd.fail(err)
 	}
+	var err error
 	ops, _ := f.opList()                       // checked
 	codec, _ := imgproc.ParseJPEGCodec(f.jpeg) // checked
 	bg, _ := parseColour(f.background)         // checked
@@ -176,7 +188,21 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 
 	tk := newTasks(batch.Limits{})
+	buckets := new(store.Buckets) // object-store sources, and the output if it is a URL
+	defer buckets.Close()
+	var out *store.Bucket
+	if store.IsURL(f.out) {
+		loc, _ := store.Parse(f.out) // checked
+		if out, err = buckets.Open(ctx, loc); err != nil {
+			fmt.Fprintf(stderr, "fanout images: -o: %v\n", err)
+			return exitFailed
+		}
+	}
+	so := f.sourceOptions()
+	so.objects = buckets
 	cfg := batch.Config{
+		Out:             out,
+		Refs:            f.nats.url != "",
 		OutDir:          f.out,
 		Name:            f.name,
 		Ops:             ops,
@@ -207,6 +233,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		StallTimeout: f.stallTimeout,
 		MaxBytes:     f.maxBytes,
 		Namer:        cfg.Namer, // each source remembered once
+		Objects:      buckets,
 	}
 	defer dl.CloseIdleConnections()
 	cfg.Fetcher = dl
@@ -225,7 +252,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	total := -1
 	if isTerminal(stderr) && !f.json && !f.quiet && !readsStdin(srcArgs, f.lists) {
 		total = 0
-		for range sources(ctx, srcArgs, f.lists, f.sourceOptions(), nil) {
+		for range sources(ctx, srcArgs, f.lists, so, nil) {
 			total++
 		}
 	}
@@ -233,7 +260,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.OnStart = prog.started
 	cfg.OnItem = prog.ended
 
-	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, f.sourceOptions(), stdin))
+	rep, err := batch.Run(ctx, cfg, sources(ctx, srcArgs, f.lists, so, stdin))
 	prog.close()
 	if rep == nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
@@ -309,6 +336,13 @@ func (f *imagesFlags) check() error {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return fmt.Errorf("--report %s: no folder %s to write it in", f.report, dir)
 		}
+	}
+	if store.IsURL(f.out) {
+		if _, err := store.Parse(f.out); err != nil {
+			return fmt.Errorf("-o: %v", err)
+		}
+	} else if strings.Contains(f.out, "://") {
+		return fmt.Errorf("-o %s: not a folder, and not a URL of scheme file, s3, gs or azblob", f.out)
 	}
 	if _, err := parseColour(f.background); err != nil {
 		return fmt.Errorf("--background: %v", err)

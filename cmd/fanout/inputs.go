@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/fanout-dev/fanout/store"
 )
 
 // imageExts are the file extensions a folder walk picks up. Files named on
@@ -49,6 +51,8 @@ func sources(ctx context.Context, args, lists []string, so sourceOptions, stdin 
 				ok = expandList(ctx, "-", so, stdin, yield)
 			case strings.HasPrefix(a, "@"):
 				ok = expandList(ctx, a[1:], so, stdin, yield)
+			case store.IsObjectURL(a):
+				ok = expandObjects(ctx, a, so, yield)
 			case isURL(a):
 				ok = yield(a, nil)
 			default:
@@ -68,21 +72,23 @@ func readsStdin(args, lists []string) bool {
 	return slices.Contains(lists, "-") || slices.Contains(args, "-") || slices.Contains(args, "@-")
 }
 
-// isURL reports whether s names a remote or file URL rather than a path.
+// isURL reports whether s names a remote, object-store or file URL rather
+// than a path.
 func isURL(s string) bool {
 	for _, p := range []string{"http://", "https://", "file://"} {
 		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
 			return true
 		}
 	}
-	return false
+	return store.IsObjectURL(s)
 }
 
 // sourceOptions are how lists are read and folders walked.
 type sourceOptions struct {
-	null             bool     // lists are NUL-separated
-	depth            int      // folder levels walked below a folder source; 0: all
-	include, exclude []string // patterns (path.Match) a file's name must match, and must not
+	null             bool           // lists are NUL-separated
+	depth            int            // folder levels walked below a folder source; 0: all
+	include, exclude []string       // patterns (path.Match) a file's name must match, and must not
+	objects          *store.Buckets // where object-store sources given as folders are listed; nil: each is one object
 }
 
 // selected reports whether a file found in a folder is taken: an image by
@@ -139,6 +145,59 @@ func expandPath(ctx context.Context, p string, so sourceOptions, yield func(stri
 		if !yield(f, nil) {
 			return false
 		}
+	}
+	return true
+}
+
+// expandObjects yields an object-store URL as it is when it names an
+// object, and as the image objects below it that so selects when it names
+// a folder (a prefix, or a URL ending in "/"), in the store's order, each
+// with the URL's options.
+func expandObjects(ctx context.Context, src string, so sourceOptions, yield func(string, error) bool) bool {
+	if so.objects == nil {
+		return yield(src, nil)
+	}
+	loc, key, err := store.SplitObject(src)
+	if err != nil {
+		// A bucket alone: the folder of all its objects.
+		if loc, err = store.Parse(src); err != nil {
+			return yield(src, err)
+		}
+		key = strings.TrimSuffix(loc.Prefix, "/")
+		loc.Prefix = ""
+	}
+	b, err := so.objects.Open(ctx, loc)
+	if err != nil {
+		return yield(src, err)
+	}
+	if !strings.HasSuffix(strings.SplitN(src, "?", 2)[0], "/") && key != "" {
+		ok, err := b.Exists(ctx, key)
+		if err != nil {
+			return yield(src, err)
+		}
+		if ok {
+			return yield(src, nil)
+		}
+	}
+	n := 0
+	for k, err := range b.List(ctx, key) {
+		if err != nil {
+			return yield(src, err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(k, key), "/")
+		if so.depth > 0 && strings.Count(rel, "/") >= so.depth {
+			continue
+		}
+		if !so.selected(path.Base(k)) {
+			continue
+		}
+		n++
+		if !yield(loc.Object(k), nil) {
+			return false
+		}
+	}
+	if n == 0 {
+		return yield(src, fmt.Errorf("read %s: no such object, and no images below it", src))
 	}
 	return true
 }

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/internal/s3test"
+)
+
+// procIO returns the bytes a process has read and written through system
+// calls so far (rchar + wchar of /proc/PID/io): its network traffic,
+// pipes and files. ok is false when the process is gone.
+func procIO(pid int) (n int64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ": ")
+		if k == "rchar" || k == "wchar" {
+			x, _ := strconv.ParseInt(v, 10, 64)
+			n += x
+		}
+	}
+	return n, true
+}
+
+// runMeasured runs fanout with args and returns its exit status, stderr and
+// the bytes it read and wrote (procIO, sampled until it exits).
+func runMeasured(t *testing.T, args ...string) (int, string, int64) {
+	t.Helper()
+	cmd := fanoutCmd(t, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	wg.Go(func() {
+		for {
+			if n, ok := procIO(cmd.Process.Pid); ok && n > last {
+				last = n
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	})
+	cmd.Wait()
+	close(done)
+	wg.Wait()
+	return cmd.ProcessState.ExitCode(), stderr.String(), last
+}
+
+// TestImagesClusterReferences runs one batch of URLs on a cluster of two
+// worker processes three ways: into a local folder (the images travel
+// through the submitter), into an S3 bucket (versitygw) and into a
+// file:// folder (references: the workers download and write themselves).
+// Every output is whole, and the submitter's own I/O per image is measured:
+// in reference mode it carries no image.
+func TestImagesClusterReferences(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server, an S3 server and five processes")
+	}
+	if _, ok := procIO(os.Getpid()); !ok {
+		t.Skip("needs /proc/PID/io to measure the submitter's I/O")
+	}
+	s3 := s3test.Start(t, "photos")
+	s3.Setenv(t) // for the submitter and the workers, children of this test
+	srv := newCmdTestServer(t)
+	url, token := srv.ClientURL(), "right-token"
+
+	photos := []string{"kde-fallenleaf.jpg", "skimage-coffee.jpg", "kde-coldripple.jpg", "skimage-chelsea.jpg"}
+	const n = 16
+	files := map[string][]byte{}
+	var srcs []string
+	var in int64
+	for i := range n {
+		p := fmt.Sprintf("/p/photo-%02d.jpg", i)
+		files[p] = demoPhoto(t, photos[i%len(photos)])
+		in += int64(len(files[p]))
+		srcs = append(srcs, p)
+	}
+	web := imageServer(t, files, 0)
+	startWorker(t, url, token)
+	startWorker(t, url, token)
+
+	shared := t.TempDir()
+	local := t.TempDir()
+	runs := []struct {
+		name, out string
+		dir       string // where the outputs land on disk
+	}{
+		{"bytes, local folder", local, local},
+		{"references, s3://", s3.URL("photos/out"), filepath.Join(s3.Dir, "photos", "out")},
+		{"references, file://", "file://" + filepath.ToSlash(shared), shared},
+	}
+	// The submitter's I/O per image is the difference between a batch of
+	// n images and one of a single image, over n-1: what it costs to start
+	// (loading libraries, connecting) is the same in both.
+	per := map[string]float64{}
+	for _, run := range runs {
+		measure := func(srcs []string) (int64, string) {
+			args := []string{"images", "--nats", url, "--token", token, "--ack-wait", "2s", "--quiet",
+				"--ops", "resize=800x", "-o", run.out}
+			for _, s := range srcs {
+				args = append(args, web.URL+s)
+			}
+			code, stderr, io := runMeasured(t, args...)
+			if code != 0 || !strings.Contains(stderr, fmt.Sprintf("%d done, 0 failed", len(srcs))) {
+				t.Fatalf("%s: exit status %d, want every image done:\n%s", run.name, code, stderr)
+			}
+			return io, stderr
+		}
+		one, _ := measure(srcs[:1])
+		all, _ := measure(srcs)
+		names := checkNoPartialFiles(t, run.dir)
+		if len(names) != n {
+			t.Errorf("%s: %d outputs, want %d: %v", run.name, len(names), n, names)
+		}
+		for _, name := range names {
+			data, _ := os.ReadFile(filepath.Join(run.dir, name))
+			if pic, err := imgproc.Decode(data, nil); err != nil || pic.Width != 800 {
+				t.Errorf("%s: %s is not an 800 px wide image: %v", run.name, name, err)
+			}
+		}
+		per[run.name] = float64(all-one) / (n - 1)
+		t.Logf("%s: the submitter read and wrote %d bytes for 1 image, %d for %d: %.0f per image (the images average %d bytes)",
+			run.name, one, all, n, per[run.name], in/n)
+	}
+	if b := per["bytes, local folder"]; b < float64(in/n) {
+		t.Errorf("bytes through the submitter per image in byte mode: %.0f, want at least the image (%d)", b, in/n)
+	}
+	for _, name := range []string{"references, s3://", "references, file://"} {
+		if per[name] > 2048 {
+			t.Errorf("%s: %.0f bytes through the submitter per image, want at most 2 KB", name, per[name])
+		}
+	}
+
+	// --skip-existing asks the store: nothing is sent again.
+	args := []string{"images", "--nats", url, "--token", token, "--quiet", "--skip-existing", "--ops", "resize=800x", "-o", s3.URL("photos/out")}
+	for _, s := range srcs {
+		args = append(args, web.URL+s)
+	}
+	if code, stderr, _ := runMeasured(t, args...); code != 0 || !strings.Contains(stderr, fmt.Sprintf("0 done, 0 failed, %d skipped", n)) {
+		t.Errorf("--skip-existing into s3: exit status %d, want every image skipped:\n%s", code, stderr)
+	}
+}
+
+// TestImagesObjectSources reads sources from an S3 bucket in a local run:
+// a prefix as a folder of images, one object by its key, and a key that
+// names nothing, which fails alone with its cause.
+func TestImagesObjectSources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an S3 server")
+	}
+	s3 := s3test.Start(t, "photos")
+	s3.Setenv(t)
+	for name, data := range map[string][]byte{
+		"in/a.jpg": demoPhoto(t, "skimage-chelsea.jpg"), "in/sub/b.jpg": demoPhoto(t, "skimage-coffee.jpg"),
+		"in/notes.txt": []byte("not an image"), "c.jpg": demoPhoto(t, "kde-coldripple.jpg"),
+	} {
+		p := filepath.Join(s3.Dir, "photos", filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	code, _, stderr := runFanout(t, "images", "--ops", "resize=100x", "-o", out,
+		s3.URL("photos/in"), s3.URL("photos/c.jpg"), s3.URL("photos/nothing"))
+	if code != exitFailed || !strings.Contains(stderr, "3 done, 1 failed") || !strings.Contains(stderr, "no such object, and no images below it") {
+		t.Errorf("exit status %d, want 3 done and the missing key failed with its cause:\n%s", code, stderr)
+	}
+	names := checkNoPartialFiles(t, out)
+	if got := strings.Join(names, " "); got != "processed_a.jpg processed_b.jpg processed_c.jpg" {
+		t.Errorf("outputs %s", got)
+	}
+}
