@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,20 +63,45 @@ type Backend struct {
 	js     jetstream.JetStream
 	c      *cluster
 	cfg    Config
+	log    *slog.Logger
 	inline int
 	id     string // this Backend's results are on <prefix>.results.<id>.<task id>
-	cc     jetstream.ConsumeContext
 	done   chan struct{} // closed by Close
 
-	// delivered is the stream sequence of the last result the consumer
-	// handed over; the purger goroutine removes the results up to it from
-	// the results stream. wg waits for the purger.
-	delivered atomic.Uint64
-	wg        sync.WaitGroup
+	// restart asks the watcher to recreate the result consumer (the
+	// consume loop saw it deleted). wg waits for the watcher.
+	restart chan struct{}
+	wg      sync.WaitGroup
+
+	// lastResult is when the consumer last handed over a result (unix
+	// nanoseconds); acked counts the results it acknowledged.
+	lastResult atomic.Int64
+	acked      atomic.Uint64
+
+	ccMu sync.Mutex
+	cons jetstream.Consumer       // guarded by ccMu: the durable result consumer
+	cc   jetstream.ConsumeContext // guarded by ccMu: its consume loop
 
 	mu      sync.Mutex
-	waiting map[string]chan jetstream.Msg // guarded by mu: task id -> its Run's result slot
-	closed  bool                          // guarded by mu
+	waiting map[string]*waiter // guarded by mu: task id -> its Run's state
+	closed  bool               // guarded by mu
+}
+
+// waiter is a Run waiting for its result.
+type waiter struct {
+	slot    chan outcome // buffered: holds the one outcome handed over
+	subject string       // where the result will be
+	seq     uint64       // the task's sequence in the work queue, 0 until published
+	since   time.Time    // when the task was published
+	gone    time.Time    // when the task was first seen missing from the work queue with no result in sight
+}
+
+// outcome is what a Run gets: a result message, or an error when none
+// will come.
+type outcome struct {
+	header nats.Header
+	data   []byte
+	err    error
 }
 
 var _ parallel.Backend = (*Backend)(nil)
@@ -83,6 +110,13 @@ var _ parallel.Backend = (*Backend)(nil)
 // the consumer that collects this Backend's results. js is the caller's
 // client: New never dials. Requests made by New are bounded by js's default
 // timeout. New returns an error if cfg is invalid or the server refuses.
+//
+// The results are read through a durable consumer of the results stream,
+// replicated as the stream is ([Config.Replicas]), so that it survives the
+// loss of a node: the cluster moves it with the stream. A watcher
+// recreates it if it is lost all the same, and, when no result has come
+// for a few seconds while Runs wait, fetches their results from the
+// stream directly (see [Backend.Run]).
 func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -97,78 +131,272 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 		js:      js,
 		c:       c,
 		cfg:     cfg,
+		log:     cfg.Logger,
 		inline:  cfg.maxInline(js.Conn().MaxPayload()),
 		id:      nuid.Next(),
 		done:    make(chan struct{}),
-		waiting: make(map[string]chan jetstream.Msg),
+		restart: make(chan struct{}, 1),
+		waiting: make(map[string]*waiter),
 	}
-	cons, err := js.OrderedConsumer(ctx, cfg.resultsStream(), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{cfg.resultPrefix() + b.id + ".>"},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsjs: create result consumer: %w", err)
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.cc, err = cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry))
-	if err != nil {
-		return nil, fmt.Errorf("natsjs: consume results: %w", err)
+	if err := b.startConsumer(ctx); err != nil {
+		return nil, err
 	}
-	b.wg.Go(b.purgeDelivered)
+	b.lastResult.Store(time.Now().UnixNano())
+	b.wg.Go(b.watch)
 	return b, nil
 }
 
-// purgeInterval is how often a Backend removes the results it has read.
-const purgeInterval = time.Second
+// Timings of the result path.
+const (
+	// watchInterval is how often a Backend removes the results it has
+	// read and checks on its result consumer.
+	watchInterval = time.Second
+	// resultQuiet is how long no result may come, while Runs wait, before
+	// the Backend looks for their results in the stream itself.
+	resultQuiet = 5 * time.Second
+	// sweepMax is the longest pause between two such looks.
+	sweepMax = 30 * time.Second
+	// sweepBatch is how many Runs one look covers, the longest waiting
+	// first.
+	sweepBatch = 256
+	// resultAckWait is the result consumer's ack wait: a result lost on
+	// its way to the Backend (a node lost mid-delivery) comes again after
+	// it.
+	resultAckWait = 10 * time.Second
+	// resultConsumerIdle is how long the server keeps the result consumer
+	// of a Backend that stopped pulling without closing (its process
+	// died): a Backend pulls every few seconds while it lives.
+	resultConsumerIdle = time.Hour
+)
 
-// purgeDelivered removes the results this Backend has read from the results
-// stream, once per purgeInterval and at Close, so that the stream holds only
-// results nobody has read yet: a large batch does not pile up its outputs
-// on the servers' disks for ResultTTL. One purge request covers every
-// result read since the last one. The consumer delivers in stream order
-// and never goes back, so nothing it will need is removed; the server keeps
-// de-duplicating the purged results by message id.
-func (b *Backend) purgeDelivered() {
-	t := time.NewTicker(purgeInterval)
-	defer t.Stop()
-	var purged uint64 // results below this sequence are gone
-	purge := func() {
-		upTo := b.delivered.Load() + 1
-		if upTo <= purged+1 {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-		defer cancel()
-		err := b.c.results.Purge(ctx, jetstream.WithPurgeSubject(b.cfg.resultPrefix()+b.id+".>"), jetstream.WithPurgeSequence(upTo))
-		if err == nil { // otherwise try again next time; ResultTTL is the backstop
-			purged = upTo - 1
-		}
+// consumerName is the name of the durable consumer of this Backend's
+// results.
+func (b *Backend) consumerName() string { return "results_" + b.id }
+
+// startConsumer creates (or recreates) the result consumer and starts
+// consuming from it, replacing the consume loop running before, if any.
+func (b *Backend) startConsumer(ctx context.Context) error {
+	cons, err := retryRace(ctx, func() (jetstream.Consumer, error) {
+		return b.js.CreateOrUpdateConsumer(ctx, b.cfg.resultsStream(), jetstream.ConsumerConfig{
+			Durable:           b.consumerName(),
+			Description:       "results of one fanout submitter",
+			FilterSubject:     b.cfg.resultPrefix() + b.id + ".>",
+			DeliverPolicy:     jetstream.DeliverAllPolicy,
+			AckPolicy:         jetstream.AckExplicitPolicy,
+			AckWait:           resultAckWait,
+			MaxDeliver:        -1,
+			MaxAckPending:     1 << 16,
+			InactiveThreshold: resultConsumerIdle,
+			Replicas:          b.cfg.Replicas,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("natsjs: create result consumer: %w", err)
 	}
-	for {
+	cc, err := cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry), jetstream.ConsumeErrHandler(b.consumeError))
+	if err != nil {
+		return fmt.Errorf("natsjs: consume results: %w", err)
+	}
+	b.ccMu.Lock()
+	old := b.cc
+	b.cons, b.cc = cons, cc
+	b.ccMu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	return nil
+}
+
+// consumeError asks the watcher to recreate the result consumer when the
+// server says it is gone.
+func (b *Backend) consumeError(_ jetstream.ConsumeContext, err error) {
+	if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
 		select {
-		case <-t.C:
-			purge()
-		case <-b.done:
-			purge()
-			return
+		case b.restart <- struct{}{}:
+		default:
 		}
 	}
 }
 
-// deliver hands a result to the Run waiting for it. A result nobody waits
-// for (a duplicate from a task that ran twice, or the result of a cancelled
-// Run) is dropped, so each Run sees exactly one.
+// watch keeps the result path healthy until Close: once per
+// watchInterval it removes the results this Backend has acknowledged from
+// the results stream, recreates the result consumer if the server lost it,
+// and, when no result has come for resultQuiet while Runs wait, sweeps:
+// it looks for their results in the stream itself.
+func (b *Backend) watch() {
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	var purgedAt uint64     // acked count at the last purge
+	var lastSweep time.Time // when the last sweep ran
+	sweepEvery := resultQuiet
+	for {
+		select {
+		case <-t.C:
+		case <-b.restart:
+			b.recreate("the server deleted it")
+			continue
+		case <-b.done:
+			return
+		}
+		quiet := time.Since(time.Unix(0, b.lastResult.Load())) >= resultQuiet && b.numWaiting() > 0
+		if n := b.acked.Load(); n != purgedAt || quiet {
+			if b.purge() {
+				purgedAt = n
+			}
+		}
+		if !quiet {
+			sweepEvery = resultQuiet
+			continue
+		}
+		if time.Since(lastSweep) < sweepEvery {
+			continue
+		}
+		lastSweep = time.Now()
+		if b.sweep() {
+			sweepEvery = resultQuiet
+		} else {
+			sweepEvery = min(2*sweepEvery, sweepMax)
+		}
+	}
+}
+
+// recreate makes the result consumer again, after the server lost it.
+func (b *Backend) recreate(why string) {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if err := b.startConsumer(ctx); err != nil {
+		b.log.Warn("natsjs: result consumer lost; recreating it failed, will try again", "why", why, "err", err)
+		return
+	}
+	b.log.Info("natsjs: result consumer recreated", "why", why, "consumer", b.consumerName())
+}
+
+// purge removes from the results stream this Backend's results below the
+// consumer's ack floor: those it has read and acknowledged. The consumer
+// never goes back below its ack floor, so nothing it will need is removed;
+// the server keeps de-duplicating the purged results by message id. It
+// reports whether it got through, and recreates the consumer if the
+// server says it is gone.
+func (b *Backend) purge() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	b.ccMu.Lock()
+	cons := b.cons
+	b.ccMu.Unlock()
+	info, err := cons.Info(ctx)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		b.recreate("not found on the server")
+		return false
+	}
+	if err != nil {
+		return false // try again next time; ResultTTL is the backstop
+	}
+	floor := info.AckFloor.Stream
+	if floor == 0 {
+		return true
+	}
+	err = b.c.results.Purge(ctx, jetstream.WithPurgeSubject(b.cfg.resultPrefix()+b.id+".>"), jetstream.WithPurgeSequence(floor+1))
+	return err == nil
+}
+
+// numWaiting returns how many Runs wait for a result.
+func (b *Backend) numWaiting() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.waiting)
+}
+
+// sweep looks for the results of the Runs that have waited longest, at
+// most sweepBatch of them, in the results stream itself: a result the
+// consumer failed to hand over is handed over from there. For a task
+// with no result yet it checks that the task is still in the work queue
+// (waiting or running); one that has left it and whose result does not
+// appear within [Config.LostResultWait] ends its Run with [ErrNoResult].
+// It reports whether it found a result.
+func (b *Backend) sweep() bool {
+	type entry struct {
+		id string
+		w  *waiter
+	}
+	b.mu.Lock()
+	var ws []entry
+	for id, w := range b.waiting {
+		if w.seq != 0 && time.Since(w.since) >= resultQuiet {
+			ws = append(ws, entry{id, w})
+		}
+	}
+	b.mu.Unlock()
+	slices.SortFunc(ws, func(a, c entry) int { return a.w.since.Compare(c.w.since) })
+	ws = ws[:min(len(ws), sweepBatch)]
+	found, lost := 0, 0
+	for _, e := range ws {
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		raw, err := b.c.results.GetLastMsgForSubject(ctx, e.w.subject)
+		if err == nil {
+			cancel()
+			found++
+			b.hand(e.id, outcome{header: raw.Header, data: raw.Data})
+			continue
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			cancel()
+			break // the server is unreachable; next time
+		}
+		_, err = b.c.tasks.GetMsg(ctx, e.w.seq)
+		cancel()
+		switch {
+		case err == nil: // waiting or running
+			b.mu.Lock()
+			e.w.gone = time.Time{}
+			b.mu.Unlock()
+			continue
+		case !errors.Is(err, jetstream.ErrMsgNotFound):
+			continue
+		}
+		b.mu.Lock()
+		if e.w.gone.IsZero() {
+			e.w.gone = time.Now()
+		}
+		gone := e.w.gone
+		b.mu.Unlock()
+		if time.Since(gone) >= b.cfg.LostResultWait {
+			lost++
+			b.hand(e.id, outcome{err: fmt.Errorf("%w: the task left the work queue %v ago and no result was published",
+				ErrNoResult, time.Since(gone).Round(time.Second))})
+		}
+	}
+	if found > 0 || lost > 0 {
+		b.log.Info("natsjs: results fetched from the stream while the result consumer was quiet",
+			"found", found, "lost", lost, "checked", len(ws))
+	}
+	return found > 0
+}
+
+// deliver hands a result from the consumer to the Run waiting for it and
+// acknowledges it. A result nobody waits for (a duplicate from a task that
+// ran twice, a result already fetched by a sweep, or the result of a
+// cancelled Run) is dropped, so each Run sees exactly one.
 func (b *Backend) deliver(m jetstream.Msg) {
 	subj := m.Subject()
 	id := subj[strings.LastIndexByte(subj, '.')+1:]
+	b.hand(id, outcome{header: m.Headers(), data: m.Data()})
+	b.lastResult.Store(time.Now().UnixNano())
+	if m.Ack() == nil {
+		b.acked.Add(1)
+	}
+}
+
+// hand gives o to the Run waiting for task id, if any, once.
+func (b *Backend) hand(id string, o outcome) {
 	b.mu.Lock()
-	ch, ok := b.waiting[id]
+	w, ok := b.waiting[id]
 	delete(b.waiting, id)
 	b.mu.Unlock()
-	if md, err := m.Metadata(); err == nil {
-		b.delivered.Store(md.Sequence.Stream)
-	}
 	if ok {
-		ch <- m // buffered: never blocks
+		w.slot <- o // buffered, and handed once: never blocks
 	}
 }
 
@@ -196,13 +424,13 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		return nil, fmt.Errorf("natsjs: task %s: %w", name, err)
 	}
 	id := nuid.Next()
-	slot := make(chan jetstream.Msg, 1)
+	w := &waiter{slot: make(chan outcome, 1), subject: b.cfg.resultPrefix() + b.id + "." + id}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return nil, ErrClosed
 	}
-	b.waiting[id] = slot // before publishing, so that no result can be missed
+	b.waiting[id] = w // before publishing, so that no result can be missed
 	b.mu.Unlock()
 	defer b.forget(id)
 
@@ -214,7 +442,7 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	msg := nats.NewMsg(subject)
 	msg.Header.Set(hdrTask, name)
 	msg.Header.Set(hdrID, id)
-	msg.Header.Set(hdrReply, b.cfg.resultPrefix()+b.id+"."+id)
+	msg.Header.Set(hdrReply, w.subject)
 	// Publish even if ctx ends meanwhile: knowing the task's sequence is
 	// what lets a cancellation delete it.
 	if len(input) > b.inline {
@@ -245,6 +473,9 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		}
 		return nil, fmt.Errorf("natsjs: task %s: publish: %w", name, err)
 	}
+	b.mu.Lock()
+	w.seq, w.since = ack.Sequence, time.Now()
+	b.mu.Unlock()
 
 	var timeout <-chan time.Time
 	if b.cfg.ResultWait > 0 {
@@ -253,11 +484,15 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		timeout = t.C
 	}
 	select {
-	case m := <-slot:
+	case o := <-w.slot:
+		if o.err != nil {
+			keepInput = true
+			return nil, fmt.Errorf("natsjs: task %s: %w", name, o.err)
+		}
 		// A worker marks the failures that sent no dead letter (older
 		// workers mark none: their failed tasks' inputs are kept).
-		keepInput = m.Headers().Get(hdrStatus) == statusError && m.Headers().Get(hdrDropped) == ""
-		return b.result(ctx, name, m)
+		keepInput = o.header.Get(hdrStatus) == statusError && o.header.Get(hdrDropped) == ""
+		return b.result(ctx, name, o)
 	case <-ctx.Done():
 		b.cancel(id, ack.Sequence)
 		return nil, fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
@@ -271,9 +506,9 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 }
 
 // result decodes the result message of task name.
-func (b *Backend) result(ctx context.Context, name string, m jetstream.Msg) ([]byte, error) {
-	data := m.Data()
-	if obj := m.Headers().Get(hdrObject); obj != "" {
+func (b *Backend) result(ctx context.Context, name string, m outcome) ([]byte, error) {
+	data := m.data
+	if obj := m.header.Get(hdrObject); obj != "" {
 		var err error
 		data, err = b.c.objects.GetBytes(ctx, obj)
 		if err != nil {
@@ -281,7 +516,7 @@ func (b *Backend) result(ctx context.Context, name string, m jetstream.Msg) ([]b
 		}
 		b.deleteObject(obj)
 	}
-	if m.Headers().Get(hdrStatus) == statusError {
+	if m.header.Get(hdrStatus) == statusError {
 		return nil, backend.UnmarshalError(data)
 	}
 	return data, nil
@@ -325,10 +560,20 @@ func (b *Backend) Close() error {
 	}
 	b.closed = true
 	b.mu.Unlock()
-	b.cc.Stop()
-	<-b.cc.Closed()
-	close(b.done) // after the consumer stopped, so that the last purge sees every delivery
+	close(b.done) // Runs return; the watcher stops
 	b.wg.Wait()
+	b.ccMu.Lock()
+	cc := b.cc
+	b.ccMu.Unlock()
+	cc.Stop()
+	<-cc.Closed()
+	// Nobody reads this Backend's results any more: remove them and the
+	// consumer (best effort: the results expire after ResultTTL, the
+	// consumer when idle).
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	b.c.results.Purge(ctx, jetstream.WithPurgeSubject(b.cfg.resultPrefix()+b.id+".>"))
+	b.js.DeleteConsumer(ctx, b.cfg.resultsStream(), b.consumerName())
 	return nil
 }
 

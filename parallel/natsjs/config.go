@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -16,9 +17,11 @@ import (
 // Defaults of [Config].
 const (
 	DefaultPrefix     = "FANOUT"
-	DefaultAckWait    = 30 * time.Second
+	DefaultAckWait    = 10 * time.Second
 	DefaultMaxDeliver = 5
 	DefaultResultTTL  = 24 * time.Hour
+
+	DefaultLostResultWait = 30 * time.Second
 )
 
 // Config names the streams, consumers and buckets of a fanout cluster and
@@ -41,9 +44,11 @@ type Config struct {
 	Replicas int
 
 	// AckWait is how long a task may run without a sign of life before it
-	// is given to another worker. Workers send a heartbeat every AckWait/3
+	// is given to another worker. Workers send a heartbeat every AckWait/5
 	// while a task runs, so AckWait bounds the time to notice a dead worker,
-	// not the length of a task. 0 means [DefaultAckWait].
+	// not the length of a task: with the default, a crashed worker's task
+	// runs again elsewhere within 10 seconds. (A worker that stops
+	// normally hands its tasks back at once.) 0 means [DefaultAckWait].
 	AckWait time.Duration
 
 	// MaxDeliver is how many times a task is delivered before it is moved
@@ -57,10 +62,21 @@ type Config struct {
 	Backoff func(delivered int) time.Duration
 
 	// ResultWait bounds how long [Backend.Run] waits for a result after
-	// publishing its task; when it passes, the task is cancelled and Run
-	// returns an error wrapping [ErrNoResult]. 0 means no bound other than
-	// Run's context.
+	// publishing its task, however long the task waits in the queue or
+	// runs; when it passes, the task is cancelled and Run returns an error
+	// wrapping [ErrNoResult]. 0 means no such bound: Run waits while its
+	// task is in the work queue (waiting for a worker, or running with
+	// heartbeats, which AckWait, MaxDeliver and the dead-letter stream
+	// bound), and for LostResultWait after it left it.
 	ResultWait time.Duration
+
+	// LostResultWait is how long [Backend.Run] waits for a result once its
+	// task has left the work queue (done, or removed by an operator)
+	// without one to be found in the results stream, before it returns an
+	// error wrapping [ErrNoResult]. Runs check on their tasks after 5
+	// seconds without any result, then at growing intervals up to 30
+	// seconds. 0 means [DefaultLostResultWait].
+	LostResultWait time.Duration
 
 	// ResultTTL is how long results, claim-check objects and cancel flags
 	// are kept when nobody collects or deletes them (a Backend deletes
@@ -73,6 +89,14 @@ type Config struct {
 	// 0 means the server's maximum payload less 8 KiB for headers (1 MiB
 	// less 8 KiB on a default server).
 	MaxInline int
+
+	// Logger receives a Backend's recoveries at info level (its result
+	// consumer recreated, results fetched from the stream while the
+	// consumer was quiet) and its failures to recover at warn level. It is
+	// not part of the cluster's settings: submitters and workers may
+	// differ. A Worker logs to [Worker.Logger], or to this one when that
+	// is nil. nil discards.
+	Logger *slog.Logger
 }
 
 // withDefaults returns c with its zero fields replaced by their defaults, or
@@ -102,6 +126,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ResultTTL == 0 {
 		c.ResultTTL = DefaultResultTTL
 	}
+	if c.LostResultWait == 0 {
+		c.LostResultWait = DefaultLostResultWait
+	}
 	switch {
 	case c.Replicas < 0:
 		return c, fmt.Errorf("natsjs: Replicas %d must not be negative", c.Replicas)
@@ -109,6 +136,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("natsjs: AckWait %v must not be negative", c.AckWait)
 	case c.ResultWait < 0:
 		return c, fmt.Errorf("natsjs: ResultWait %v must not be negative", c.ResultWait)
+	case c.LostResultWait < 0:
+		return c, fmt.Errorf("natsjs: LostResultWait %v must not be negative", c.LostResultWait)
 	case c.ResultTTL < 0:
 		return c, fmt.Errorf("natsjs: ResultTTL %v must not be negative", c.ResultTTL)
 	case c.MaxInline < 0:

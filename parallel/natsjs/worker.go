@@ -26,6 +26,11 @@ import (
 // every few seconds when idle.
 const pullExpiry = 5 * time.Second
 
+// heartbeatsPerAckWait is how many heartbeats a running task sends per
+// AckWait: several, so that one or two lost while a cluster elects a new
+// leader do not make the server give the task to another worker.
+const heartbeatsPerAckWait = 5
+
 // Causes given to a task's context when it is stopped.
 var (
 	errCancelled = fmt.Errorf("natsjs: task cancelled by its submitter: %w", context.Canceled)
@@ -40,7 +45,7 @@ var (
 //
 // Each task runs under [backend.Invoke] (a panic becomes a
 // [parallel.PanicError]) with a heartbeat that tells the server every
-// AckWait/3 that the task is alive. Then:
+// AckWait/5 that the task is alive. Then:
 //   - success: the result is published, then the task is acknowledged
 //     (DoubleAck), so a task is never lost between the two;
 //   - an error matching [parallel.ErrPermanent] (an unknown task, an input
@@ -159,6 +164,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		inline:    cfg.maxInline(w.JS.Conn().MaxPayload()),
 		running:   make(map[string]context.CancelCauseFunc),
 		cancelled: make(map[string]time.Time),
+	}
+	if r.log == nil {
+		r.log = cfg.Logger
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -317,7 +325,7 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 
 	// The heartbeat covers the fetch of a claim-checked input too, which
 	// may take longer than AckWait.
-	stopBeat := heartbeat(m, w.cfg.AckWait/3)
+	stopBeat := heartbeat(m, w.cfg.AckWait/heartbeatsPerAckWait)
 	input := m.Data()
 	if obj := h.Get(hdrObject); obj != "" {
 		input, err = w.fetch(ctx, obj)
@@ -376,7 +384,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 	switch {
 	case err == nil:
 		// Storing a large output may take longer than AckWait.
-		stopBeat := heartbeat(m, w.cfg.AckWait/3)
+		stopBeat := heartbeat(m, w.cfg.AckWait/heartbeatsPerAckWait)
 		perr := w.publishResult(ctx, reply, id, out, false, false)
 		stopBeat()
 		if perr != nil {
