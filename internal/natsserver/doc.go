@@ -11,6 +11,7 @@
 // which [Server.Token] returns. TLS is enabled by a certificate and key; a CA
 // file in addition makes the server verify client certificates.
 //
-// A multi-node cluster is run with the nats-server binary itself, not with
-// this package; see parallel/natsjs/BENCH.md.
+// Servers form a JetStream cluster through [Options.Cluster] and
+// [Options.Routes] (the routes authenticate with the clients' credentials),
+// and serve the server's monitoring endpoint on [Options.HTTP].
 package natsserver

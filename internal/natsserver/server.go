@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -49,8 +52,28 @@ type Options struct {
 	MaxPayload int32
 
 	// NoLog silences the server's own log, which otherwise goes to
-	// standard error.
+	// standard error at info level.
 	NoLog bool
+	// Debug adds the server's debug messages to its log.
+	Debug bool
+
+	// Name is the server's name, unique in a cluster; "" lets the server
+	// make one up, which a clustered JetStream refuses.
+	Name string
+	// Cluster is the HOST:PORT other nodes of a cluster connect to;
+	// "" runs a single node.
+	Cluster string
+	// ClusterName names the cluster; "" means "fanout".
+	ClusterName string
+	// Routes are the URLs (nats://HOST:PORT) of the cluster's other nodes,
+	// or of all its nodes (a route to itself is ignored). Routes
+	// authenticate with the clients' credentials: the token, or the user
+	// and password, are added to these URLs.
+	Routes []string
+
+	// HTTP is the HOST:PORT of the server's monitoring endpoint (/varz,
+	// /jsz, /healthz, ...); "" for none.
+	HTTP string
 }
 
 // Server is a running embedded NATS server. Its methods are safe for
@@ -176,11 +199,14 @@ func serverOptions(opts Options) (*server.Options, string, error) {
 		host = "127.0.0.1"
 	}
 	s := &server.Options{
+		ServerName: opts.Name,
 		Host:       host,
 		Port:       opts.Port,
 		JetStream:  true,
 		StoreDir:   opts.StoreDir,
 		NoLog:      opts.NoLog,
+		Debug:      opts.Debug,
+		Logtime:    true,
 		NoSigs:     true,
 		Username:   opts.User,
 		Password:   opts.Password,
@@ -191,6 +217,47 @@ func serverOptions(opts Options) (*server.Options, string, error) {
 		token = NewToken()
 	}
 	s.Authorization = token
+	if opts.HTTP != "" {
+		h, p, err := splitHostPort(opts.HTTP)
+		if err != nil {
+			return nil, "", fmt.Errorf("natsserver: HTTP: %w", err)
+		}
+		s.HTTPHost, s.HTTPPort = h, p
+	}
+	if opts.Cluster == "" && len(opts.Routes) > 0 {
+		return nil, "", errors.New("natsserver: Routes need Cluster")
+	}
+	if opts.Cluster != "" {
+		h, p, err := splitHostPort(opts.Cluster)
+		if err != nil {
+			return nil, "", fmt.Errorf("natsserver: Cluster: %w", err)
+		}
+		if opts.Name == "" {
+			return nil, "", errors.New("natsserver: a clustered server needs a Name")
+		}
+		name := opts.ClusterName
+		if name == "" {
+			name = "fanout"
+		}
+		s.Cluster = server.ClusterOpts{Name: name, Host: h, Port: p, ConnectRetries: -1, ConnectBackoff: true}
+		user, pass := opts.User, opts.Password
+		if token != "" {
+			user, pass = "fanout-route", token
+		}
+		if user != "" {
+			s.Cluster.Username, s.Cluster.Password = user, pass
+		}
+		for _, r := range opts.Routes {
+			u, err := url.Parse(r)
+			if err != nil || u.Host == "" {
+				return nil, "", fmt.Errorf("natsserver: route %q is not a URL such as nats://host:6222", r)
+			}
+			if user != "" {
+				u.User = url.UserPassword(user, pass)
+			}
+			s.Routes = append(s.Routes, u)
+		}
+	}
 	if opts.TLSCert != "" {
 		tc, err := server.GenTLSConfig(&server.TLSConfigOpts{
 			CertFile: opts.TLSCert,
@@ -207,6 +274,26 @@ func serverOptions(opts Options) (*server.Options, string, error) {
 		s.TLSTimeout = 5
 	}
 	return s, token, nil
+}
+
+// splitHostPort parses HOST:PORT, an empty host meaning every interface
+// and port 0 a free port.
+func splitHostPort(hp string) (string, int, error) {
+	h, ps, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(ps)
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, fmt.Errorf("%q: port must be a number from 0 to 65535", hp)
+	}
+	if p == 0 {
+		p = -1 // the server's "pick a free port"
+	}
+	if h == "" {
+		h = "0.0.0.0"
+	}
+	return h, p, nil
 }
 
 // NewToken returns a random access token: 32 bytes from crypto/rand,
@@ -234,3 +321,28 @@ func (s *Server) Shutdown() {
 	s.ns.Shutdown()
 	s.ns.WaitForShutdown()
 }
+
+// Name returns the server's name.
+func (s *Server) Name() string { return s.ns.Name() }
+
+// MonitorAddr returns the address of the monitoring endpoint, or "" when
+// there is none.
+func (s *Server) MonitorAddr() string {
+	if a := s.ns.MonitorAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
+
+// ClusterAddr returns the address other nodes connect to, or "" for a
+// single node.
+func (s *Server) ClusterAddr() string {
+	if a := s.ns.ClusterAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
+
+// NATS returns the embedded server itself, for its monitoring data
+// (Varz, Jsz).
+func (s *Server) NATS() *server.Server { return s.ns }

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) != "" {
 		os.Exit(workerMain())
 	}
+	if os.Getenv(nodeEnv) != "" {
+		os.Exit(nodeMain())
+	}
 	os.Exit(m.Run())
 }
 

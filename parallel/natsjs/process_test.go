@@ -25,6 +25,9 @@ import (
 // process; see workerMain.
 const workerEnv = "NATSJS_TEST_WORKER_URL"
 
+// replicasEnv sets the worker process's Config.Replicas.
+const replicasEnv = "NATSJS_TEST_REPLICAS"
+
 // pauseEnv sets how long a worker process's tasks take, in milliseconds.
 const pauseEnv = "NATSJS_TEST_WORKER_PAUSE_MS"
 
@@ -51,7 +54,7 @@ func registerProcessTasks(r *parallel.Registry, pause time.Duration, out func(n 
 func workerMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	nc, err := nats.Connect(os.Getenv(workerEnv), nats.Token(testToken))
+	nc, err := nats.Connect(os.Getenv(workerEnv), nats.Token(testToken), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -73,7 +76,9 @@ func workerMain() int {
 		defer mu.Unlock()
 		fmt.Printf("run %d\n", n)
 	})
-	w := &natsjs.Worker{JS: js, Registry: r, Config: testConfig(), Concurrency: 2}
+	cfg := testConfig()
+	cfg.Replicas, _ = strconv.Atoi(os.Getenv(replicasEnv))
+	w := &natsjs.Worker{JS: js, Registry: r, Config: cfg, Concurrency: 2}
 	fmt.Println("ready")
 	if err := w.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -92,10 +97,11 @@ type workerProc struct {
 	done  chan struct{}
 }
 
-func startWorkerProc(t *testing.T, url string, pause time.Duration) *workerProc {
+func startWorkerProc(t *testing.T, url string, pause time.Duration, env ...string) *workerProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+url, fmt.Sprintf("%s=%d", pauseEnv, pause.Milliseconds()))
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
