@@ -65,7 +65,7 @@ type Backend struct {
 	cfg    Config
 	log    *slog.Logger
 	inline int
-	id     string // this Backend's results are on <prefix>.results.<id>.<task id>
+	id     string        // this Backend's results are on <prefix>.results.<id>.<task id>
 	done   chan struct{} // closed by Close
 
 	// restart asks the watcher to recreate the result consumer (the
