@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"context"
 	"errors"
 	"flag"
@@ -237,6 +238,10 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer dl.CloseIdleConnections()
 	cfg.Fetcher = dl
+	// A cluster's connection and result path say what they go through
+	// (disconnected, failover, results fetched directly, tasks waiting
+	// with no worker) on stderr.
+	f.nats.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ex, backend, closeBackend, err := f.executor(workers)
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
@@ -412,7 +417,7 @@ func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend stri
 		cfg.Backend = pb
 		return parallel.New(cfg), "isolate", func() { pb.Close() }, nil
 	case f.nats.url != "":
-		nc, err := f.nats.connect()
+		nc, err := f.nats.connect(f.nats.log)
 		if err != nil {
 			return nil, "", nil, err
 		}

@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +56,7 @@ func startServerCmd(t *testing.T, args ...string) (lines []string, rest <-chan s
 	pr, pw := io.Pipe()
 	code := make(chan int, 1)
 	go func() {
-		code <- runServer(ctx, append([]string{"--listen", "127.0.0.1:0", "--store", t.TempDir()}, args...), pw, pw)
+		code <- runServer(ctx, append([]string{"--listen", "127.0.0.1:0", "--store", t.TempDir(), "--log", "off"}, args...), pw, pw)
 		pw.Close()
 	}()
 	out := make(chan string, 100)
@@ -146,4 +150,111 @@ func TestServerGivenToken(t *testing.T) {
 		t.Fatalf("connect with NATS_TOKEN: %v", err)
 	}
 	nc.Close()
+}
+
+// serverRun is a "fanout server" running in this process.
+type serverRun struct {
+	lines  []string    // printed up to the worker command line
+	cancel func()      // stops it
+	code   chan int    // its exit status, once stopped
+	rest   chan string // what it prints after
+}
+
+// startServerArgs runs "fanout server args..." and returns once it printed
+// its worker command line.
+func startServerArgs(t *testing.T, args ...string) *serverRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	r := &serverRun{cancel: cancel, code: make(chan int, 1), rest: make(chan string, 100)}
+	go func() {
+		r.code <- runServer(ctx, args, pw, pw)
+		pw.Close()
+	}()
+	go func() {
+		defer close(r.rest)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			r.rest <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() { r.stop(t) })
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-r.rest:
+			if !ok {
+				t.Fatalf("fanout server ended early:\n%s", strings.Join(r.lines, "\n"))
+			}
+			r.lines = append(r.lines, line)
+			if strings.Contains(line, "fanout worker --nats") {
+				return r
+			}
+		case <-timeout:
+			t.Fatalf("fanout server printed no worker command line:\n%s", strings.Join(r.lines, "\n"))
+		}
+	}
+}
+
+// stop stops the server and checks that it exits with status 0.
+func (r *serverRun) stop(t *testing.T) {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	for range r.rest {
+	}
+	if c := <-r.code; c != exitOK {
+		t.Errorf("fanout server exited with %d after ctx cancel, want 0", c)
+	}
+}
+
+// freePort returns a TCP port free on loopback now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServerRestartKeepsToken restarts a server that generated its token,
+// with the same store and no token flag: it keeps the token, its worker
+// reconnects by itself and the next batch runs.
+func TestServerRestartKeepsToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server twice and two processes")
+	}
+	t.Setenv("NATS_TOKEN", "")
+	store := t.TempDir()
+	args := []string{"--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--store", store, "--log", "off"}
+	first := startServerArgs(t, args...)
+	token, ok := strings.CutPrefix(strings.TrimSpace(first.lines[len(first.lines)-2]), "export NATS_TOKEN=")
+	if !ok {
+		t.Fatalf("no generated token in:\n%s", strings.Join(first.lines, "\n"))
+	}
+	url := strings.Fields(first.lines[len(first.lines)-1])[3]
+	startWorker(t, url, token)
+	first.stop(t)
+	if fi, err := os.Stat(filepath.Join(store, serverSettingsFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("settings file: %v, %v; want mode 0600", fi, err)
+	}
+
+	second := startServerArgs(t, args...)
+	out := strings.Join(second.lines, "\n")
+	if strings.Contains(out, token) || !strings.Contains(out, "token kept in the store") {
+		t.Errorf("restarted server should reuse the kept token without printing it:\n%s", out)
+	}
+	web := imageServer(t, map[string][]byte{"/a.jpg": demoPhoto(t, "skimage-chelsea.jpg")}, 0)
+	dir := t.TempDir()
+	code, _, stderr := runFanout(t, "images", "--nats", url, "--token", token, "--ack-wait", "2s", "-o", dir, "--blur", "2", web.URL+"/a.jpg")
+	if code != exitOK {
+		t.Fatalf("batch after the restart: exit status %d:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "processed_a.jpg")); err != nil {
+		t.Error(err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -61,6 +62,7 @@ type natsOptions struct {
 	ackWait         time.Duration
 	replicas        int
 	connectionName  string
+	log             *slog.Logger // the connection's and the Backend's log; nil discards
 }
 
 // addFlags registers the connection flags on fs.
@@ -81,7 +83,7 @@ func (o *natsOptions) addFlags(fs *flag.FlagSet) {
 
 // config returns the cluster configuration the flags describe.
 func (o *natsOptions) config() natsjs.Config {
-	return natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait, Replicas: o.replicas}
+	return natsjs.Config{Prefix: o.prefix, AckWait: o.ackWait, Replicas: o.replicas, Logger: o.log}
 }
 
 // resolve fills the credentials from the environment when no flag gave
@@ -130,13 +132,41 @@ func (o *natsOptions) resolve(getenv func(string) string) error {
 }
 
 // connect dials the cluster. Its errors never contain a secret: the URL is
-// redacted.
-func (o *natsOptions) connect() (*nats.Conn, error) {
+// redacted. log, if not nil, receives the connection's life at info level:
+// connected, disconnected, reconnected (a failover when to another node),
+// nodes discovered, and its asynchronous errors at warn level.
+func (o *natsOptions) connect(log *slog.Logger) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(o.connectionName),
 		nats.Timeout(10 * time.Second),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
+	}
+	var lastServer atomic.Value // string: the node connected to last
+	if log != nil {
+		opts = append(opts,
+			nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+				log.Warn("disconnected from the cluster; reconnecting", "server", lastServer.Load(), "err", err)
+			}),
+			nats.ReconnectHandler(func(nc *nats.Conn) {
+				now, was := nc.ConnectedServerName(), lastServer.Load()
+				lastServer.Store(now)
+				if was != now {
+					log.Info("reconnected: failover to another node", "server", now, "was", was, "url", redactURL(nc.ConnectedUrlRedacted()))
+				} else {
+					log.Info("reconnected", "server", now, "url", redactURL(nc.ConnectedUrlRedacted()))
+				}
+			}),
+			nats.DiscoveredServersHandler(func(nc *nats.Conn) {
+				log.Info("cluster nodes discovered", "urls", strings.Join(nc.DiscoveredServers(), ","))
+			}),
+			nats.ErrorHandler(func(nc *nats.Conn, _ *nats.Subscription, err error) {
+				log.Warn("cluster connection", "err", err)
+			}),
+			nats.ClosedHandler(func(nc *nats.Conn) {
+				log.Info("connection closed")
+			}),
+		)
 	}
 	switch {
 	case o.token != "":
@@ -156,6 +186,11 @@ func (o *natsOptions) connect() (*nats.Conn, error) {
 	if err != nil {
 		msg := strings.ReplaceAll(err.Error(), o.url, redactURL(o.url))
 		return nil, fmt.Errorf("connect to %s: %s", redactURL(o.url), msg)
+	}
+	lastServer.Store(nc.ConnectedServerName())
+	if log != nil {
+		log.Info("connected", "server", nc.ConnectedServerName(), "url", redactURL(nc.ConnectedUrlRedacted()),
+			"cluster", nc.ConnectedClusterName())
 	}
 	return nc, nil
 }
@@ -208,7 +243,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	countFlag(fs, memoryLimit, "memory-limit", defaultWorkerMemory, true, "address-space `bytes` each task may add, in a child process of its own, so that a task over it fails alone (0: run tasks in this process, no limit)")
 	maxPixels := new(int64)
 	countFlag(fs, maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks (e.g. 50M)")
-	verbose := fs.Bool("v", false, "log every failed task")
+	verbose := fs.Bool("v", false, "log at debug level too (each failed task and each connection event are logged at info level anyway)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
@@ -254,7 +289,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 
-	nc, err := o.connect()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	o.log = log
+	nc, err := o.connect(log)
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
 		return exitFailed
@@ -265,10 +306,6 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "fanout worker: %v\n", err)
 		return exitFailed
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
 	w := &natsjs.Worker{
 		JS:           js,
 		Registry:     reg,
@@ -277,7 +314,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		Tasks:        names,
 		DrainTimeout: *drain,
 		TaskTimeout:  *taskTimeout,
-		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger:       log,
 	}
 	serving := "all tasks"
 	if len(names) > 0 {

@@ -5,9 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -52,8 +55,11 @@ type Options struct {
 	MaxPayload int32
 
 	// NoLog silences the server's own log, which otherwise goes to
-	// standard error at info level.
+	// LogTo at info level.
 	NoLog bool
+	// LogTo receives the server's log, one line per message with its time
+	// and level; nil means standard error.
+	LogTo io.Writer
 	// Debug adds the server's debug messages to its log.
 	Debug bool
 
@@ -97,15 +103,20 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsserver: start: %w", err)
 	}
+	var next server.Logger
 	if !opts.NoLog {
-		ns.ConfigureLogger()
+		w := opts.LogTo
+		if w == nil {
+			w = os.Stderr
+		}
+		next = &writerLogger{w: w, debug: opts.Debug}
 	}
 	// The server reports the failures that stop it from starting (a port in
 	// use, a JetStream store it cannot open) with Fatalf, which its own
 	// loggers implement with os.Exit, and with NoLog not at all. logger
 	// turns them into the error Start returns.
-	l := &logger{next: ns.Logger(), fatal: make(chan string, 1)}
-	ns.SetLogger(l, false, false)
+	l := &logger{next: next, fatal: make(chan string, 1)}
+	ns.SetLogger(l, opts.Debug, false)
 	ns.Start()
 	deadline := time.Now().Add(readyTimeout)
 	for !ns.ReadyForConnections(readyPoll) {
@@ -174,6 +185,32 @@ func (l *logger) Debugf(format string, v ...any) {
 func (l *logger) Tracef(format string, v ...any) {
 	if l.next != nil {
 		l.next.Tracef(format, v...)
+	}
+}
+
+// writerLogger writes the server's log to w, a line per message:
+// "2026-12-02T03:04:05.678Z [INF] message".
+type writerLogger struct {
+	mu    sync.Mutex // serialises writes to w
+	w     io.Writer
+	debug bool
+}
+
+func (l *writerLogger) log(level, format string, v ...any) {
+	line := time.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " [" + level + "] " + fmt.Sprintf(format, v...) + "\n"
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	io.WriteString(l.w, line)
+}
+
+func (l *writerLogger) Noticef(format string, v ...any) { l.log("INF", format, v...) }
+func (l *writerLogger) Warnf(format string, v ...any)   { l.log("WRN", format, v...) }
+func (l *writerLogger) Fatalf(format string, v ...any)  { l.log("FTL", format, v...) }
+func (l *writerLogger) Errorf(format string, v ...any)  { l.log("ERR", format, v...) }
+func (l *writerLogger) Tracef(format string, v ...any)  {}
+func (l *writerLogger) Debugf(format string, v ...any) {
+	if l.debug {
+		l.log("DBG", format, v...)
 	}
 }
 

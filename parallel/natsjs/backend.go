@@ -331,7 +331,7 @@ func (b *Backend) sweep() bool {
 	b.mu.Unlock()
 	slices.SortFunc(ws, func(a, c entry) int { return a.w.since.Compare(c.w.since) })
 	ws = ws[:min(len(ws), sweepBatch)]
-	found, lost := 0, 0
+	found, lost, inQueue := 0, 0, 0
 	for _, e := range ws {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		raw, err := b.c.results.GetLastMsgForSubject(ctx, e.w.subject)
@@ -349,6 +349,7 @@ func (b *Backend) sweep() bool {
 		cancel()
 		switch {
 		case err == nil: // waiting or running
+			inQueue++
 			b.mu.Lock()
 			e.w.gone = time.Time{}
 			b.mu.Unlock()
@@ -371,6 +372,26 @@ func (b *Backend) sweep() bool {
 	if found > 0 || lost > 0 {
 		b.log.Info("natsjs: results fetched from the stream while the result consumer was quiet",
 			"found", found, "lost", lost, "checked", len(ws))
+	}
+	if found == 0 && inQueue > 0 {
+		// Say why nothing comes: the tasks wait for a worker, or run.
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		q, err := queueState(ctx, b.c.tasks)
+		cancel()
+		quiet := time.Since(time.Unix(0, b.lastResult.Load())).Round(time.Second)
+		switch {
+		case err != nil:
+			b.log.Warn("natsjs: no result for a while; the tasks are in the queue", "for", quiet, "tasks", inQueue)
+		case q.Consumers == 0:
+			b.log.Warn("natsjs: no result for a while: no worker has ever served this cluster; start one (fanout worker)",
+				"for", quiet, "queued", q.Queued)
+		case q.Running == 0 && q.Pulling == 0:
+			b.log.Warn("natsjs: no result for a while: tasks wait and no worker is connected; start one (fanout worker)",
+				"for", quiet, "queued", q.Queued)
+		default:
+			b.log.Info("natsjs: no result for a while; the tasks are queued or running",
+				"for", quiet, "queued", q.Queued, "running", q.Running, "idle_worker_slots", q.Pulling)
+		}
 	}
 	return found > 0
 }

@@ -102,8 +102,9 @@ type Worker struct {
 	// means wait until they finish.
 	DrainTimeout time.Duration
 
-	// Logger receives the worker's failures to talk to the server and one
-	// line per failed task at debug level. nil discards.
+	// Logger receives the worker's failures to talk to the server at warn
+	// level and one line per failed task at info level. nil means
+	// [Config.Logger]; both nil discards.
 	Logger *slog.Logger
 }
 
@@ -152,7 +153,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.Registry.Start(ctx); err != nil {
 		return fmt.Errorf("natsjs: worker: %w", err)
 	}
-	c, err := setup(ctx, w.JS, cfg)
+	log := w.Logger
+	if log == nil {
+		log = cfg.Logger
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c, err := setupPatiently(ctx, w.JS, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -160,16 +168,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		Worker:    w,
 		c:         c,
 		cfg:       cfg,
-		log:       w.Logger,
+		log:       log,
 		inline:    cfg.maxInline(w.JS.Conn().MaxPayload()),
 		running:   make(map[string]context.CancelCauseFunc),
 		cancelled: make(map[string]time.Time),
-	}
-	if r.log == nil {
-		r.log = cfg.Logger
-	}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
 	}
 	return r.run(ctx)
 }
@@ -287,6 +289,40 @@ func (w *worker) run(ctx context.Context) error {
 	return fatal
 }
 
+// setupPatiently is setup, tried again while the cluster does not answer
+// (a server starting, restarting or electing leaders), so that a worker
+// started before its server, or during its restart, waits for it rather
+// than exiting. It returns setup's other errors at once, and ctx's error
+// when ctx ends first.
+func setupPatiently(ctx context.Context, js jetstream.JetStream, cfg Config, log *slog.Logger) (*cluster, error) {
+	wait := 100 * time.Millisecond
+	for logged := false; ; {
+		c, err := setup(ctx, js, cfg)
+		if err == nil || !unanswered(err) || ctx.Err() != nil {
+			if err == nil && logged {
+				log.Info("natsjs: worker: the cluster answers; serving")
+			}
+			return c, err
+		}
+		if !logged {
+			log.Warn("natsjs: worker: the cluster does not answer yet; waiting for it", "err", err)
+			logged = true
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// unanswered reports whether err says that a JetStream request got no
+// answer, rather than a refusal.
+func unanswered(err error) bool {
+	return retryable(err) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, nats.ErrDisconnected)
+}
+
 // ensureConsumer returns the durable consumer cc names, creating it, or
 // updating it if its settings differ, as ensureStream does for streams.
 func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig) (jetstream.Consumer, error) {
@@ -398,11 +434,11 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 			log.Debug("natsjs: worker: ack", "err", aerr)
 		}
 	case errors.Is(err, parallel.ErrPermanent):
-		log.Debug("natsjs: worker: task failed permanently", "err", err)
+		log.Info("natsjs: worker: task failed permanently", "err", err)
 		w.fail(ctx, log, reply, id, err, true)
 		m.TermWithReason(truncate(err.Error(), 256))
 	case last:
-		log.Debug("natsjs: worker: task failed on its last delivery", "err", err)
+		log.Info("natsjs: worker: task failed on its last delivery; dead-lettered", "err", err)
 		md, _ := m.Metadata()
 		raw := &jetstream.RawStreamMsg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()}
 		if md != nil {
@@ -419,7 +455,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 		w.fail(ctx, log, reply, id, err, false)
 		m.TermWithReason("max deliveries reached")
 	default:
-		log.Debug("natsjs: worker: task failed, will retry", "err", err)
+		log.Info("natsjs: worker: task failed, will retry", "err", err, "in", w.cfg.Backoff(delivered))
 		m.NakWithDelay(w.cfg.Backoff(delivered))
 	}
 }
