@@ -1,12 +1,12 @@
 package main
 
 import (
-	"log/slog"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
