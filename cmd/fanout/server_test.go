@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
 
 func TestServerUsage(t *testing.T) {
@@ -256,5 +259,67 @@ func TestServerRestartKeepsToken(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "processed_a.jpg")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestServerThreeNodeCluster forms a three-node cluster out of three
+// "fanout server"s on one machine, as the README's recipe does, and runs a
+// batch on it with R3 streams.
+func TestServerThreeNodeCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forms a three-node RAFT cluster")
+	}
+	const token = "three-node-token"
+	var client, routes []string
+	for range 3 {
+		client = append(client, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", freePort(t)))
+	}
+	for i := range 3 {
+		r := startServerArgs(t, "--listen", client[i], "--store", t.TempDir(), "--log", "off", "--token", token,
+			"--cluster", strings.TrimPrefix(routes[i], "nats://"), "--routes", strings.Join(routes, ","))
+		if out := strings.Join(r.lines, "\n"); !strings.Contains(out, `of cluster "fanout"`) {
+			t.Errorf("node %d does not say it is clustered:\n%s", i, out)
+		}
+	}
+	url := "nats://" + strings.Join(client, ",nats://")
+	nc, err := nats.Connect(url, nats.Token(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The nodes accept clients before their JetStream cluster has elected
+	// a leader.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := natsjs.Setup(t.Context(), js, natsjs.Config{Replicas: 3, AckWait: 2 * time.Second})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Setup on the three nodes: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond) // RAFT elections have no event to wait on from here
+	}
+	if s, err := js.Stream(t.Context(), "FANOUT_TASKS"); err != nil || len(s.CachedInfo().Cluster.Replicas) != 2 {
+		t.Fatalf("tasks stream: %v; want a leader and 2 replicas", err)
+	}
+	startWorker(t, url, token, "--replicas", "3")
+	files := map[string][]byte{}
+	var args []string
+	web := imageServer(t, files, 0)
+	for i := range 6 {
+		files[fmt.Sprintf("/p%d.jpg", i)] = demoPhoto(t, "skimage-chelsea.jpg")
+		args = append(args, fmt.Sprintf("%s/p%d.jpg", web.URL, i))
+	}
+	out := t.TempDir()
+	code, _, stderr := runFanout(t, append([]string{"images", "--nats", url, "--token", token, "--replicas", "3",
+		"--ack-wait", "2s", "--blur", "2", "-o", out}, args...)...)
+	if code != exitOK || !strings.Contains(stderr, "6 done, 0 failed") {
+		t.Errorf("batch on the three-node cluster: exit status %d:\n%s", code, stderr)
 	}
 }

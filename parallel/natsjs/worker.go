@@ -318,8 +318,19 @@ func setupPatiently(ctx context.Context, js jetstream.JetStream, cfg Config, log
 }
 
 // unanswered reports whether err says that a JetStream request got no
-// answer, rather than a refusal.
+// answer, or that the cluster is not ready for it yet (no meta leader
+// elected, not enough nodes for the replicas), rather than a refusal.
 func unanswered(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case 10005, 10008, 10023: // no suitable peers, temporarily unavailable, insufficient resources
+			return true
+		}
+		if apiErr.Code == 503 {
+			return true
+		}
+	}
 	return retryable(err) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, nats.ErrDisconnected)
 }
 
