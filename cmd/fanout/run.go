@@ -36,6 +36,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runWorker(ctx, rest, stdout, stderr)
 	case "server":
 		return runServer(ctx, rest, stdout, stderr)
+	case "status":
+		return runStatus(ctx, rest, stdout, stderr)
+	case "dlq":
+		return runDLQ(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -60,6 +64,8 @@ Commands:
   demo      the tutorial's jobs on embedded photos, offline: sequential vs fanout
   server    run a NATS JetStream server for a fanout cluster
   worker    run tasks from a fanout cluster
+  status    show a fanout cluster's queue, workers, throughput and dead letters
+  dlq       list, retry or purge a fanout cluster's dead letters
   version   print the version and the active codecs (also --version)
   help      show this help; "fanout help <command>" shows a command's
 

@@ -173,6 +173,7 @@ func (c Config) dlqStream() string        { return c.Prefix + "_DLQ" }
 func (c Config) advisoriesStream() string { return c.Prefix + "_ADVISORIES" }
 func (c Config) objectBucket() string     { return c.Prefix + "_OBJECTS" }
 func (c Config) cancelBucket() string     { return c.Prefix + "_CANCEL" }
+func (c Config) workersBucket() string    { return c.Prefix + "_WORKERS" }
 
 // taskSubject returns the subject tasks named name are published on.
 func (c Config) taskSubject(name string) string { return c.Prefix + ".tasks." + subjectName(name) }
@@ -249,6 +250,7 @@ type cluster struct {
 	results jetstream.Stream
 	objects jetstream.ObjectStore
 	cancels jetstream.KeyValue
+	workers jetstream.KeyValue
 }
 
 // Setup creates or updates the streams, the object store and the key-value
@@ -339,6 +341,21 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
+	}
+	wcfg := jetstream.KeyValueConfig{
+		Bucket:      cfg.workersBucket(),
+		Description: "fanout workers and what they do, each refreshed every few seconds",
+		TTL:         workerTTL,
+		Storage:     jetstream.MemoryStorage,
+		Replicas:    cfg.Replicas,
+	}
+	if matches(ctx, js, "KV_"+wcfg.Bucket, wcfg.Description, wcfg.TTL, wcfg.Replicas) {
+		c.workers, err = js.KeyValue(ctx, wcfg.Bucket)
+	} else {
+		c.workers, err = retryRace(ctx, func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, wcfg) })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.workersBucket(), err)
 	}
 	return c, nil
 }

@@ -524,14 +524,14 @@ func TestWorkerTasks(t *testing.T) {
 
 	tests := []struct {
 		name string
-		w    natsjs.Worker
+		w    *natsjs.Worker
 		want string
 	}{
-		{"not registered", natsjs.Worker{Registry: r, Config: cfg, Tasks: []string{"test.missing"}}, `"test.missing" is not in the registry`},
-		{"overlaps", natsjs.Worker{Registry: r, Config: cfg}, "must not overlap"},
-		{"no registry", natsjs.Worker{Config: cfg}, "nil Registry"},
-		{"bad prefix", natsjs.Worker{Registry: r, Config: natsjs.Config{Prefix: "a.b"}}, "Prefix"},
-		{"negative concurrency", natsjs.Worker{Registry: r, Config: cfg, Concurrency: -1}, "Concurrency"},
+		{"not registered", &natsjs.Worker{Registry: r, Config: cfg, Tasks: []string{"test.missing"}}, `"test.missing" is not in the registry`},
+		{"overlaps", &natsjs.Worker{Registry: r, Config: cfg}, "must not overlap"},
+		{"no registry", &natsjs.Worker{Config: cfg}, "nil Registry"},
+		{"bad prefix", &natsjs.Worker{Registry: r, Config: natsjs.Config{Prefix: "a.b"}}, "Prefix"},
+		{"negative concurrency", &natsjs.Worker{Registry: r, Config: cfg, Concurrency: -1}, "Concurrency"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,7 +62,8 @@ var (
 //     submitter, so nothing is left stranded.
 //
 // Set the exported fields, then call [Worker.Run]. The fields must not be
-// modified after Run is called.
+// modified after Run is called, and a Worker must not be copied after
+// first use (it holds its counters, [Worker.Stats]).
 type Worker struct {
 	// JS is the client the worker uses; the caller dials and closes it.
 	// Each worker process should have its own connection. Required.
@@ -106,6 +107,9 @@ type Worker struct {
 	// level and one line per failed task at info level. nil means
 	// [Config.Logger]; both nil discards.
 	Logger *slog.Logger
+
+	// stats counts what Run does, for Stats and the workers bucket.
+	stats counters
 }
 
 // worker is the state of one [Worker.Run].
@@ -235,6 +239,7 @@ func (w *worker) run(ctx context.Context) error {
 	var bgWG sync.WaitGroup
 	bgWG.Go(func() { w.watchCancels(watcher) })
 	bgWG.Go(func() { w.moveDeadLetters(bg, letters) })
+	bgWG.Go(func() { w.announce(bg, conc) })
 	stopFetching := context.AfterFunc(ctx, tasks.Drain)
 	defer stopFetching()
 
@@ -270,6 +275,7 @@ func (w *worker) run(ctx context.Context) error {
 			// Stopping: hand back what was fetched but not started, so
 			// that other workers take it now rather than after AckWait.
 			m.Nak()
+			w.stats.returned.Add(1)
 			continue
 		}
 		taskWG.Go(func() {
@@ -404,7 +410,9 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 	w.mu.Unlock()
 	// An unknown name fails here, permanently: the consumer of a worker
 	// that serves every task receives names it may not have.
+	w.stats.running.Add(1)
 	out, err := backend.Invoke(tctx, w.Registry, name, input)
+	w.stats.running.Add(-1)
 	stopBeat()
 	w.mu.Lock()
 	delete(w.running, id)
@@ -417,6 +425,7 @@ func (w *worker) handle(ctx, taskBase context.Context, m jetstream.Msg) {
 		return
 	case errors.Is(cause, errShutdown):
 		m.Nak() // another worker takes it now
+		w.stats.returned.Add(1)
 		return
 	case err != nil && errors.As(cause, &te):
 		err = parallel.Permanent(te)
@@ -437,8 +446,10 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 		if perr != nil {
 			log.Warn("natsjs: worker: publish result", "err", perr)
 			m.NakWithDelay(w.cfg.Backoff(delivered))
+			w.stats.retried.Add(1)
 			return
 		}
+		w.stats.done.Add(1)
 		if aerr := m.DoubleAck(ctx); aerr != nil {
 			// The result is out; the task may run again elsewhere and its
 			// second result will be dropped by the submitter.
@@ -448,6 +459,7 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 		log.Info("natsjs: worker: task failed permanently", "err", err)
 		w.fail(ctx, log, reply, id, err, true)
 		m.TermWithReason(truncate(err.Error(), 256))
+		w.stats.failed.Add(1)
 	case last:
 		log.Info("natsjs: worker: task failed on its last delivery; dead-lettered", "err", err)
 		md, _ := m.Metadata()
@@ -465,9 +477,12 @@ func (w *worker) settle(ctx context.Context, log *slog.Logger, m jetstream.Msg, 
 		}
 		w.fail(ctx, log, reply, id, err, false)
 		m.TermWithReason("max deliveries reached")
+		w.stats.failed.Add(1)
+		w.stats.deadLettered.Add(1)
 	default:
 		log.Info("natsjs: worker: task failed, will retry", "err", err, "in", w.cfg.Backoff(delivered))
 		m.NakWithDelay(w.cfg.Backoff(delivered))
+		w.stats.retried.Add(1)
 	}
 }
 
