@@ -29,9 +29,9 @@ const (
 // refreshed for 15 seconds (a worker that died) disappears; a worker that
 // stops removes its own.
 type WorkerInfo struct {
-	ID          string    `json:"id"`    // unique per Worker.Run
-	Host        string    `json:"host"`  // the machine's host name
-	PID         int       `json:"pid"`   // the process id on Host
+	ID          string    `json:"id"`   // unique per Worker.Run
+	Host        string    `json:"host"` // the machine's host name
+	PID         int       `json:"pid"`  // the process id on Host
 	Concurrency int       `json:"concurrency"`
 	Tasks       []string  `json:"tasks,omitempty"` // served task names; empty: all
 	Server      string    `json:"server"`          // the NATS server it is connected to
