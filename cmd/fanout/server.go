@@ -12,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/fanout-dev/fanout/internal/natsserver"
+	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
 
 const serverUsage = `Usage: fanout server [--listen HOST:PORT] [--store DIR] [auth] [--tls-cert F --tls-key F]
@@ -63,6 +66,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	httpAddr := fs.String("http", "", "`address` (HOST:PORT) of the server's monitoring endpoint (/varz, /jsz, /healthz, ...)")
 	metricsAddr := fs.String("metrics", "", "`address` (HOST:PORT) serving Prometheus metrics at /metrics: the server's and the fanout cluster's (queue, workers, dead letters)")
 	logLevel := fs.String("log", "info", "the server's log: info, debug or off")
+	prefix := fs.String("prefix", natsjs.DefaultPrefix, "`name` prefix of the fanout cluster whose state --metrics reports (as its workers')")
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
 	}
@@ -202,7 +206,14 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stdout, "fanout server: monitoring on http://%s/ (/varz, /jsz, /healthz)\n", a)
 	}
 	if *metricsAddr != "" {
-		stop, addr, err := serveServerMetrics(ctx, *metricsAddr, s)
+		var creds []nats.Option
+		switch {
+		case *token != "":
+			creds = append(creds, nats.Token(*token))
+		case *user != "":
+			creds = append(creds, nats.UserInfo(*user, *password))
+		}
+		stop, addr, err := serveServerMetrics(*metricsAddr, s, creds, natsjs.Config{Prefix: *prefix})
 		if err != nil {
 			fmt.Fprintf(stderr, "fanout server: --metrics: %v\n", err)
 			return exitFailed

@@ -244,6 +244,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	maxPixels := new(int64)
 	countFlag(fs, maxPixels, "max-pixels", imgproc.DefaultMaxPixels, false, "largest image, in `pixels`, this worker decodes or makes, whatever a submitter asks (e.g. 50M)")
 	verbose := fs.Bool("v", false, "log at debug level too (each failed task and each connection event are logged at info level anyway)")
+	metricsAddr := fs.String("metrics", "", "`address` (HOST:PORT) serving this worker's Prometheus metrics at /metrics")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on interrupt, how long running tasks may take to finish before they are handed back to other workers (0: no limit)")
 	if _, code, ok := cmd.parse(args, 0); !ok {
 		return code
@@ -315,6 +316,17 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		DrainTimeout: *drain,
 		TaskTimeout:  *taskTimeout,
 		Logger:       log,
+	}
+	if *metricsAddr != "" {
+		reg := newMetricsRegistry()
+		registerWorkerMetrics(reg, w, *concurrency, nc)
+		stop, addr, err := serveMetrics(*metricsAddr, reg)
+		if err != nil {
+			fmt.Fprintf(stderr, "fanout worker: --metrics: %v\n", err)
+			return exitFailed
+		}
+		defer stop()
+		fmt.Fprintf(stderr, "fanout worker: Prometheus metrics on http://%s/metrics\n", addr)
 	}
 	serving := "all tasks"
 	if len(names) > 0 {
