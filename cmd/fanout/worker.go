@@ -146,6 +146,9 @@ func (o *natsOptions) connect(log *slog.Logger) (*nats.Conn, error) {
 	if log != nil {
 		opts = append(opts,
 			nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+				if nc.IsClosed() || err == nil {
+					return // closed on purpose
+				}
 				log.Warn("disconnected from the cluster; reconnecting", "server", lastServer.Load(), "err", err)
 			}),
 			nats.ReconnectHandler(func(nc *nats.Conn) {
@@ -164,7 +167,7 @@ func (o *natsOptions) connect(log *slog.Logger) (*nats.Conn, error) {
 				log.Warn("cluster connection", "err", err)
 			}),
 			nats.ClosedHandler(func(nc *nats.Conn) {
-				log.Info("connection closed")
+				log.Debug("connection closed")
 			}),
 		)
 	}

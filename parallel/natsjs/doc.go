@@ -18,12 +18,15 @@
 //     [Config.MaxDeliver];
 //   - P_RESULTS, a stream on P.results.<submitter id>.<task id>: one result
 //     per task, de-duplicated by message id. Each Backend reads its own
-//     results with one ordered consumer, hands them to the waiting Runs and
-//     then deletes them; a result nobody collects expires after
-//     [Config.ResultTTL];
+//     results through a durable consumer, results_<submitter id>,
+//     replicated as the stream is, hands them to the waiting Runs,
+//     acknowledges them and then deletes them; a result nobody collects
+//     expires after [Config.ResultTTL], and the consumer of a submitter
+//     that died after an hour without pulling;
 //   - P_DLQ, the dead-letter stream on P.dlq.<task name>: tasks that
 //     exhausted their deliveries, with their last error in the Fanout-Error
-//     header, kept until an operator removes them (nats stream purge). A
+//     header, kept until an operator retries or removes them
+//     ([RetryDeadLetters], [PurgeDeadLetters]; fanout dlq). A
 //     dead letter whose input went through the object store names it in
 //     its Fanout-Object header; the object is kept for ResultTTL;
 //   - P_ADVISORIES, a work-queue stream capturing the server's
@@ -33,7 +36,10 @@
 //   - P_OBJECTS, an object store for payloads over [Config.MaxInline]
 //     (claim check: the message carries the object's name), deleted after
 //     use and expired after ResultTTL otherwise;
-//   - P_CANCEL, a key-value bucket of cancel flags that workers watch.
+//   - P_CANCEL, a key-value bucket of cancel flags that workers watch;
+//   - P_WORKERS, a key-value bucket (in memory) where each running worker
+//     says every 5 seconds who it is and what it does ([WorkerInfo]);
+//     [ReadStatus] reads it with the queue's state.
 //
 // # Delivery
 //
@@ -45,14 +51,43 @@
 // so the server drops a second result within its duplicate window, and the
 // Backend drops any later one.
 //
-// On a cluster with [Config.Replicas] 3, losing a node loses nothing: while
-// its streams elect new leaders, publishes are retried with the same
-// message id (the server de-duplicates them), and workers and the result
-// consumer re-issue their pull requests within 5 seconds.
+// On a cluster with [Config.Replicas] 3, losing a node loses nothing and
+// stalls nothing for long: while its streams and consumers elect new
+// leaders, publishes are retried with the same message id (the server
+// de-duplicates them), and workers and the result consumer re-issue their
+// pull requests within 5 seconds. Every stream, bucket and consumer is
+// replicated, the result consumer included (a client's ordered consumer
+// would be a single in-memory copy, lost with its node). Should the result
+// consumer be lost all the same, the Backend recreates it; and when no
+// result has come for 5 seconds while Runs wait, it looks for their
+// results in the stream itself, so a broken consumer slows a batch but
+// never hangs it. A Run whose task has left the work queue without a
+// result ends after [Config.LostResultWait] with [ErrNoResult]; a Run
+// whose task waits with no worker to take it waits, and the Backend says
+// so to [Config.Logger]. Measured on a three-node cluster of server
+// processes on loopback (TestClusterNodeKilled, 40 tasks of 100 ms on two
+// workers of two slots, about 1.2 s without a fault): killing the node
+// holding the result consumer, the one the submitter is connected to, the
+// work queue's leader, or a worker, mid-batch, cost at most 10 seconds,
+// with every result right and none twice.
 //
 // Long tasks do not need a long AckWait: workers send a heartbeat
-// (InProgress) every AckWait/3 while a task runs. Keep AckWait short (the
-// default is 30s): it is the time to notice a dead worker.
+// (InProgress) every AckWait/5 while a task runs. Keep AckWait short (the
+// default is 10s): it is the time to notice a dead worker, so a crashed
+// worker's task runs again elsewhere within 10 seconds. A worker that
+// stops normally finishes its running tasks (for up to
+// [Worker.DrainTimeout]) and hands back at once (Nak) the tasks it
+// fetched but did not start and those the drain cut short, so only a
+// crash costs the ack wait.
+//
+// # Operations
+//
+// [ReadStatus] gives the queue (waiting, running, redelivered, idle worker
+// slots), the dead letters, the results not yet collected and the workers
+// with their counters and last heartbeat; [ListDeadLetters],
+// [RetryDeadLetters] and [PurgeDeadLetters] handle the dead letters; a
+// Worker's [Worker.Stats] are its counters. The fanout command shows them
+// (fanout status, fanout dlq) and serves them as Prometheus metrics.
 //
 // Errors keep their kind across the cluster ([backend.MarshalError]): a
 // panic is a [parallel.PanicError] on the submitter's side, an unknown task
