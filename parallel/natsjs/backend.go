@@ -149,8 +149,9 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 	return b, nil
 }
 
-// Timings of the result path.
-const (
+// Timings of the result path. resultQuiet and sweepMax are variables
+// only so that tests can shorten them.
+var (
 	// watchInterval is how often a Backend removes the results it has
 	// read and checks on its result consumer.
 	watchInterval = time.Second
