@@ -39,6 +39,14 @@ func TestMetrics(t *testing.T) {
 	if !strings.Contains(out, "Prometheus metrics on http://"+serverMetrics) || !strings.Contains(out, "monitoring on http://127.0.0.1:") {
 		t.Errorf("server does not say where its metrics and monitoring are:\n%s", out)
 	}
+	if m := regexp.MustCompile(`monitoring on http://(\S+)/ `).FindStringSubmatch(out); m != nil {
+		resp, err := http.Get("http://" + m[1] + "/healthz")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /healthz of the monitoring endpoint: %v, %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
 	url := strings.Fields(srv.lines[len(srv.lines)-1])[4]
 	startWorker(t, url, token, "--metrics", workerMetrics)
 	web := imageServer(t, map[string][]byte{"/a.jpg": demoPhoto(t, "skimage-chelsea.jpg")}, 0)
