@@ -52,10 +52,14 @@ func transferTimeout(n int) time.Duration {
 func (b *Backend) RunsChunks() bool { return true }
 
 // Run publishes the task to the work-queue stream and waits for its result
-// on the results stream, which one ordered consumer per Backend reads and
+// on the results stream, which one durable consumer per Backend reads and
 // hands to the waiting Runs. Delivery is at least once: a task whose worker
 // died runs again elsewhere, so tasks must be idempotent; the submitter
 // still sees exactly one result per Run.
+//
+// Each Backend has a durable, replicated consumer of its own on the
+// servers (a RAFT group on a cluster), removed by Close: make one per
+// process and keep it, rather than one per batch.
 //
 // A Backend is safe for concurrent use. Its owner calls [Backend.Close];
 // the NATS connection stays the caller's to close, after Close.
