@@ -24,8 +24,10 @@ last one. Each is kept, with its last error, until an operator acts.
   purge [SEQ]   remove them (or those numbered SEQ) for good
 
 A retried task runs again, but its result goes to a submitter that has had
-the failure already: for "fanout images" batches, run the batch again with
---skip-existing instead; retry is for tasks whose work is what they do.
+the failure already. So retry is for tasks whose work is what they do: a
+"fanout images" batch in reference mode (URL sources, an -o every worker
+reaches) writes the output; a batch whose images travel as bytes is run
+again with --skip-existing instead.
 
 `
 
