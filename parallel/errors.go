@@ -36,6 +36,12 @@ var (
 	// or set Config.LocalClosures to run closures here on purpose.
 	ErrLocalClosure = errors.New("parallel: a closure cannot run on the executor's backend (register a Task and use Call, or set Config.LocalClosures)")
 
+	// ErrDetached is the error (wrapped) of a task that a Backend queued
+	// durably without waiting for its result (a detached cluster job, see
+	// package natsjs): the task runs, and its result is collected later
+	// by another run of the same job. It is not the task's failure.
+	ErrDetached = errors.New("parallel: task queued without waiting for its result")
+
 	// ErrPermanent marks an error that retrying cannot fix (a corrupt
 	// input, a task that does not exist). Backends that retry (the cluster
 	// backend) give up at once on it. Wrap an error with [Permanent].

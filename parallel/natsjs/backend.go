@@ -137,7 +137,7 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		inline:  cfg.maxInline(js.Conn().MaxPayload()),
-		id:      nuid.Next(),
+		id:      backendID(cfg),
 		done:    make(chan struct{}),
 		restart: make(chan struct{}, 1),
 		waiting: make(map[string]*waiter),
@@ -247,7 +247,7 @@ func (b *Backend) watch() {
 			return
 		}
 		quiet := time.Since(time.Unix(0, b.lastResult.Load())) >= resultQuiet && b.numWaiting() > 0
-		if n := b.acked.Load(); n != purgedAt || quiet {
+		if n := b.acked.Load(); b.cfg.Job == "" && (n != purgedAt || quiet) {
 			if b.purge() {
 				purgedAt = n
 			}
@@ -449,59 +449,52 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 	if err := context.Cause(ctx); err != nil {
 		return nil, fmt.Errorf("natsjs: task %s: %w", name, err)
 	}
-	id := nuid.Next()
-	w := &waiter{slot: make(chan outcome, 1), subject: b.cfg.resultPrefix() + b.id + "." + id}
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return nil, ErrClosed
+	id, w, err := b.register(name, input)
+	if err != nil {
+		return nil, err
 	}
-	b.waiting[id] = w // before publishing, so that no result can be missed
-	b.mu.Unlock()
 	defer b.forget(id)
 
-	var keepInput bool // the task is in the dead-letter stream, which names its input object
-	subject := b.cfg.taskSubject(name)
-	if task, ok := backend.ChunkOf(name); ok {
-		subject = b.cfg.taskSubject(task) // the workers serving the task run its chunks
-	}
-	msg := nats.NewMsg(subject)
-	msg.Header.Set(hdrTask, name)
-	msg.Header.Set(hdrID, id)
-	msg.Header.Set(hdrReply, w.subject)
-	// Publish even if ctx ends meanwhile: knowing the task's sequence is
-	// what lets a cancellation delete it.
-	if len(input) > b.inline {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferTimeout(len(input)))
-		defer cancel()
-		obj := inputObject(id)
-		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
-			return nil, fmt.Errorf("natsjs: task %s: store input: %w", name, err)
+	var seq uint64 // the task's sequence in the work queue
+	if b.cfg.Job != "" {
+		// A task of a job may have been queued, or run, by an earlier
+		// submitter of the same job. The queue is asked first: a task
+		// leaves it only after its result is in the results stream.
+		var o *outcome
+		seq, o = b.earlier(ctx, id, w)
+		switch {
+		case o != nil && b.cfg.Detach:
+			return nil, fmt.Errorf("natsjs: task %s: %w (it has finished)", name, ErrDetached)
+		case o != nil:
+			return b.result(ctx, name, *o)
 		}
-		// Deleted once done with, except after a failure that may have
-		// sent the task to the dead-letter stream, which refers to its
-		// input by name.
-		defer func() {
-			if !keepInput {
-				b.deleteObject(obj)
-			}
-		}()
-		msg.Header.Set(hdrObject, obj)
-	} else {
-		msg.Data = input
 	}
-	ack, err := publish(context.WithoutCancel(ctx), b.js, msg, id, ctx.Done())
-	if err != nil {
-		if ctx.Err() != nil {
-			// The task may have been stored after all; if so, it runs and
-			// its result is dropped.
-			return nil, fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
+
+	keepInput := true // the task is in the dead-letter stream, which names its input object
+	if seq == 0 {
+		obj, err := b.publish(ctx, name, id, w.subject, input, &seq)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("natsjs: task %s: publish: %w", name, err)
+		if obj != "" && b.cfg.Job == "" {
+			// Deleted once done with, except after a failure that may
+			// have sent the task to the dead-letter stream, which refers
+			// to its input by name. A job's inputs stay for the next
+			// submitter of the job; the bucket's TTL removes them.
+			keepInput = false
+			defer func() {
+				if !keepInput {
+					b.deleteObject(obj)
+				}
+			}()
+		}
 	}
 	b.mu.Lock()
-	w.seq, w.since = ack.Sequence, time.Now()
+	w.seq, w.since = seq, time.Now()
 	b.mu.Unlock()
+	if b.cfg.Detach {
+		return nil, fmt.Errorf("natsjs: task %s: %w", name, ErrDetached)
+	}
 
 	var timeout <-chan time.Time
 	if b.cfg.ResultWait > 0 {
@@ -520,15 +513,79 @@ func (b *Backend) Run(ctx context.Context, name string, input []byte) ([]byte, e
 		keepInput = o.header.Get(hdrStatus) == statusError && o.header.Get(hdrDropped) == ""
 		return b.result(ctx, name, o)
 	case <-ctx.Done():
-		b.cancel(id, ack.Sequence)
+		b.cancel(id, seq)
 		return nil, fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
 	case <-timeout:
-		b.cancel(id, ack.Sequence)
+		b.cancel(id, seq)
 		return nil, fmt.Errorf("natsjs: task %s: %w after %v", name, ErrNoResult, b.cfg.ResultWait)
 	case <-b.done:
-		b.cancel(id, ack.Sequence)
+		if b.cfg.Job == "" {
+			b.cancel(id, seq)
+		}
 		return nil, ErrClosed
 	}
+}
+
+// register makes the result slot of a task and returns its id: random,
+// or for a job made from the job, name and input; an identical task of
+// the job already waiting in this Backend gets a random suffix.
+func (b *Backend) register(name string, input []byte) (string, *waiter, error) {
+	id := b.taskID(name, input)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return "", nil, ErrClosed
+	}
+	if _, dup := b.waiting[id]; dup {
+		id += "-" + nuid.Next()
+	}
+	w := &waiter{slot: make(chan outcome, 1), subject: b.cfg.resultPrefix() + b.id + "." + id}
+	b.waiting[id] = w // before publishing, so that no result can be missed
+	return id, w, nil
+}
+
+// publish queues task id (named name, its result to go to reply) on the
+// work queue, through the object store if input is large, and sets *seq
+// to its sequence there. It returns the name of the input's object, if
+// any. It publishes even if ctx ends meanwhile: knowing the task's
+// sequence is what lets a cancellation delete it.
+func (b *Backend) publish(ctx context.Context, name, id, reply string, input []byte, seq *uint64) (obj string, err error) {
+	subject := b.cfg.taskSubject(name)
+	if task, ok := backend.ChunkOf(name); ok {
+		subject = b.cfg.taskSubject(task) // the workers serving the task run its chunks
+	}
+	msg := nats.NewMsg(subject)
+	msg.Header.Set(hdrTask, name)
+	msg.Header.Set(hdrID, id)
+	msg.Header.Set(hdrReply, reply)
+	if len(input) > b.inline {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferTimeout(len(input)))
+		defer cancel()
+		obj = inputObject(id)
+		if _, err := b.c.objects.PutBytes(pctx, obj, input); err != nil {
+			return "", fmt.Errorf("natsjs: task %s: store input: %w", name, err)
+		}
+		msg.Header.Set(hdrObject, obj)
+	} else {
+		msg.Data = input
+	}
+	ack, err := publish(context.WithoutCancel(ctx), b.js, msg, id, ctx.Done())
+	if err != nil {
+		if obj != "" {
+			b.deleteObject(obj)
+		}
+		if ctx.Err() != nil {
+			// The task may have been stored after all; if so, it runs and
+			// its result is dropped.
+			return "", fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
+		}
+		return "", fmt.Errorf("natsjs: task %s: publish: %w", name, err)
+	}
+	*seq = ack.Sequence
+	if b.cfg.Job != "" {
+		b.record(id, ack.Sequence)
+	}
+	return obj, nil
 }
 
 // result decodes the result message of task name.
@@ -540,7 +597,9 @@ func (b *Backend) result(ctx context.Context, name string, m outcome) ([]byte, e
 		if err != nil {
 			return nil, fmt.Errorf("natsjs: task %s: fetch output %s: %w", name, obj, err)
 		}
-		b.deleteObject(obj)
+		if b.cfg.Job == "" { // a job's outputs stay for its next submitter
+			b.deleteObject(obj)
+		}
 	}
 	if m.header.Get(hdrStatus) == statusError {
 		return nil, backend.UnmarshalError(data)
@@ -593,6 +652,9 @@ func (b *Backend) Close() error {
 	b.ccMu.Unlock()
 	cc.Stop()
 	<-cc.Closed()
+	if b.cfg.Job != "" {
+		return nil // the job's results and consumer stay for its next submitter
+	}
 	// Nobody reads this Backend's results any more: remove them and the
 	// consumer (best effort: the results expire after ResultTTL, the
 	// consumer when idle).

@@ -32,8 +32,9 @@ const (
 type Config struct {
 	// Prefix names everything the cluster creates: streams <Prefix>_TASKS,
 	// <Prefix>_RESULTS, <Prefix>_DLQ and <Prefix>_ADVISORIES, the object
-	// store <Prefix>_OBJECTS, the key-value bucket <Prefix>_CANCEL, and the
-	// subjects <Prefix>.tasks.>, <Prefix>.results.> and <Prefix>.dlq.>.
+	// store <Prefix>_OBJECTS, the key-value buckets <Prefix>_CANCEL and
+	// <Prefix>_JOBS, and the subjects <Prefix>.tasks.>,
+	// <Prefix>.results.> and <Prefix>.dlq.>.
 	// Two clusters with different prefixes share a NATS account without
 	// seeing each other's work. It may hold letters, digits, '-' and '_';
 	// "" means [DefaultPrefix].
@@ -97,7 +98,32 @@ type Config struct {
 	// differ. A Worker logs to [Worker.Logger], or to this one when that
 	// is nil. nil discards.
 	Logger *slog.Logger
+
+	// Job gives a submitter's tasks a durable identity in the cluster:
+	// with it, a [Backend]'s task ids are made from the job, the task's
+	// name and its input, its results are kept (for ResultTTL) under the
+	// job rather than removed as they are read, and each task it queues is
+	// recorded under the job. A Backend made again with the same Job (the
+	// submitter restarted after a crash, or run again to collect a
+	// detached job) therefore finds the results of the tasks already done
+	// without running them again, waits for the tasks still queued or
+	// running without queueing them again, and queues only the rest. Two
+	// identical tasks (the same name and input) of one job share a result.
+	// It may hold letters, digits, '-' and '_', up to 64 of them; ""
+	// means no job: task ids are random and results are removed once
+	// read. Submitter only: workers ignore it.
+	Job string
+
+	// Detach makes [Backend.Run] return as soon as its task is queued (or
+	// found queued or done), with an error wrapping [ErrDetached], instead
+	// of waiting for the result: the tasks of a detached job run while
+	// nobody waits, and a Backend with the same Job collects their results
+	// later. It needs Job. Submitter only.
+	Detach bool
 }
+
+// maxJob is the longest job name.
+const maxJob = 64
 
 // withDefaults returns c with its zero fields replaced by their defaults, or
 // an error naming a field that cannot be used.
@@ -142,6 +168,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("natsjs: ResultTTL %v must not be negative", c.ResultTTL)
 	case c.MaxInline < 0:
 		return c, fmt.Errorf("natsjs: MaxInline %d must not be negative", c.MaxInline)
+	case c.Job != "" && (!validToken(c.Job) || len(c.Job) > maxJob):
+		return c, fmt.Errorf("natsjs: Job %q must be 1 to %d letters, digits, '-' and '_'", c.Job, maxJob)
+	case c.Detach && c.Job == "":
+		return c, errors.New("natsjs: Detach needs a Job, under which the results are collected later")
 	}
 	return c, nil
 }
@@ -174,6 +204,7 @@ func (c Config) advisoriesStream() string { return c.Prefix + "_ADVISORIES" }
 func (c Config) objectBucket() string     { return c.Prefix + "_OBJECTS" }
 func (c Config) cancelBucket() string     { return c.Prefix + "_CANCEL" }
 func (c Config) workersBucket() string    { return c.Prefix + "_WORKERS" }
+func (c Config) jobsBucket() string       { return c.Prefix + "_JOBS" }
 
 // taskSubject returns the subject tasks named name are published on.
 func (c Config) taskSubject(name string) string { return c.Prefix + ".tasks." + subjectName(name) }
@@ -251,6 +282,7 @@ type cluster struct {
 	objects jetstream.ObjectStore
 	cancels jetstream.KeyValue
 	workers jetstream.KeyValue
+	jobs    jetstream.KeyValue
 }
 
 // Setup creates or updates the streams, the object store and the key-value
@@ -327,35 +359,36 @@ func setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*cluster, e
 	if err != nil {
 		return nil, fmt.Errorf("natsjs: create object store %s: %w", cfg.objectBucket(), err)
 	}
-	kcfg := jetstream.KeyValueConfig{
+	buckets := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{{&c.cancels, jetstream.KeyValueConfig{
 		Bucket:      cfg.cancelBucket(),
 		Description: "fanout cancel flags of running tasks, keyed by task id",
 		TTL:         cfg.ResultTTL,
 		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-	}
-	if matches(ctx, js, "KV_"+kcfg.Bucket, kcfg.Description, kcfg.TTL, kcfg.Replicas) {
-		c.cancels, err = js.KeyValue(ctx, kcfg.Bucket)
-	} else {
-		c.cancels, err = retryRace(ctx, func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, kcfg) })
-	}
-	if err != nil {
-		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.cancelBucket(), err)
-	}
-	wcfg := jetstream.KeyValueConfig{
+	}}, {&c.workers, jetstream.KeyValueConfig{
 		Bucket:      cfg.workersBucket(),
 		Description: "fanout workers and what they do, each refreshed every few seconds",
 		TTL:         workerTTL,
 		Storage:     jetstream.MemoryStorage,
-		Replicas:    cfg.Replicas,
-	}
-	if matches(ctx, js, "KV_"+wcfg.Bucket, wcfg.Description, wcfg.TTL, wcfg.Replicas) {
-		c.workers, err = js.KeyValue(ctx, wcfg.Bucket)
-	} else {
-		c.workers, err = retryRace(ctx, func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, wcfg) })
-	}
-	if err != nil {
-		return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", cfg.workersBucket(), err)
+	}}, {&c.jobs, jetstream.KeyValueConfig{
+		Bucket:      cfg.jobsBucket(),
+		Description: "fanout jobs: the work-queue sequence of each task a job queued, keyed by job and task id",
+		TTL:         cfg.ResultTTL,
+		Storage:     jetstream.FileStorage,
+	}}}
+	for _, bk := range buckets {
+		kcfg := bk.cfg
+		kcfg.Replicas = cfg.Replicas
+		if matches(ctx, js, "KV_"+kcfg.Bucket, kcfg.Description, kcfg.TTL, kcfg.Replicas) {
+			*bk.kv, err = js.KeyValue(ctx, kcfg.Bucket)
+		} else {
+			*bk.kv, err = retryRace(ctx, func() (jetstream.KeyValue, error) { return js.CreateOrUpdateKeyValue(ctx, kcfg) })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("natsjs: create key-value bucket %s: %w", kcfg.Bucket, err)
+		}
 	}
 	return c, nil
 }
