@@ -208,11 +208,14 @@ type Fetcher interface {
 // Counts are the batch's progress so far.
 type Counts struct {
 	Started, Done, Failed, Skipped int
+	Queued                         int // handed to a detached cluster job (see parallel.ErrDetached)
 	Abandoned                      int // stopped with the batch (Ctrl-C, a full output folder)
 }
 
 // InFlight is the number of items started and not yet ended.
-func (c Counts) InFlight() int { return c.Started - c.Done - c.Failed - c.Skipped - c.Abandoned }
+func (c Counts) InFlight() int {
+	return c.Started - c.Done - c.Failed - c.Skipped - c.Queued - c.Abandoned
+}
 
 // Run processes every source of srcs, in a streaming pipeline, and returns
 // the report of the batch: the summary, and the items the Recorder keeps
@@ -393,6 +396,9 @@ func (r *runner) item(ctx context.Context, id report.ItemID, src, out string, er
 	case errors.Is(err, ErrExists):
 		res.Status, res.Err = report.StatusSkipped, err
 		it = r.rec.Finish(id, res)
+	case errors.Is(err, parallel.ErrDetached):
+		res.Status, res.Err = report.StatusQueued, nil
+		it = r.rec.Finish(id, res)
 	case err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.Cause(ctx))):
 		// Stopped with the batch (Ctrl-C, a full output folder): not a
 		// failure of the item. The report keeps it unfinished.
@@ -411,6 +417,8 @@ func (r *runner) item(ctx context.Context, id report.ItemID, src, out string, er
 		r.counts.Abandoned++
 	case report.StatusSkipped:
 		r.counts.Skipped++
+	case report.StatusQueued:
+		r.counts.Queued++
 	case report.StatusFailed:
 		r.counts.Failed++
 	default:

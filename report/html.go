@@ -163,7 +163,7 @@ func newPage(r *Report) *page {
 	p.Idle = newShare("neither", "transparent", idle, r.Wall)
 	p.Split = []share{p.FetchOnly, p.Both, p.ComputeOnly, p.Idle}
 	p.Cards = []card{
-		{"items", fmt.Sprint(s.Items), fmt.Sprintf("%d ok · %d failed · %d skipped", s.OK, s.Failed, s.Skipped)},
+		{"items", fmt.Sprint(s.Items), itemCounts(s)},
 		{"wall time", fmtDuration(r.Wall), ""},
 		{"images / s", fmt.Sprintf("%.1f", s.PerSecond), "completed OK per second of wall time"},
 		{p.Fetching, fmtDuration(s.FetchWall), fmt.Sprintf("wall time with a source in flight · %s summed over items", fmtDuration(s.Network))},
@@ -317,4 +317,13 @@ func fmtBytes(n int64) string {
 func round3(f float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 3, 64), 64)
 	return r
+}
+
+// itemCounts says what became of the items.
+func itemCounts(s Summary) string {
+	c := fmt.Sprintf("%d ok · %d failed · %d skipped", s.OK, s.Failed, s.Skipped)
+	if s.Queued > 0 {
+		c += fmt.Sprintf(" · %d queued", s.Queued)
+	}
+	return c
 }

@@ -508,6 +508,8 @@ func (s *Summary) add(it *Item) (end time.Duration) {
 		s.Failed++
 	case StatusSkipped:
 		s.Skipped++
+	case StatusQueued:
+		s.Queued++
 	default:
 		s.Unfinished++
 	}

@@ -199,6 +199,7 @@ type Summary struct {
 	OK         int `json:"ok"`
 	Failed     int `json:"failed"`
 	Skipped    int `json:"skipped"`
+	Queued     int `json:"queued,omitempty"` // handed to a detached cluster job
 	Unfinished int `json:"unfinished"`
 
 	BytesIn  int64 `json:"bytes_in"`
@@ -337,10 +338,13 @@ const (
 	StatusOK
 	StatusFailed
 	StatusSkipped
+	// StatusQueued is an item handed to a cluster job that runs without
+	// this batch waiting for it (a detached job): collected later.
+	StatusQueued
 	numStatuses
 )
 
-var statusNames = [numStatuses]string{"unfinished", "ok", "failed", "skipped"}
+var statusNames = [numStatuses]string{"unfinished", "ok", "failed", "skipped", "queued"}
 
 // String returns the status's lower-case name, as used in JSON.
 func (s Status) String() string {

@@ -62,6 +62,8 @@ func (p *lineProgress) ended(it report.Item, c batch.Counts) {
 		fmt.Fprintf(p.w, "failed  %s: %s\n", it.Input, it.Error)
 	case report.StatusSkipped:
 		fmt.Fprintf(p.w, "skipped %s: %s exists\n", it.Input, it.Output)
+	case report.StatusQueued:
+		fmt.Fprintf(p.w, "queued  %s -> %s\n", it.Input, it.Output)
 	default:
 		fmt.Fprintf(p.w, "ok      %s -> %s (%s, %.2fs)\n", it.Input, it.Output, sizeString(it.BytesOut), it.Elapsed().Seconds())
 	}
