@@ -80,6 +80,8 @@ type imagesFlags struct {
 	stripICC, flat, srgb                                     bool
 	memoryLimit                                              int64
 	nats                                                     natsOptions
+	job                                                      string // --job: the batch's durable name on the cluster
+	detach                                                   bool
 }
 
 // stringList is a repeatable string flag.
@@ -130,6 +132,8 @@ func (f *imagesFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.isolate, "isolate", false, "process each image in worker processes, so a hostile file costs one item")
 	countFlag(fs, &f.memoryLimit, "memory-limit", 0, true, "with --isolate: address-space `bytes` a worker may add, e.g. 512M or 1G (0: none)")
 	f.nats.addFlags(fs) // --nats URL submits the images to a fanout cluster instead of processing them here
+	fs.StringVar(&f.job, "job", "", "with --nats: the batch's durable `name` on the cluster; the same command run again (after a crash, or to collect a detached job) carries on: done items are not run again, queued ones not queued again")
+	fs.BoolVar(&f.detach, "detach", false, "with --nats: queue every item as a job and exit without waiting (named by --job, or a new name that is printed); collect it later with the same command and --job")
 }
 
 // imagesFlagGroups is the help's flag list of "fanout images", by topic.
@@ -141,7 +145,7 @@ var imagesFlagGroups = []flagGroup{
 	{"Performance and limits", []string{"workers", "j", "downloads", "per-host", "timeout", "max-pixels",
 		"isolate", "memory-limit", "jpeg"}},
 	{"Cluster (with --nats, the images are processed by fanout workers)", []string{"nats", "token", "user", "password",
-		"creds", "tls-ca", "tls-cert", "tls-key", "insecure-no-auth", "prefix", "replicas", "ack-wait"}},
+		"creds", "tls-ca", "tls-cert", "tls-key", "insecure-no-auth", "prefix", "replicas", "ack-wait", "job", "detach"}},
 }
 
 // opList parses the operation list: --blur first, then --ops.
@@ -182,8 +186,7 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case workers > 0:
 	case f.nats.url != "":
 		// On a cluster, workers are tasks in flight across all its
-		// machines; the rest wait in the work queue.
-		workers = defaultClusterWorkers
+		// machines, sized by the executor from the workers connected.
 	default:
 		workers = defaultWorkers()
 	}
@@ -242,11 +245,15 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	// (disconnected, failover, results fetched directly, tasks waiting
 	// with no worker) on stderr.
 	f.nats.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ex, backend, closeBackend, err := f.executor(workers)
+	if f.detach && f.job == "" {
+		f.job = newJobName(time.Now())
+	}
+	ex, backend, closeBackend, err := f.executor(ctx, workers, cfg.Refs && out != nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err)
 		return exitFailed
 	}
+	cfg.Workers = ex.Stats().Workers
 	defer closeBackend()
 	defer ex.Close() // before the backend closes
 	cfg.Executor, cfg.Backend = ex, backend
@@ -272,6 +279,9 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitFailed
 	}
 	printSummary(stderr, rep, ctx.Err() != nil || err != nil)
+	if f.job != "" {
+		printJobHint(stderr, &f, rep)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout images: %v\n", err) // the output folder is full: the batch stopped
 		return exitFailed
@@ -388,6 +398,9 @@ func (f *imagesFlags) check() error {
 	case f.memoryLimit < 0 || f.memoryLimit > 0 && !f.isolate:
 		return errors.New("--memory-limit takes a positive number of bytes, with --isolate")
 	}
+	if (f.job != "" || f.detach) && f.nats.url == "" {
+		return errors.New("--job and --detach name a batch on a cluster: they need --nats")
+	}
 	if f.isolate && f.nats.url != "" {
 		return errors.New("--isolate and --nats are exclusive: cluster workers run tasks in their own processes")
 	}
@@ -406,7 +419,7 @@ func (f *imagesFlags) check() error {
 // worker processes (--isolate) or on a cluster (--nats). It returns the
 // backend's name for the report and a function that releases the backend,
 // to call after the executor's Close.
-func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend string, release func(), err error) {
+func (f *imagesFlags) executor(ctx context.Context, workers int, refs bool) (ex *parallel.Executor, backend string, release func(), err error) {
 	cfg := parallel.Config{Workers: workers, RunTimeout: f.timeout}
 	switch {
 	case f.isolate:
@@ -424,7 +437,12 @@ func (f *imagesFlags) executor(workers int) (ex *parallel.Executor, backend stri
 		js, err := jetstream.New(nc)
 		if err == nil {
 			var nb *natsjs.Backend
-			if nb, err = natsjs.New(js, f.nats.config()); err == nil {
+			ncfg := f.nats.config()
+			ncfg.Job, ncfg.Detach = f.job, f.detach
+			if nb, err = natsjs.New(js, ncfg); err == nil {
+				if cfg.Workers == 0 {
+					cfg.Workers = clusterWindow(ctx, js, ncfg, refs)
+				}
 				cfg.Backend = nb
 				return parallel.New(cfg), "nats", func() { nb.Close(); nc.Close() }, nil
 			}
@@ -457,8 +475,11 @@ func printSummary(w io.Writer, rep *report.Report, interrupted bool) {
 		fmt.Fprintln(w, "interrupted: no new items were started; items in flight were abandoned and left no file")
 	}
 	abandoned := ""
+	if s.Queued > 0 {
+		abandoned = fmt.Sprintf(", %d queued on the cluster", s.Queued)
+	}
 	if s.Unfinished > 0 {
-		abandoned = fmt.Sprintf(", %d abandoned", s.Unfinished)
+		abandoned += fmt.Sprintf(", %d abandoned", s.Unfinished)
 	}
 	fmt.Fprintf(w, "%d done, %d failed, %d skipped%s in %.2fs (%.1f images/s)\n",
 		s.OK, s.Failed, s.Skipped, abandoned, rep.Wall.Seconds(), s.PerSecond)
@@ -506,9 +527,51 @@ const (
 	maxRetries     = 1000
 )
 
-// defaultClusterWorkers is the default number of images in flight on a
-// cluster (--nats): enough to keep several machines busy.
-const defaultClusterWorkers = 64
+// Images in flight on a cluster (--nats) without --workers: twice the
+// concurrency of the workers connected (one running and one waiting for
+// each), at least defaultClusterWorkers for workers yet to come. In byte
+// mode each image in flight is held in the submitter's memory, so at most
+// maxByteWindow; references cost it nothing, so up to maxConcurrency.
+const (
+	defaultClusterWorkers = 64
+	maxByteWindow         = 256
+)
+
+// clusterWindow returns the images in flight for the cluster cfg names
+// and the workers connected to it now.
+func clusterWindow(ctx context.Context, js jetstream.JetStream, cfg natsjs.Config, refs bool) int {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	total := 0
+	if st, err := natsjs.ReadStatus(ctx, js, cfg); err == nil {
+		for _, w := range st.Workers {
+			total += w.Concurrency
+		}
+	}
+	limit := maxByteWindow
+	if refs {
+		limit = maxConcurrency
+	}
+	return min(max(2*total, defaultClusterWorkers), limit)
+}
+
+// newJobName names a detached job submitted without --job at now.
+func newJobName(now time.Time) string {
+	return "job-" + now.UTC().Format("20060102-150405") + "-" + strconv.Itoa(now.Nanosecond()%100000)
+}
+
+// printJobHint tells how to follow and collect a cluster job.
+func printJobHint(w io.Writer, f *imagesFlags, rep *report.Report) {
+	s := rep.Summary
+	status := "fanout status --nats " + f.nats.url + " " + f.job
+	switch {
+	case s.Queued > 0:
+		fmt.Fprintf(w, "job %s: %d queued on the cluster, %d already done; follow it with\n  %s\nand collect it by running the same command with --job %s (without --detach)\n",
+			f.job, s.Queued, s.OK, status, f.job)
+	case s.Unfinished > 0:
+		fmt.Fprintf(w, "job %s: its queued items run on; run the same command with --job %s to carry on\n", f.job, f.job)
+	}
+}
 
 // defaultWorkers is the default number of CPU workers: one per core the
 // Go scheduler uses.

@@ -15,13 +15,18 @@ import (
 	"github.com/fanout-dev/fanout/parallel/natsjs"
 )
 
-const statusUsage = `Usage: fanout status --nats URL [credentials] [--json]
+const statusUsage = `Usage: fanout status --nats URL [credentials] [--json] [JOB]
 
 Shows the state of a fanout cluster: tasks waiting for a worker, running
 and redelivered; dead letters ("fanout dlq"); results not yet collected;
 the workers connected, with their concurrency, what they run and have done,
 and their last heartbeat (every 5 s; a worker silent for 15 s is gone); the
 cluster's throughput over the last minute.
+
+With JOB, the state of that job (fanout images --job): its items queued,
+done, failed and pending, the time of its first and last result, its
+throughput, and whether it has finished. A job's records and results are
+kept for 24 hours after they are written.
 
 `
 
@@ -32,8 +37,12 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	o := natsOptions{connectionName: "fanout status"}
 	o.addFlags(cmd.fs)
 	asJSON := cmd.fs.Bool("json", false, "print the state as one JSON object")
-	if _, code, ok := cmd.parse(args, 0); !ok {
+	rest, code, ok := cmd.parse(args, -1)
+	if !ok {
 		return code
+	}
+	if len(rest) > 1 {
+		return cmd.fail(fmt.Errorf("one job at a time: %q", rest))
 	}
 	if err := o.resolve(os.Getenv); err != nil {
 		return cmd.fail(err)
@@ -46,6 +55,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer closeConn()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if len(rest) == 1 {
+		return jobStatus(ctx, js, o.config(), rest[0], *asJSON, stdout, stderr)
+	}
 	st, err := natsjs.ReadStatus(ctx, js, o.config())
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout status: %v\n", err)
