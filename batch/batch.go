@@ -61,6 +61,13 @@ type Config struct {
 	// Other items, and every item when Out is nil, travel as bytes.
 	Refs bool
 
+	// RefFetch is how the task fetches the source of a reference job
+	// (Refs): give it the settings of the Fetcher (retries, timeouts, size
+	// cap), so that a worker fetches as this process would. Its zero
+	// value means download.Downloader's defaults. The worker's own limits
+	// cap it (see [FetchOptions]).
+	RefFetch FetchOptions
+
 	// Name is the output name template. {name} is the source's file name
 	// (made safe and unique, with the extension of the output format),
 	// {base} the same without extension, {ext} the extension without its
@@ -548,6 +555,9 @@ func (r *runner) compute(ctx context.Context, id report.ItemID, lane int, src st
 		MaxPixels:       r.cfg.MaxPixels,
 		KeepOrientation: r.cfg.KeepOrientation,
 		JPEG:            r.cfg.JPEG,
+	}
+	if to.output != "" {
+		job.Fetch = r.cfg.RefFetch
 	}
 	o, err := parallel.Call(ctx, r.ex, r.task, job).Result(ctx)
 	t3 := time.Now()

@@ -17,14 +17,64 @@ import (
 	"github.com/fanout-dev/fanout/store"
 )
 
+// FetchOptions are how the task fetches the source of a reference job:
+// the submitting side's download settings ([Config.RefFetch]), carried in
+// the job ([Job.Fetch]) so that a worker fetches as a local run would. A
+// zero field means download.Downloader's default.
+//
+// The task holds them to its own [Limits]: MaxBytes never goes above
+// Limits.MaxInput (a worker's --max-bytes), and the whole fetch, retries
+// included, stays within the task's run time (a worker's --task-timeout),
+// whatever the job asks.
+type FetchOptions struct {
+	// Attempts is the number of tries of an http(s) source, the first
+	// included (download.Downloader.MaxAttempts): zero means
+	// download.DefaultMaxAttempts, 1 no retry. They are the source's whole
+	// retry budget: once they are spent, the failure is final, and the
+	// cluster does not try the job again.
+	Attempts int
+	// Timeout bounds the whole fetch, retries included
+	// (download.Downloader.Timeout); zero means no bound but the task's.
+	Timeout time.Duration
+	// StallTimeout fails an attempt whose body delivers less than
+	// download.MinProgress bytes in this long
+	// (download.Downloader.StallTimeout); zero or negative means
+	// download.DefaultStallTimeout.
+	StallTimeout time.Duration
+	// MaxBytes caps the source's size (download.Downloader.MaxBytes); zero
+	// or negative means download.DefaultMaxBytes. Limits.MaxInput caps it.
+	MaxBytes int64
+}
+
+// downloader returns a Downloader that fetches as o says, within lim,
+// through client and objects.
+func (o FetchOptions) downloader(lim Limits, client *http.Client, objects download.ObjectOpener) *download.Downloader {
+	maxBytes := o.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = download.DefaultMaxBytes
+	}
+	if lim.MaxInput > 0 {
+		maxBytes = min(maxBytes, lim.MaxInput)
+	}
+	return &download.Downloader{
+		Client:       client,
+		Objects:      objects,
+		MaxInFlight:  1,
+		MaxAttempts:  max(o.Attempts, 0),
+		Timeout:      max(o.Timeout, 0),
+		StallTimeout: max(o.StallTimeout, 0), // zero: the default; a job cannot turn the watch off
+		MaxBytes:     maxBytes,
+	}
+}
+
 // refIO is what a task needs for reference jobs: an HTTP client shared by
 // their downloads and the store locations they write to. It is made on
 // the first reference job, so a process that never runs one pays nothing.
 type refIO struct {
-	maxBytes int64
-	once     sync.Once
-	client   *http.Client
-	buckets  store.Buckets
+	lim     Limits
+	once    sync.Once
+	client  *http.Client
+	buckets store.Buckets
 }
 
 func (io *refIO) init() {
@@ -44,7 +94,7 @@ func (io *refIO) init() {
 // withRefs wraps run so that a reference job is fetched before it and its
 // result written after it, run seeing an ordinary job.
 func withRefs(lim Limits, run func(context.Context, Job) (Output, error)) func(context.Context, Job) (Output, error) {
-	io := &refIO{maxBytes: lim.MaxInput}
+	io := &refIO{lim: lim}
 	return func(ctx context.Context, job Job) (Output, error) {
 		if job.Output == "" {
 			return run(ctx, job)
@@ -78,13 +128,13 @@ func (io *refIO) run(ctx context.Context, job Job, run func(context.Context, Job
 	}
 	io.init()
 	t0 := time.Now()
-	// A Downloader per job, sharing the client and the buckets: it keeps
-	// no names from one job to the next, so a long-lived worker does not
-	// grow with the jobs it has served.
-	d := &download.Downloader{Client: io.client, MaxBytes: io.maxBytes, Objects: &io.buckets, MaxInFlight: 1}
+	// A Downloader per job, with the job's settings, sharing the client
+	// and the buckets: it keeps no names from one job to the next, so a
+	// long-lived worker does not grow with the jobs it has served.
+	d := job.Fetch.downloader(io.lim, io.client, &io.buckets)
 	fr, err := d.Fetch(ctx, job.Source)
 	if err != nil {
-		if fetchPermanent(err) {
+		if ctx.Err() == nil && fetchPermanent(job.Source, err) {
 			err = parallel.Permanent(err)
 		}
 		return Output{}, err
@@ -110,10 +160,18 @@ func (io *refIO) run(ctx context.Context, job Job, run func(context.Context, Job
 	return out, nil
 }
 
-// fetchPermanent reports whether a failed fetch would fail again: the
-// source is missing, refused, too large or not an image. Network trouble
-// is left to the cluster's redelivery (another worker, later).
-func fetchPermanent(err error) bool {
+// fetchPermanent reports whether a fetch of src that failed with err is
+// not to be tried again. An http(s) source was tried as many times as the
+// job allows (FetchOptions.Attempts, the submitter's --retries): its
+// failure is final, so that the cluster's redeliveries do not multiply
+// the retries asked for. An object-store source is read once, the store
+// client retrying on its own: it is final when the object is missing,
+// too large or not an image, and network trouble is left to the
+// cluster's redelivery (another worker, later).
+func fetchPermanent(src string, err error) bool {
+	if scheme, _, _ := strings.Cut(src, "://"); strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https") {
+		return true
+	}
 	var se *download.StatusError
 	if errors.As(err, &se) {
 		return se.Code >= 400 && se.Code < 500 && se.Code != http.StatusRequestTimeout && se.Code != http.StatusTooManyRequests

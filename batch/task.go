@@ -30,6 +30,7 @@ type Job struct {
 	Data            []byte            // the encoded image, in any supported format; empty in a reference job
 	Output          string            // reference job: the URL of the store location the result is written to (store.Parse)
 	Key             string            // reference job: the result's key in Output
+	Fetch           FetchOptions      // reference job: how Source is fetched (the submitter's download settings)
 	Ops             string            // operation list, as parsed by imgproc.ParseOps
 	Format          imgproc.Format    // output format; empty means the input's own
 	Quality         int               // JPEG or WebP quality; 0 means the format's default
@@ -99,8 +100,8 @@ func Register(r *parallel.Registry, lim Limits) *parallel.Task[Job, Output] {
 //
 // Reference jobs are fetched and written in the calling process too, so
 // that run gets the bytes and returns them as for any job: sources with a
-// download.Downloader with its default retries and timeouts and
-// lim.MaxInput as its size cap (object-store sources through store), and
+// download.Downloader set as the job's [FetchOptions] say, its size cap
+// no larger than lim.MaxInput (object-store sources through store), and
 // outputs through the store locations the jobs name, each opened once and
 // kept open for the life of the process.
 func RegisterWith(r *parallel.Registry, lim Limits, run func(context.Context, Job) (Output, error)) *parallel.Task[Job, Output] {

@@ -229,13 +229,21 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Task:            tk.image,
 		Namer:           new(download.Namer),
 	}
-	dl := &download.Downloader{
-		MaxInFlight:  f.downloads,
-		MaxPerHost:   f.perHost,
-		MaxAttempts:  f.retries + 1,
+	// The download settings go with reference jobs too, so that a
+	// cluster's workers fetch as this process would.
+	cfg.RefFetch = batch.FetchOptions{
+		Attempts:     f.retries + 1,
 		Timeout:      f.downloadTimeout,
 		StallTimeout: f.stallTimeout,
 		MaxBytes:     f.maxBytes,
+	}
+	dl := &download.Downloader{
+		MaxInFlight:  f.downloads,
+		MaxPerHost:   f.perHost,
+		MaxAttempts:  cfg.RefFetch.Attempts,
+		Timeout:      cfg.RefFetch.Timeout,
+		StallTimeout: cfg.RefFetch.StallTimeout,
+		MaxBytes:     cfg.RefFetch.MaxBytes,
 		Namer:        cfg.Namer, // each source remembered once
 		Objects:      buckets,
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -191,5 +193,85 @@ func TestImagesObjectSources(t *testing.T) {
 	names := checkNoPartialFiles(t, out)
 	if got := strings.Join(names, " "); got != "processed_a.jpg processed_b.jpg processed_c.jpg" {
 		t.Errorf("outputs %s", got)
+	}
+}
+
+// TestImagesClusterReferenceFetch checks that a worker fetches the
+// source of a reference job with the submitter's download settings
+// (--retries, --stall-timeout, --download-timeout, --max-bytes), its own
+// --max-bytes staying the upper bound, and that a fetch that used up the
+// submitter's retries fails for good instead of going round the cluster.
+func TestImagesClusterReferenceFetch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server and worker processes")
+	}
+	srv := newCmdTestServer(t)
+	url, token := srv.ClientURL(), "right-token"
+	small, large := demoPhoto(t, "kde-coldripple.jpg"), demoPhoto(t, "skimage-coffee.jpg") // 11 KB, 25 KB
+	var mu sync.Mutex
+	gets := map[string]int{}
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gets[r.URL.Path]++
+		n := gets[r.URL.Path]
+		mu.Unlock()
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/flaky/") && n <= 2: // the first two requests fail
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		case r.URL.Path == "/stall.jpg": // 100 bytes, then nothing
+			w.Write(small[:100])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case r.URL.Path == "/hang.jpg": // no response at all
+			<-r.Context().Done()
+		case r.URL.Path == "/large.jpg":
+			w.Write(large)
+		default:
+			w.Write(small)
+		}
+	}))
+	t.Cleanup(web.Close)
+	startWorker(t, url, token, "--max-bytes", "16K", "--memory-limit", "0")
+	out := "file://" + filepath.ToSlash(t.TempDir())
+
+	tests := []struct {
+		name, path string
+		flags      []string
+		ok         bool
+		want       string // in the failure's message
+		gets       int    // requests the source gets
+	}{
+		{"no retry", "/flaky/a.jpg", []string{"--retries", "0"}, false, "503", 1},
+		{"two retries", "/flaky/b.jpg", []string{"--retries", "2"}, true, "", 3},
+		{"stall timeout", "/stall.jpg", []string{"--retries", "0", "--stall-timeout", "300ms"}, false, "stalled", 1},
+		{"download timeout", "/hang.jpg", []string{"--retries", "0", "--download-timeout", "500ms"}, false, "no result within 500ms", 1},
+		{"submitter's size cap", "/small.jpg", []string{"--max-bytes", "8K"}, false, "limit of 8192 bytes", 1},
+		{"worker's size cap", "/large.jpg", []string{"--max-bytes", "64M"}, false, "limit of 16384 bytes", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"images", "--nats", url, "--token", token, "--quiet", "--ops", "resize=100x", "-o", out,
+				web.URL + tc.path}, tc.flags...)
+			start := time.Now()
+			code, _, stderr := runFanout(t, args...)
+			elapsed := time.Since(start)
+			if tc.ok {
+				if code != exitOK || !strings.Contains(stderr, "1 done, 0 failed") {
+					t.Errorf("exit status %d, want the image done:\n%s", code, stderr)
+				}
+			} else if code != exitFailed || !strings.Contains(stderr, "0 done, 1 failed") || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit status %d, want the image failed with %q:\n%s", code, tc.want, stderr)
+			}
+			// A worker's own settings would have taken 30 s to find the
+			// stall, and made 4 requests.
+			if elapsed > 15*time.Second {
+				t.Errorf("took %v", elapsed)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if got := gets[tc.path]; got != tc.gets {
+				t.Errorf("%s got %d requests, want %d", tc.path, got, tc.gets)
+			}
+		})
 	}
 }
