@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"iter"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -96,7 +97,10 @@ type Config struct {
 	Lossless bool
 	// Roots are folders whose images keep their place: a source
 	// root/a/b/x.jpg is written to OutDir/a/b/ (made as needed), names
-	// made unique within each folder. Other sources go in OutDir itself.
+	// made unique within each folder. A root may also be an object-store
+	// URL of a prefix (s3://bucket/photos, or s3://bucket for the whole
+	// bucket): s3://bucket/photos/a/b/x.jpg is then written to a/b/ below
+	// the output as well. Other sources go in the output folder itself.
 	Roots []string
 
 	// FirstFrame keeps only the first frame of an animated GIF or WebP.
@@ -714,20 +718,44 @@ func (r *runner) saveClaims(ctx context.Context) {
 	}
 }
 
-// subdir is the folder below OutDir that src's output goes in: its folder
-// relative to the Config.Roots folder it is in, or "" (flat).
+// subdir is the folder below the output that src's output goes in: its
+// folder relative to the Config.Roots folder it is in, or "" (flat).
 func (r *runner) subdir(src string) string {
-	if isURLSource(src) {
+	tree, p, ok := treePath(src)
+	if !ok {
 		return ""
 	}
-	dir := filepath.Dir(src)
+	dir := filepath.Dir(p)
 	for _, root := range r.cfg.Roots {
-		rel, err := filepath.Rel(root, dir)
+		rtree, rp, ok := treePath(root)
+		if !ok || rtree != tree {
+			continue
+		}
+		rel, err := filepath.Rel(rp, dir)
 		if err == nil && rel != "." && filepath.IsLocal(rel) {
 			return rel
 		}
 	}
 	return ""
+}
+
+// treePath places a source or a root in a tree of folders: a file in this
+// machine's ("" and its path), an object-store URL in its bucket's
+// ("s3://bucket" and "/" followed by its key, in the form of a path), so
+// that one rule, [runner.subdir], maps both to a folder below the output.
+// Other URLs have no place (ok false).
+func treePath(s string) (tree, p string, ok bool) {
+	if store.IsObjectURL(s) {
+		loc, err := store.Parse(s)
+		if err != nil {
+			return "", "", false
+		}
+		return loc.Scheme + "://" + loc.Bucket, filepath.FromSlash(path.Join("/", loc.Prefix)), true
+	}
+	if isURLSource(s) {
+		return "", "", false
+	}
+	return "", s, true
 }
 
 // isURLSource reports whether src is a URL ("scheme://...") rather than a

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/download"
 	"github.com/fanout-dev/fanout/imgproc"
@@ -696,6 +698,43 @@ func TestRunRoots(t *testing.T) {
 	// The two x.jpg at the top clash: their claims are kept for a resume.
 	if len(got) != 5 || got[0] != batch.ClaimsFile || got[1] != "a/b/processed_x.jpg" || got[2] != "a/processed_x.jpg" || !strings.HasPrefix(got[3], "processed_x") || !strings.HasPrefix(got[4], "processed_x") {
 		t.Errorf("outputs %q, want %s, a/b/processed_x.jpg, a/processed_x.jpg and two processed_x* at the top", got, batch.ClaimsFile)
+	}
+}
+
+// TestRunRootsObjects: objects below an object-store root (a prefix, or a
+// bucket) keep their folder below the output, as files below a folder do;
+// objects of another bucket, or outside the prefix, go flat.
+func TestRunRootsObjects(t *testing.T) {
+	jpg := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	f := memFetcher{}
+	srcs := []string{
+		"s3://media/photos/x.jpg", "s3://media/photos/a/y.jpg", "s3://media/photos/a/b/z.jpg?region=eu-west-1",
+		"s3://media/photosets/w.jpg", "s3://other/photos/a/v.jpg", "s3://whole/c/d/u.jpg",
+	}
+	for _, s := range srcs {
+		f[s] = jpg
+	}
+	out := t.TempDir()
+	roots := []string{"s3://media/photos", "s3://whole"}
+	rep, err := batch.Run(t.Context(), batch.Config{OutDir: out, Roots: roots, Fetcher: f}, sourcesOf(srcs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.OK != len(srcs) {
+		t.Fatalf("%d done, want %d: %+v", rep.Summary.OK, len(srcs), rep.Items)
+	}
+	var got []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	slices.Sort(got)
+	want := []string{"a/b/processed_z.jpg", "a/processed_y.jpg", "c/d/processed_u.jpg", "processed_v.jpg", "processed_w.jpg", "processed_x.jpg"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
 }
 

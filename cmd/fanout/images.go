@@ -586,13 +586,19 @@ func printJobHint(w io.Writer, f *imagesFlags, rep *report.Report) {
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // roots returns the folders among the sources whose trees the outputs
-// mirror (none with --flat).
+// mirror (none with --flat): local folders, and object-store URLs, which
+// name a prefix or an object (an object is a root that holds nothing
+// below it, so naming it one changes nothing).
 func (f *imagesFlags) roots(args []string) []string {
 	if f.flat {
 		return nil
 	}
 	var roots []string
 	for _, a := range args {
+		if store.IsObjectURL(a) {
+			roots = append(roots, a)
+			continue
+		}
 		if a == "-" || strings.HasPrefix(a, "@") || isURL(a) {
 			continue
 		}

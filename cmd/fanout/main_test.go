@@ -13,6 +13,7 @@ import (
 	"hash/crc32"
 	"image"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -147,27 +148,34 @@ func demoPhoto(t testing.TB, name string) []byte {
 	return b
 }
 
-// checkNoPartialFiles fails if dir holds a temporary or unreadable image.
+// checkNoPartialFiles fails if dir, or a folder below it, holds a
+// temporary or unreadable image. It returns the files' paths relative to
+// dir, with "/" between folders, in lexical order.
 func checkNoPartialFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			t.Errorf("leftover temporary file %s", e.Name())
-			continue
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(d.Name(), ".") {
+			t.Errorf("leftover temporary file %s", rel)
+			return nil
+		}
+		data, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if _, err := imgproc.Decode(data, nil); err != nil {
-			t.Errorf("output %s does not decode: %v", e.Name(), err)
+			t.Errorf("output %s does not decode: %v", rel, err)
 		}
-		names = append(names, e.Name())
+		names = append(names, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return names
 }

@@ -153,6 +153,26 @@ func TestImagesClusterReferences(t *testing.T) {
 		}
 	}
 
+	// A prefix of the bucket as a folder source, by reference: the workers
+	// read the objects and write each below the output in its sub-folder.
+	for _, k := range []string{"tree/a.jpg", "tree/2024/06/b.jpg"} {
+		p := filepath.Join(s3.Dir, "photos", filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, files[srcs[0]], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tree := t.TempDir()
+	if code, stderr, _ := runMeasured(t, "images", "--nats", url, "--token", token, "--quiet", "--ops", "resize=800x",
+		"-o", "file://"+filepath.ToSlash(tree), s3.URL("photos/tree")); code != 0 || !strings.Contains(stderr, "2 done, 0 failed") {
+		t.Errorf("a prefix by reference: exit status %d, want both done:\n%s", code, stderr)
+	}
+	if got := strings.Join(checkNoPartialFiles(t, tree), " "); got != "2024/06/processed_b.jpg processed_a.jpg" {
+		t.Errorf("a prefix by reference: outputs %s, want the prefix's folders kept", got)
+	}
+
 	// --skip-existing asks the store: nothing is sent again.
 	args := []string{"images", "--nats", url, "--token", token, "--quiet", "--skip-existing", "--ops", "resize=800x", "-o", s3.URL("photos/out")}
 	for _, s := range srcs {
@@ -164,8 +184,9 @@ func TestImagesClusterReferences(t *testing.T) {
 }
 
 // TestImagesObjectSources reads sources from an S3 bucket in a local run:
-// a prefix as a folder of images, one object by its key, and a key that
-// names nothing, which fails alone with its cause.
+// a prefix as a folder of images (its sub-folders kept in the output), one
+// object by its key, and a key that names nothing, which fails alone with
+// its cause.
 func TestImagesObjectSources(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an S3 server")
@@ -191,7 +212,8 @@ func TestImagesObjectSources(t *testing.T) {
 		t.Errorf("exit status %d, want 3 done and the missing key failed with its cause:\n%s", code, stderr)
 	}
 	names := checkNoPartialFiles(t, out)
-	if got := strings.Join(names, " "); got != "processed_a.jpg processed_b.jpg processed_c.jpg" {
+	// The prefix's sub-folder is kept, as a local folder's would be.
+	if got := strings.Join(names, " "); got != "processed_a.jpg processed_c.jpg sub/processed_b.jpg" {
 		t.Errorf("outputs %s", got)
 	}
 }
