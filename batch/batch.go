@@ -264,6 +264,11 @@ func Run(ctx context.Context, cfg Config, srcs iter.Seq2[string, error]) (*repor
 	if err := out.prepare(ctx); err != nil {
 		return nil, err
 	}
+	// Leftover temporary files of an interrupted run are never outputs;
+	// each folder below is cleaned when the batch first writes there.
+	if err := out.clean(ctx, ""); err != nil {
+		return nil, err
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -644,6 +649,8 @@ func (r *runner) outputPath(ctx context.Context, idx int, src string) (string, e
 		if namer = r.namers[sub]; namer == nil {
 			namer = new(download.Namer)
 			r.namers[sub] = namer
+			// Best effort: a temporary file left here is ignored anyway.
+			r.out.clean(ctx, sub)
 			if err := r.restoreClaims(ctx, namer, sub); err != nil {
 				return "", err
 			}

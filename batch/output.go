@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,6 +20,10 @@ import (
 type outputs interface {
 	// prepare makes the place ready before the first item.
 	prepare(ctx context.Context) error
+	// clean removes the temporary files older than staleTemp that
+	// interrupted writes left in the folder sub (not below it): they are
+	// never outputs.
+	clean(ctx context.Context, sub string) error
 	// join returns the output of name in the folder sub: a path or a key.
 	join(sub, name string) string
 	// show returns what the report and the progress lines show for out.
@@ -33,15 +38,21 @@ type outputs interface {
 // folder is a local output folder, written through atomicfile.
 type folder string
 
+// staleTemp is the age past which a temporary file of an interrupted
+// write is removed from an output folder: those modified in the last
+// minute may belong to another run writing into the same folder, and stay.
+const staleTemp = time.Minute
+
 func (f folder) prepare(context.Context) error {
-	dir := string(f)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(string(f), 0o755); err != nil {
 		return fmt.Errorf("batch: output folder: %w", err)
 	}
-	// Leftover temporary files of an interrupted run are never outputs.
-	// Those modified in the last minute may belong to another run writing
-	// into the same folder, and stay.
-	if err := atomicfile.CleanTemp(dir, time.Minute); err != nil {
+	return nil
+}
+
+func (f folder) clean(_ context.Context, sub string) error {
+	err := atomicfile.CleanTemp(filepath.Join(string(f), sub), staleTemp)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("batch: output folder: %w", err)
 	}
 	return nil
@@ -74,8 +85,11 @@ func (f folder) read(_ context.Context, out string) ([]byte, error) {
 type bucket struct{ b *store.Bucket }
 
 func (b bucket) prepare(context.Context) error { return nil }
-func (b bucket) join(sub, name string) string  { return path.Join(filepath.ToSlash(sub), name) }
-func (b bucket) show(key string) string        { return b.b.Location().URL(key) }
+func (b bucket) clean(ctx context.Context, sub string) error {
+	return b.b.CleanTemp(ctx, filepath.ToSlash(sub), staleTemp)
+}
+func (b bucket) join(sub, name string) string { return path.Join(filepath.ToSlash(sub), name) }
+func (b bucket) show(key string) string       { return b.b.Location().URL(key) }
 func (b bucket) exists(ctx context.Context, key string) (bool, error) {
 	return b.b.Exists(ctx, key)
 }

@@ -1,15 +1,19 @@
 package batch_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout/batch"
 	"github.com/fanout-dev/fanout/imgproc"
+	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/fanout-dev/fanout/internal/s3test"
 	"github.com/fanout-dev/fanout/report"
 	"github.com/fanout-dev/fanout/store"
@@ -103,4 +107,77 @@ func TestRunStoreS3(t *testing.T) {
 	s := s3test.Start(t, "photos")
 	s.Setenv(t)
 	testStoreOutput(t, s.URL("photos/out"))
+}
+
+// TestRunStoreFileTemp: temporary files that writes killed outright left
+// in a file:// output, at its top and in a sub-folder the batch writes in,
+// are never taken for outputs (SkipExisting does not skip their sources)
+// and are removed when stale; a recent one, perhaps another run's write in
+// progress, stays.
+func TestRunStoreFileTemp(t *testing.T) {
+	root, dir := t.TempDir(), t.TempDir()
+	jpg := readTestdata(t, "imgproc/skimage-chelsea.jpg")
+	var srcs []string
+	for _, p := range []string{"x.jpg", "a/y.jpg"} {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, jpg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, full)
+	}
+	// What a write cut short leaves: atomicfile's temporary file of the
+	// output, never committed.
+	cut := func(out string, age time.Duration) string {
+		p := filepath.Join(dir, filepath.FromSlash(out))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		f, err := atomicfile.Create(p, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(jpg[:len(jpg)/2])
+		entries, _ := os.ReadDir(filepath.Dir(p))
+		for _, e := range entries {
+			if tmp := filepath.Join(filepath.Dir(p), e.Name()); atomicfile.IsTemp(e.Name()) && strings.HasPrefix(e.Name(), "."+filepath.Base(p)) {
+				old := time.Now().Add(-age)
+				os.Chtimes(tmp, old, old)
+				return tmp
+			}
+		}
+		t.Fatalf("no temporary file for %s", out)
+		return ""
+	}
+	stale := []string{cut("processed_x.jpg", 2*time.Minute), cut("a/processed_y.jpg", 2*time.Minute)}
+	fresh := cut("processed_z.jpg", 0)
+
+	loc, err := store.Parse("file://" + filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.Open(t.Context(), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cfg := batch.Config{Out: b, Roots: []string{root}, SkipExisting: true, Ops: mustOps("resize=50x")}
+	rep, err := batch.Run(t.Context(), cfg, sourcesOf(srcs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Summary; s.OK != 2 || s.Skipped != 0 {
+		t.Errorf("%d done, %d skipped; want both done: a temporary file is not an output", s.OK, s.Skipped)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale temporary file %s: %v, want it removed", p, err)
+		}
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("recent temporary file: %v, want it kept", err)
+	}
+	for _, out := range []string{"processed_x.jpg", "a/processed_y.jpg"} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(out))); err != nil {
+			t.Errorf("output %s: %v", out, err)
+		}
+	}
 }

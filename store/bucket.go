@@ -1,18 +1,27 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file://
 	_ "gocloud.dev/blob/s3blob"   // s3://
 	"gocloud.dev/gcerrors"
+
+	"github.com/fanout-dev/fanout/internal/atomicfile"
 )
 
 // Bucket is an open [Location]: the objects below its prefix. Keys are
@@ -65,11 +74,74 @@ func (b *Bucket) wrap(op, key string, err error) error {
 // Write writes data as the object key, replacing any object of that name,
 // atomically: the object appears whole or not at all, and cancelling ctx
 // before Write returns aborts it.
+//
+// In a file:// location the object is written through a hidden temporary
+// file beside it (".<name>.fanout-tmp-<digits>", internal/atomicfile's
+// rule), flushed to disk and renamed into place; the key must then be a
+// plain relative path ("a/b.jpg": no "..", no empty or trailing folder, no
+// control characters), and the error of a failed write names the file.
 func (b *Bucket) Write(ctx context.Context, key string, data []byte) error {
+	if b.loc.Scheme == "file" {
+		return b.writeFile(ctx, key, data)
+	}
 	if err := b.b.WriteAll(ctx, b.loc.Prefix+key, data, nil); err != nil {
 		return b.wrap("write", key, err)
 	}
 	return nil
+}
+
+// writeFile is Write for a file:// location. gocloud.dev's fileblob would
+// write a visible "<name>.<hex>.tmp" beside the object, which a process
+// killed mid-write leaves looking like an output; atomicfile's temporary
+// files are hidden, ignored by List and removed by CleanTemp.
+func (b *Bucket) writeFile(ctx context.Context, key string, data []byte) error {
+	if !plainKey(key) {
+		return b.wrap("write", key, fmt.Errorf("the key %q is not a plain relative path", key))
+	}
+	p := filepath.FromSlash(b.loc.Path(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return b.wrap("write", key, err)
+	}
+	_, err := atomicfile.WriteFrom(ctx, p, bytes.NewReader(data), 0o644) // "atomicfile: write <path>: <cause>"
+	return err
+}
+
+// plainKey reports whether key names a file below a file:// location as
+// gocloud.dev's fileblob finds it (which escapes other keys): a clean
+// relative path with no control characters (and, on Windows, none of the
+// characters it refuses in names).
+func plainKey(key string) bool {
+	if key == "" || path.Clean(key) != key || path.IsAbs(key) || key == ".." || strings.HasPrefix(key, "../") {
+		return false
+	}
+	for _, c := range key {
+		if c < 32 || runtime.GOOS == "windows" && strings.ContainsRune(`\:*?"<>|`, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// CleanTemp removes the temporary files that writes to the folder dir of a
+// file:// location ("" for the location itself; not the folders below it)
+// leave when their process is killed outright, if they were last modified
+// more than minAge ago: a minute or so leaves alone those of writes in
+// progress elsewhere. A folder that does not exist has none. In an object
+// store it does nothing: an object appears only when its upload
+// completes, and the store expires an upload that never does (for S3, a
+// lifecycle rule for incomplete multipart uploads).
+func (b *Bucket) CleanTemp(ctx context.Context, dir string, minAge time.Duration) error {
+	if b.loc.Scheme != "file" {
+		return nil
+	}
+	if dir = strings.Trim(dir, "/"); dir != "" && !plainKey(dir) {
+		return b.wrap("clean", dir, fmt.Errorf("the folder %q is not a plain relative path", dir))
+	}
+	err := atomicfile.CleanTemp(filepath.FromSlash(b.loc.Path(dir)), minAge)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // Read reads the object key. A limit above zero refuses an object larger
@@ -130,7 +202,8 @@ func (b *Bucket) Exists(ctx context.Context, key string) (bool, error) {
 // whole location; "a/b" or "a/b/" for a folder in it), in every folder
 // beneath, in the store's order (lexical for the object stores and
 // file://). Keys are relative to the location, as [Bucket.Read] takes
-// them. An error ends the sequence.
+// them. The temporary files of writes to a file:// location are not
+// objects, and are left out. An error ends the sequence.
 func (b *Bucket) List(ctx context.Context, dir string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		prefix := b.loc.Prefix
@@ -147,8 +220,8 @@ func (b *Bucket) List(ctx context.Context, dir string) iter.Seq2[string, error] 
 				yield("", b.wrap("list", dir, err))
 				return
 			}
-			if obj.IsDir {
-				continue
+			if obj.IsDir || b.loc.Scheme == "file" && atomicfile.IsTemp(path.Base(obj.Key)) {
+				continue // a folder, or a write in progress or cut short
 			}
 			if !yield(strings.TrimPrefix(obj.Key, b.loc.Prefix), nil) {
 				return

@@ -16,10 +16,12 @@
 // (a cluster worker) has opened, so that each is opened once, and opens
 // objects named by URL for download.Downloader's Objects.
 //
-// Writes go through gocloud.dev/blob's writers: an object store makes the
-// object visible only when its upload completes, and file:// writes a
-// temporary file beside the object ("<name>.<hex>.tmp") and renames it into
-// place, so that a cancelled or failed write leaves nothing behind (a
-// process killed outright may leave a temporary file, never a partial
-// object).
+// Writes are atomic: an object store makes the object visible only when
+// its upload completes (gocloud.dev/blob's writers), and file:// writes a
+// hidden temporary file beside the object (".<name>.fanout-tmp-<digits>",
+// internal/atomicfile's rule, as fanout's local output folders), flushes it
+// and renames it into place, so that a cancelled or failed write leaves
+// nothing behind. A process killed outright may leave a temporary file,
+// never a partial object: [Bucket.List] leaves such files out and
+// [Bucket.CleanTemp] removes them.
 package store

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fanout-dev/fanout/internal/atomicfile"
 	"github.com/fanout-dev/fanout/internal/s3test"
 	"github.com/fanout-dev/fanout/store"
 )
@@ -160,6 +162,96 @@ func TestFile(t *testing.T) {
 	if want := []string{"out/a.jpg", "out/sub/b.jpg", "out/sub/deep/c.jpg"}; !slices.Equal(files, want) {
 		t.Errorf("files = %q, want %q", files, want)
 	}
+}
+
+// TestFileTemp: the temporary file a write killed mid-way leaves in a
+// file:// location (made here as the write makes it, by atomicfile.Create,
+// and never committed) is hidden, never listed as an object, and removed
+// by CleanTemp once stale; a recent one, perhaps another process's write
+// in progress, stays.
+func TestFileTemp(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	loc, err := store.Parse("file://" + filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.Open(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Write(ctx, "sub/x.jpg", []byte("whole")); err != nil {
+		t.Fatal(err)
+	}
+	cut := func(name string, age time.Duration) string {
+		f, err := atomicfile.Create(filepath.Join(dir, filepath.FromSlash(name)), 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte("half"))
+		tmp := tempFiles(t, filepath.Dir(filepath.Join(dir, filepath.FromSlash(name))))
+		if len(tmp) != 1 {
+			t.Fatalf("temporary files %q, want one", tmp)
+		}
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(tmp[0], old, old); err != nil {
+			t.Fatal(err)
+		}
+		return tmp[0]
+	}
+	stale := cut("sub/x.jpg", 2*time.Minute)
+	fresh := cut("y.jpg", 0)
+	if base := filepath.Base(stale); !strings.HasPrefix(base, ".x.jpg") {
+		t.Errorf("temporary file %s is not hidden", base)
+	}
+
+	var keys []string
+	for k, err := range b.List(ctx, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if want := []string{"sub/x.jpg"}; !slices.Equal(keys, want) {
+		t.Errorf("List = %q, want %q: no temporary file", keys, want)
+	}
+	if ok, err := b.Exists(ctx, "y.jpg"); ok || err != nil {
+		t.Errorf("Exists(y.jpg) = %v, %v while only its temporary file is there", ok, err)
+	}
+	for _, d := range []string{"", "sub", "nothing/here"} {
+		if err := b.CleanTemp(ctx, d, time.Minute); err != nil {
+			t.Errorf("CleanTemp(%q) = %v", d, err)
+		}
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("recent temporary file removed: %v", err)
+	}
+	if got, err := b.Read(ctx, "sub/x.jpg", 0); string(got) != "whole" || err != nil {
+		t.Errorf("Read = %q, %v; want the object untouched", got, err)
+	}
+	if err := b.Write(ctx, "../escape.jpg", []byte("x")); err == nil || !strings.Contains(err.Error(), "not a plain relative path") {
+		t.Errorf("Write of a key outside the location = %v, want it refused", err)
+	}
+}
+
+// tempFiles returns the paths of atomicfile's temporary files in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmp []string
+	for _, e := range entries {
+		if atomicfile.IsTemp(e.Name()) {
+			tmp = append(tmp, filepath.Join(dir, e.Name()))
+		}
+	}
+	return tmp
 }
 
 func TestS3(t *testing.T) {
