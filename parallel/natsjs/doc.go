@@ -37,6 +37,7 @@
 //     (claim check: the message carries the object's name), deleted after
 //     use and expired after ResultTTL otherwise;
 //   - P_CANCEL, a key-value bucket of cancel flags that workers watch;
+//   - P_JOBS, a key-value bucket of the tasks each job queued (see Jobs);
 //   - P_WORKERS, a key-value bucket (in memory) where each running worker
 //     says every 5 seconds who it is and what it does ([WorkerInfo]);
 //     [ReadStatus] reads it with the queue's state.
@@ -101,6 +102,23 @@
 // queue (a waiting task never runs) and raises its cancel flag; the worker
 // running it cancels the task's context. That second part is best effort: a
 // task that ignores its context runs to the end, and its result is dropped.
+//
+// # Jobs
+//
+// A Backend with [Config.Job] submits a job: a batch with a durable
+// identity in the cluster. Its task ids are made from the job, the task's
+// name and its input; each task it queues is recorded in the P_JOBS
+// key-value bucket with its sequence in the work queue; its results go to
+// P.results.job_<job>.<task id> and are kept there (for ResultTTL) rather
+// than deleted once read. A later Backend of the same job (the submitter
+// restarted after a crash, or run again to collect a job submitted with
+// [Config.Detach]) looks for each task first in the work queue (its
+// recorded sequence, still there: wait for it) and then in the results
+// (done: take the result), and queues only the tasks found in neither:
+// nothing done runs again, nothing queued is queued twice. A task that a
+// killed submitter was publishing when it died may be queued again; the
+// work queue drops the copy within its two-minute duplicate window.
+// [Job] reads a job's counts and times.
 //
 // # Credentials
 //
