@@ -169,8 +169,9 @@ var (
 	sweepBatch = 256
 	// resultAckWait is the result consumer's ack wait: a result lost on
 	// its way to the Backend (a node lost mid-delivery) comes again after
-	// it.
-	resultAckWait = 10 * time.Second
+	// it. The Backend acknowledges each result as it arrives, so a short
+	// one costs nothing but a rare duplicate, which is dropped.
+	resultAckWait = 3 * time.Second
 	// resultConsumerIdle is how long the server keeps the result consumer
 	// of a Backend that stopped pulling without closing (its process
 	// died): a Backend pulls every few seconds while it lives.
@@ -201,7 +202,11 @@ func (b *Backend) startConsumer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("natsjs: create result consumer: %w", err)
 	}
-	cc, err := cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry), jetstream.ConsumeErrHandler(b.consumeError))
+	// The server's idle heartbeats every second let the client notice
+	// within two that the consumer's leader is gone, and pull from the new
+	// one.
+	cc, err := cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(time.Second),
+		jetstream.ConsumeErrHandler(b.consumeError))
 	if err != nil {
 		return fmt.Errorf("natsjs: consume results: %w", err)
 	}

@@ -303,19 +303,20 @@ func TestClusterNodeKilled(t *testing.T) {
 	}
 	// Each picks the victim: a node's index, or -1 for the first worker.
 	scenarios := []struct {
-		name   string
-		victim func(t *testing.T, js jetstream.JetStream, nodes []*testNode) int
+		name    string
+		victim  func(t *testing.T, js jetstream.JetStream, nodes []*testNode) int
+		prepare func(t *testing.T, js jetstream.JetStream) // before the batches, if set
 	}{
 		{"result consumer's node", func(t *testing.T, js jetstream.JetStream, nodes []*testNode) int {
 			return nodeNamed(t, nodes, resultConsumerInfo(t, js).Cluster.Leader)
-		}},
+		}, moveResultConsumer},
 		{"submitter's node", func(t *testing.T, js jetstream.JetStream, nodes []*testNode) int {
 			return nodeNamed(t, nodes, js.Conn().ConnectedServerName())
-		}},
+		}, nil},
 		{"work queue's leader", func(t *testing.T, js jetstream.JetStream, nodes []*testNode) int {
 			return nodeNamed(t, nodes, streamInfo(t, js, "FANOUT_TASKS").Cluster.Leader)
-		}},
-		{"worker", func(*testing.T, jetstream.JetStream, []*testNode) int { return -1 }},
+		}, nil},
+		{"worker", func(*testing.T, jetstream.JetStream, []*testNode) int { return -1 }, nil},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -355,6 +356,9 @@ func TestClusterNodeKilled(t *testing.T) {
 			}
 			t.Cleanup(func() { b.Close() })
 			task := registerProcessTasks(new(parallel.Registry), 0, func(int) {})
+			if sc.prepare != nil {
+				sc.prepare(t, js)
+			}
 
 			const n = 40
 			batch := func(from int, fault func()) time.Duration {
@@ -428,6 +432,23 @@ func setupWhenFormed(t *testing.T, js jetstream.JetStream, cfg natsjs.Config) {
 		}
 		time.Sleep(100 * time.Millisecond) // RAFT elections have no event to wait on from here
 	}
+}
+
+// moveResultConsumer asks the result consumer's leader to step down until
+// the leader is another node than the submitter's, so that losing it
+// is not also losing the submitter's connection (the server places a new
+// consumer's leader on the node it was created through).
+func moveResultConsumer(t *testing.T, js jetstream.JetStream) {
+	t.Helper()
+	for range 20 {
+		info := resultConsumerInfo(t, js)
+		if l := info.Cluster.Leader; l != "" && l != js.Conn().ConnectedServerName() {
+			return
+		}
+		js.Conn().Request("$JS.API.CONSUMER.LEADER.STEPDOWN.FANOUT_RESULTS."+info.Name, nil, 2*time.Second)
+		time.Sleep(300 * time.Millisecond) // the election has no event to wait on from here
+	}
+	t.Fatal("the result consumer's leader stays on the submitter's node")
 }
 
 // resultConsumerInfo returns the info of the one Backend's result
