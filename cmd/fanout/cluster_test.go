@@ -18,6 +18,31 @@ import (
 // serves.
 func startWorker(t *testing.T, url, token string, flags ...string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startWorkerLog(t, url, token, flags...)
+	return cmd
+}
+
+// workerLog is what a worker process has written on stderr so far.
+type workerLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *workerLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *workerLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startWorkerLog is startWorker that also keeps what the worker logs.
+func startWorkerLog(t *testing.T, url, token string, flags ...string) (*exec.Cmd, *workerLog) {
+	t.Helper()
 	cmd := fanoutCmd(t, append([]string{"worker", "--nats", url, "--token", token, "--workers", "1", "--ack-wait", "2s"}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -30,15 +55,17 @@ func startWorker(t *testing.T, url, token string, flags ...string) *exec.Cmd {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	log := new(workerLog)
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
+		log.Write([]byte(sc.Text() + "\n"))
 		if strings.Contains(sc.Text(), "serving") {
-			go io.Copy(io.Discard, stderr) // keep the pipe drained; ends when the worker exits
-			return cmd
+			go io.Copy(log, stderr) // keep the pipe drained; ends when the worker exits
+			return cmd, log
 		}
 	}
 	t.Fatalf("worker did not start: %v", sc.Err())
-	return nil
+	return nil, nil
 }
 
 // TestImagesCluster runs a batch on a cluster of two worker processes and

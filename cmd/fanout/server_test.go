@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -275,9 +276,11 @@ func TestServerThreeNodeCluster(t *testing.T) {
 		client = append(client, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", freePort(t)))
 	}
+	var nodes []*serverRun
 	for i := range 3 {
 		r := startServerArgs(t, "--listen", client[i], "--store", t.TempDir(), "--log", "off", "--token", token,
 			"--cluster", strings.TrimPrefix(routes[i], "nats://"), "--routes", strings.Join(routes, ","))
+		nodes = append(nodes, r)
 		if out := strings.Join(r.lines, "\n"); !strings.Contains(out, `of cluster "fanout"`) {
 			t.Errorf("node %d does not say it is clustered:\n%s", i, out)
 		}
@@ -308,7 +311,7 @@ func TestServerThreeNodeCluster(t *testing.T) {
 	if s, err := js.Stream(t.Context(), "FANOUT_TASKS"); err != nil || len(s.CachedInfo().Cluster.Replicas) != 2 {
 		t.Fatalf("tasks stream: %v; want a leader and 2 replicas", err)
 	}
-	startWorker(t, url, token, "--replicas", "3")
+	_, log := startWorkerLog(t, url, token, "--replicas", "3")
 	files := map[string][]byte{}
 	var args []string
 	web := imageServer(t, files, 0)
@@ -316,10 +319,34 @@ func TestServerThreeNodeCluster(t *testing.T) {
 		files[fmt.Sprintf("/p%d.jpg", i)] = demoPhoto(t, "skimage-chelsea.jpg")
 		args = append(args, fmt.Sprintf("%s/p%d.jpg", web.URL, i))
 	}
-	out := t.TempDir()
-	code, _, stderr := runFanout(t, append([]string{"images", "--nats", url, "--token", token, "--replicas", "3",
-		"--ack-wait", "2s", "--blur", "2", "-o", out}, args...)...)
-	if code != exitOK || !strings.Contains(stderr, "6 done, 0 failed") {
-		t.Errorf("batch on the three-node cluster: exit status %d:\n%s", code, stderr)
+	batch := func() {
+		t.Helper()
+		code, _, stderr := runFanout(t, append([]string{"images", "--nats", url, "--token", token, "--replicas", "3",
+			"--ack-wait", "2s", "--blur", "2", "-o", t.TempDir()}, args...)...)
+		if code != exitOK || !strings.Contains(stderr, "6 done, 0 failed") {
+			t.Errorf("batch on the three-node cluster: exit status %d:\n%s", code, stderr)
+		}
 	}
+	batch()
+
+	// Stop the node the worker is connected to: it logs a failover to
+	// another node, and the next batch runs on the two left.
+	m := regexp.MustCompile(`msg=connected server=(\S+)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("the worker did not log its connection:\n%s", log.String())
+	}
+	for i, r := range nodes {
+		if strings.Contains(strings.Join(r.lines, "\n"), "node "+m[1]+" ") {
+			r.stop(t)
+			t.Logf("stopped node %d (%s), the worker's", i, m[1])
+		}
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for !strings.Contains(log.String(), "reconnected: failover to another node") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker did not log a failover:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond) // the worker's reconnection, in another process
+	}
+	batch()
 }
