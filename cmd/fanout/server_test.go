@@ -3,9 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -349,4 +356,61 @@ func TestServerThreeNodeCluster(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // the worker's reconnection, in another process
 	}
 	batch()
+}
+
+// TestServerRestartKeepsTLS restarts a server started with TLS with only
+// its store: it keeps TLS on with the same certificate.
+func TestServerRestartKeepsTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+	writeSelfSigned(t, cert, key)
+	store := t.TempDir()
+	args := []string{"--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--store", store, "--log", "off", "--token", "tls-token"}
+	first := startServerArgs(t, append(args, "--tls-cert", cert, "--tls-key", key)...)
+	first.stop(t)
+	second := startServerArgs(t, args...)
+	url := strings.Fields(second.lines[len(second.lines)-1])[4]
+	if !strings.HasPrefix(url, "tls://") {
+		t.Fatalf("restarted server offers %s, want TLS:\n%s", url, strings.Join(second.lines, "\n"))
+	}
+	nc, err := nats.Connect(url, nats.Token("tls-token"), nats.RootCAs(cert), nats.MaxReconnects(0))
+	if err != nil {
+		t.Fatalf("connect with TLS after the restart: %v", err)
+	}
+	nc.Close()
+}
+
+// writeSelfSigned writes a self-signed certificate for 127.0.0.1 and its
+// key, PEM-encoded.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "fanout test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
