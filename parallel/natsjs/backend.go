@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/fanout-dev/fanout/parallel"
 	"github.com/fanout-dev/fanout/parallel/backend"
@@ -35,6 +36,14 @@ var (
 // (deleting its task, raising its cancel flag, deleting objects), and
 // publishes of small messages.
 const cleanupTimeout = 5 * time.Second
+
+// publishBudget bounds the bytes of the tasks a Backend publishes at once:
+// so many images of a batch published together over a slow link (a
+// submitter behind 20 Mbit/s) would share it so thinly that each attempt
+// timed out and was sent again, in full, making the link slower still.
+// 2 MiB cross such a link in under a second, and a fast one many times
+// over in a round trip; small tasks (references) hardly count.
+const publishBudget = 2 << 20
 
 // transferTimeout bounds the transfer of n bytes: cleanupTimeout plus one
 // second per MiB.
@@ -69,8 +78,11 @@ type Backend struct {
 	cfg    Config
 	log    *slog.Logger
 	inline int
-	id     string        // this Backend's results are on <prefix>.results.<id>.<task id>
-	done   chan struct{} // closed by Close
+	// sending bounds the task bytes being published at once (see
+	// publishBudget).
+	sending *semaphore.Weighted
+	id      string        // this Backend's results are on <prefix>.results.<id>.<task id>
+	done    chan struct{} // closed by Close
 
 	// restart asks the watcher to recreate the result consumer (the
 	// consume loop saw it deleted). wg waits for the watcher.
@@ -137,6 +149,7 @@ func New(js jetstream.JetStream, cfg Config) (*Backend, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		inline:  cfg.maxInline(js.Conn().MaxPayload()),
+		sending: semaphore.NewWeighted(publishBudget),
 		id:      backendID(cfg),
 		done:    make(chan struct{}),
 		restart: make(chan struct{}, 1),
@@ -559,6 +572,13 @@ func (b *Backend) publish(ctx context.Context, name, id, reply string, input []b
 	if task, ok := backend.ChunkOf(name); ok {
 		subject = b.cfg.taskSubject(task) // the workers serving the task run its chunks
 	}
+	// Wait for room among the bytes being sent: a publish's attempts are
+	// timed from when it starts, for a link that gives it about 1 MiB/s.
+	weight := min(int64(len(input)), publishBudget)
+	if err := b.sending.Acquire(ctx, weight); err != nil {
+		return "", fmt.Errorf("natsjs: task %s: %w", name, context.Cause(ctx))
+	}
+	defer b.sending.Release(weight)
 	msg := nats.NewMsg(subject)
 	msg.Header.Set(hdrTask, name)
 	msg.Header.Set(hdrID, id)
