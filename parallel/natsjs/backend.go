@@ -217,9 +217,13 @@ func (b *Backend) startConsumer(ctx context.Context) error {
 	}
 	// The server's idle heartbeats every second let the client notice
 	// within two that the consumer's leader is gone, and pull from the new
-	// one.
+	// one. Results are pulled publishBudget bytes at a time, so that over
+	// a slow link each arrives well within the ack wait, which runs from
+	// when the server sends it (a pull of 500 results of a few hundred KB
+	// each would take minutes to cross 20 Mbit/s, and every result not
+	// acknowledged in time would be sent again).
 	cc, err := cons.Consume(b.deliver, jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(time.Second),
-		jetstream.ConsumeErrHandler(b.consumeError))
+		jetstream.PullMaxBytes(publishBudget), jetstream.ConsumeErrHandler(b.consumeError))
 	if err != nil {
 		return fmt.Errorf("natsjs: consume results: %w", err)
 	}
