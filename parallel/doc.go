@@ -51,10 +51,10 @@
 // figures on every task only while tasks run for 10µs or more (one task in
 // 16 otherwise). A task's context is made lazily, the first time the task
 // looks at it, so a task that never does costs no context allocation. On
-// two cores, submitting tasks and collecting their results costs about
-// 0.2µs per task, half what the best of sourcegraph/conc, alitto/pond,
-// panjf2000/ants and errgroup costs in the same run; a lone round trip
-// (submit one task, wait for it) costs about 0.6µs, where ants, which
-// returns no result, takes 0.4µs. The figures and the command are in the
-// bench module's BENCH-executor.md.
+// two cores, submitting tasks and collecting their results costs less per
+// task than any of sourcegraph/conc, alitto/pond, panjf2000/ants and
+// errgroup in the same run; a lone round trip (submit one task, wait for
+// it) costs about 1.25 times what ants takes, which returns no result, and
+// about what ants takes with a result channel per task. The figures and
+// the command are in the bench module's BENCH-executor.md and the README.
 package parallel
