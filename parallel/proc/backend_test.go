@@ -272,6 +272,11 @@ func submitSide(name string) *parallel.Task[string, string] {
 // ctx kills the processes it started as well.
 func TestStopKillsProcessGroup(t *testing.T) {
 	b := newTestBackend(t, proc.Config{Workers: 1, Grace: 100 * time.Millisecond})
+	// Start the worker first: its start (slow under the race detector)
+	// must not eat the task's time to record its grandchild.
+	if _, err := b.Run(t.Context(), tasks.square.Name(), []byte("2")); err != nil {
+		t.Fatal(err)
+	}
 	pidFile := filepath.Join(t.TempDir(), "grandchild")
 	in, _ := parallel.JSON.Marshal(pidFile)
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
