@@ -54,7 +54,7 @@
 // two cores, submitting tasks and collecting their results costs less per
 // task than any of sourcegraph/conc, alitto/pond, panjf2000/ants and
 // errgroup in the same run; a lone round trip (submit one task, wait for
-// it) costs about 1.25 times what ants takes, which returns no result, and
+// it) costs about 1.27 times what ants takes, which returns no result, and
 // about what ants takes with a result channel per task. The figures and
 // the command are in the bench module's BENCH-executor.md and the README.
 package parallel
