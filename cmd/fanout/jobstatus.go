@@ -15,7 +15,7 @@ import (
 // jobStatus is "fanout status JOB": it prints the state of one job and
 // returns the exit status.
 func jobStatus(ctx context.Context, js jetstream.JetStream, cfg natsjs.Config, job string, asJSON bool, stdout, stderr io.Writer) int {
-	st, err := natsjs.Job(ctx, js, cfg, job)
+	st, err := natsjs.ReadJob(ctx, js, cfg, job)
 	if err != nil {
 		fmt.Fprintf(stderr, "fanout status: %v\n", err)
 		return exitFailed

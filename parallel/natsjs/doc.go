@@ -119,7 +119,7 @@
 // nothing done runs again, nothing queued is queued twice. A task that a
 // killed submitter was publishing when it died may be queued again; the
 // work queue drops the copy within its two-minute duplicate window.
-// [Job] reads a job's counts and times.
+// [ReadJob] reads a job's counts and times.
 //
 // # Credentials
 //

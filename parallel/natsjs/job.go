@@ -83,7 +83,7 @@ func (b *Backend) earlier(ctx context.Context, id string, w *waiter) (uint64, *o
 	return 0, nil
 }
 
-// JobStatus is the state of a job (see [Config.Job]), from [Job].
+// JobStatus is the state of a job (see [Config.Job]), from [ReadJob].
 type JobStatus struct {
 	Job       string
 	Queued    int // tasks the job's submitters queued
@@ -108,12 +108,12 @@ func (s JobStatus) Throughput() float64 {
 	return float64(s.Done-1) / d
 }
 
-// Job returns the status of the job named job on the cluster cfg names,
+// ReadJob returns the status of the job named job on the cluster cfg names,
 // from the records of the tasks it queued and the results kept under it
 // (both kept for cfg.ResultTTL after they are written). It reads every
-// result's headers, not their data. A job nobody ran, or whose records
-// have expired, has a zero status and no error.
-func Job(ctx context.Context, js jetstream.JetStream, cfg Config, job string) (JobStatus, error) {
+// result's headers, not their data, and creates nothing. A job nobody
+// ran, or whose records have expired, has a zero status and no error.
+func ReadJob(ctx context.Context, js jetstream.JetStream, cfg Config, job string) (JobStatus, error) {
 	cfg.Job = job
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -122,12 +122,15 @@ func Job(ctx context.Context, js jetstream.JetStream, cfg Config, job string) (J
 	if job == "" {
 		return JobStatus{}, errors.New("natsjs: job status: no job named")
 	}
-	c, err := setup(ctx, js, cfg)
-	if err != nil {
-		return JobStatus{}, err
-	}
 	st := JobStatus{Job: job}
-	keys, err := c.jobs.ListKeysFiltered(ctx, job+".>")
+	kv, err := js.KeyValue(ctx, cfg.jobsBucket())
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return st, nil // no job ever ran on this cluster
+	}
+	if err != nil {
+		return st, fmt.Errorf("natsjs: job %s: bucket %s: %w", job, cfg.jobsBucket(), err)
+	}
+	keys, err := kv.ListKeysFiltered(ctx, job+".>")
 	if err != nil {
 		return st, fmt.Errorf("natsjs: job %s: list its tasks: %w", job, err)
 	}

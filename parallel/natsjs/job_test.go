@@ -33,7 +33,7 @@ func TestJob(t *testing.T) {
 		}
 	}
 	detached.Close()
-	if st, err := natsjs.Job(ctx, mustConnect(t, s), cfg, cfg.Job); err != nil || st.Queued != 10 || st.Pending != 10 || st.Done != 0 {
+	if st, err := natsjs.ReadJob(ctx, mustConnect(t, s), cfg, cfg.Job); err != nil || st.Queued != 10 || st.Pending != 10 || st.Done != 0 {
 		t.Fatalf("Job after a detached submit = %+v, %v; want 10 queued and pending", st, err)
 	}
 
@@ -71,7 +71,7 @@ func TestJob(t *testing.T) {
 		t.Errorf("the failing task ran %d times, want once", n)
 	}
 
-	st, err := natsjs.Job(ctx, mustConnect(t, s), cfg, cfg.Job)
+	st, err := natsjs.ReadJob(ctx, mustConnect(t, s), cfg, cfg.Job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestJob(t *testing.T) {
 		t.Errorf("Job result times %v to %v", st.First, st.Last)
 	}
 	// Another job's status is its own.
-	if other, err := natsjs.Job(ctx, mustConnect(t, s), cfg, "other"); err != nil || other.Queued != 0 || other.Done != 0 {
+	if other, err := natsjs.ReadJob(ctx, mustConnect(t, s), cfg, "other"); err != nil || other.Queued != 0 || other.Done != 0 {
 		t.Errorf("Job(other) = %+v, %v; want nothing", other, err)
 	}
 }
@@ -93,5 +93,19 @@ func TestJobBadConfig(t *testing.T) {
 		if _, err := natsjs.New(mustConnect(t, s), cfg); err == nil {
 			t.Errorf("New(%+v) = nil error", cfg)
 		}
+	}
+}
+
+// TestReadJobCreatesNothing checks that reading a job's status on a
+// cluster where no job ran reports nothing and makes no bucket.
+func TestReadJobCreatesNothing(t *testing.T) {
+	s := newTestServer(t)
+	js := mustConnect(t, s)
+	st, err := natsjs.ReadJob(t.Context(), js, natsjs.Config{}, "never-ran")
+	if err != nil || st.Queued != 0 || st.Done != 0 || st.Finished() {
+		t.Errorf("ReadJob on a fresh cluster = %+v, %v; want nothing", st, err)
+	}
+	if _, err := js.KeyValue(t.Context(), natsjs.DefaultPrefix+"_JOBS"); err == nil {
+		t.Error("ReadJob created the jobs bucket")
 	}
 }
