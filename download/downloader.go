@@ -599,53 +599,21 @@ func (d *Downloader) readFile(ctx, tctx context.Context, path string, res *Resul
 		}
 		return &Error{Op: "read", URL: res.Src, Attempts: res.Attempts, Err: err}
 	}
-	t0 := time.Now()
-	release, err := d.lim.acquire(tctx, "")
-	res.Queued = time.Since(t0)
-	if err != nil {
-		return fail(ctxErr(ctx, tctx))
-	}
-	defer release()
-	res.Attempts = 1
-	d.emit(Event{Kind: Started, Src: res.Src, Attempt: 1})
-	start := time.Now()
-	f, err := os.Open(path)
-	if err != nil {
-		return fail(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fail(fmt.Errorf("not a regular file (%v)", fi.Mode().Type()))
-	}
-	limit := d.maxBytes()
-	if limit > 0 && fi.Size() > limit {
-		return fail(fmt.Errorf("%w: %d bytes exceeds the limit of %d bytes", ErrTooLarge, fi.Size(), limit))
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	var r io.Reader = f
-	if limit > 0 {
-		r = io.LimitReader(f, limit+1)
-	}
-	if _, err := buf.ReadFrom(r); err != nil {
-		return fail(err)
-	}
-	if err := tctx.Err(); err != nil {
-		return fail(ctxErr(ctx, tctx))
-	}
-	if limit > 0 && int64(buf.Len()) > limit {
-		return fail(fmt.Errorf("%w: file exceeds the limit of %d bytes", ErrTooLarge, limit))
-	}
-	res.Body = time.Since(start)
-	res.Data = buf.Bytes()
-	res.Format, err = checkImage(res.Data, "")
-	if err != nil {
-		return fail(err)
-	}
-	return nil
+	return d.readDirect(ctx, tctx, "", "file", res, fail, func(context.Context) (io.ReadCloser, int64, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, 0, err
+		}
+		fi, err := f.Stat()
+		if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+		}
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		return f, fi.Size(), nil
+	})
 }
 
 // ObjectOpener opens objects of stores named by URL, for
@@ -662,8 +630,20 @@ func (d *Downloader) readObject(ctx, tctx context.Context, u *url.URL, res *Resu
 	fail := func(err error) error {
 		return &Error{Op: "read", URL: res.Src, Attempts: res.Attempts, Err: err}
 	}
+	return d.readDirect(ctx, tctx, u.Scheme+"://"+u.Host, "object", res, fail, func(ctx context.Context) (io.ReadCloser, int64, error) {
+		return d.Objects.OpenObject(ctx, res.Src)
+	})
+}
+
+// readDirect reads a source that needs no HTTP (a file, an object) in one
+// attempt, under the in-flight limit of host: open opens it and returns
+// its size (negative if unknown); what it is ("file", "object") names it
+// in the error of one over MaxBytes; the bytes must be an image. Errors
+// go through fail.
+func (d *Downloader) readDirect(ctx, tctx context.Context, host, what string, res *Result, fail func(error) error,
+	open func(context.Context) (io.ReadCloser, int64, error)) error {
 	t0 := time.Now()
-	release, err := d.lim.acquire(tctx, u.Scheme+"://"+u.Host)
+	release, err := d.lim.acquire(tctx, host)
 	res.Queued = time.Since(t0)
 	if err != nil {
 		return fail(ctxErr(ctx, tctx))
@@ -672,7 +652,7 @@ func (d *Downloader) readObject(ctx, tctx context.Context, u *url.URL, res *Resu
 	res.Attempts = 1
 	d.emit(Event{Kind: Started, Src: res.Src, Attempt: 1})
 	start := time.Now()
-	r, size, err := d.Objects.OpenObject(tctx, res.Src)
+	r, size, err := open(tctx)
 	if err != nil {
 		if tctx.Err() != nil {
 			err = ctxErr(ctx, tctx)
@@ -696,8 +676,8 @@ func (d *Downloader) readObject(ctx, tctx context.Context, u *url.URL, res *Resu
 	res.Body = time.Since(start)
 	switch {
 	case err == errOverLimit:
-		return fail(fmt.Errorf("%w: object exceeds the limit of %d bytes", ErrTooLarge, limit))
-	case err != nil && tctx.Err() != nil:
+		return fail(fmt.Errorf("%w: %s exceeds the limit of %d bytes", ErrTooLarge, what, limit))
+	case tctx.Err() != nil: // a file's read does not watch the context
 		return fail(ctxErr(ctx, tctx))
 	case err != nil:
 		return fail(err)
